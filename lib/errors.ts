@@ -1,0 +1,99 @@
+/**
+ * The two error families of net-select, as in Node's own `lib/internal/errors.js`:
+ *
+ * - **API misuse** (a wrong type, a value out of range) throws a `TypeError` or `RangeError` whose `code`
+ *   starts with `ERR_` and whose message names the argument. Nothing has changed when it is thrown.
+ * - **OS conditions** (a reset peer, a closed descriptor) throw a {@link SocketError} whose `code` is the errno
+ *   name (`ECONNRESET`, `EBADF`, ...) and whose `syscall` names the call that failed, as Node does.
+ *
+ * Would-block is never an error: `recv` returns `null` and `send` returns `0`.
+ */
+import { constants } from 'node:os';
+
+/** The errno names that net-select raises itself; errors passed up from Node may carry others. */
+export type Errno =
+  | 'EBADF'
+  | 'ECONNRESET'
+  | 'ECONNREFUSED'
+  | 'EPIPE'
+  | 'ENOTCONN'
+  | 'EEXIST'
+  | 'ENOENT'
+  | 'EMFILE'
+  | 'EINVAL';
+
+/**
+ * An OS-level failure, shaped like Node's system errors: `code` is the errno name, `errno` its number on this
+ * platform, `syscall` the call that failed.
+ *
+ * @example
+ * try { sock.recv(1024) } catch (err) { if (err instanceof SocketError && err.code === 'ECONNRESET') sock.close() }
+ */
+export class SocketError extends Error {
+  /** The errno name, for example `'ECONNRESET'`. */
+  readonly code: string;
+  /** The errno number on this platform (positive), or 0 when unknown. */
+  readonly errno: number;
+  /** The call that failed: `'recv'`, `'send'`, `'select'`, `'epoll_ctl'`, ... */
+  readonly syscall: string;
+
+  constructor(code: string, syscall: string, detail?: string) {
+    super(`${syscall} ${code}${detail ? `: ${detail}` : ''}`);
+    this.name = 'SocketError';
+    this.code = code;
+    this.syscall = syscall;
+    this.errno = (constants.errno as Record<string, number>)[code] ?? 0;
+  }
+}
+
+/** Makes a {@link SocketError}; `syscall` is the call a C program would have made. */
+export function sysError(code: Errno, syscall: string, detail?: string): SocketError {
+  return new SocketError(code, syscall, detail);
+}
+
+/**
+ * Turns an error that Node reported on a socket (it has `code` and `syscall`) into a {@link SocketError}
+ * for the call that will see it, keeping the errno name.
+ */
+export function fromNodeError(err: Error & { code?: unknown }, syscall: string): SocketError {
+  const code = typeof err.code === 'string' ? err.code : 'EIO';
+  return new SocketError(code, syscall, code === err.message ? undefined : err.message);
+}
+
+type Coded<E extends Error> = E & { code: string };
+
+function coded<E extends Error>(err: E, code: string): Coded<E> {
+  Object.defineProperty(err, 'code', { value: code, enumerable: true });
+  return err as Coded<E>;
+}
+
+/** `TypeError` with code `ERR_INVALID_ARG_TYPE`: argument `name` is not a `expected`. */
+export function invalidArgType(name: string, expected: string, actual: unknown): Coded<TypeError> {
+  return coded(new TypeError(`The "${name}" argument must be ${expected}. Received ${describe(actual)}`),
+    'ERR_INVALID_ARG_TYPE');
+}
+
+/** `TypeError` with code `ERR_INVALID_ARG_VALUE`: argument `name` has the right type but cannot be used. */
+export function invalidArgValue(name: string, reason: string): Coded<TypeError> {
+  return coded(new TypeError(`The "${name}" argument ${reason}`), 'ERR_INVALID_ARG_VALUE');
+}
+
+/** `RangeError` with code `ERR_OUT_OF_RANGE`: argument `name` is outside `range`. */
+export function outOfRange(name: string, range: string, actual: unknown): Coded<RangeError> {
+  return coded(new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${describe(actual)}`),
+    'ERR_OUT_OF_RANGE');
+}
+
+/** `Error` with code `ERR_SOCKET_CLOSED`-style names for state misuse that POSIX has no errno for. */
+export function stateError(code: string, message: string): Coded<Error> {
+  return coded(new Error(message), code);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return `${String(value)}`;
+  if (typeof value === 'string') return `'${value.length > 28 ? `${value.slice(0, 25)}...` : value}'`;
+  if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`;
+  if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`;
+  return `type ${typeof value}`;
+}

@@ -1,0 +1,112 @@
+/**
+ * The process-wide descriptor table. Every open socket (and every epoll instance) holds one small integer
+ * from it. Numbers are handed out lowest-free-first, as POSIX requires of `open`/`socket`/`accept`, so a
+ * closed number is the next one reused. 0, 1 and 2 are taken by stdio, as in any process.
+ *
+ * These are net-select's numbers, not the kernel's: Node keeps the real descriptors to itself.
+ */
+import { invalidArgType, outOfRange, sysError } from './errors.js';
+import { readFileSync } from 'node:fs';
+
+/** Anything that holds a descriptor: a socket, a listener, an epoll instance. */
+export interface FileLike {
+  /** The descriptor number, or -1 once closed. */
+  fileno(): number;
+}
+
+/** The number of descriptors select() can watch: a descriptor >= FD_SETSIZE does not fit an `fd_set`. */
+export const FD_SETSIZE = 1024;
+
+const FIRST_FD = 3;
+const table = new Map<number, FileLike>();
+// A binary min-heap of numbers below `next` that were freed: lowest-free-first in O(log n).
+const freed: number[] = [];
+let next = FIRST_FD;
+let limit = readNofileLimit();
+
+function readNofileLimit(): number {
+  try {
+    const text = readFileSync('/proc/self/limits', 'utf8');
+    const m = /^Max open files\s+(\d+)/m.exec(text);
+    if (m?.[1]) return Number(m[1]);
+  } catch {
+    // not Linux: fall through to the common default
+  }
+  return 1024;
+}
+
+/** @internal Takes the lowest free number for `file`. Throws `EMFILE` past the limit. O(log n). */
+export function allocFd(file: FileLike, syscall: string): number {
+  if (table.size + FIRST_FD >= limit) throw sysError('EMFILE', syscall, `open-file limit ${limit} reached`);
+  // Every free number below `next` is in the heap, so its minimum is the lowest free number.
+  const fd = freed.length > 0 ? heapPop() : next++;
+  table.set(fd, file);
+  return fd;
+}
+
+/** @internal Gives `fd` back to the table. O(log n). */
+export function freeFd(fd: number): void {
+  if (table.delete(fd)) heapPush(fd);
+}
+
+/** The open object behind `fd`, or `undefined` when no such descriptor is open. O(1). */
+export function lookupFd(fd: number): FileLike | undefined {
+  return table.get(fd);
+}
+
+/** The number of descriptors net-select has open now (stdio not counted). */
+export function openFdCount(): number {
+  return table.size;
+}
+
+/**
+ * The open-file limit (like `ulimit -n`, RLIMIT_NOFILE): opening a descriptor numbered at or past it fails
+ * with `EMFILE`. Defaults to this process's own soft limit.
+ */
+export function getFdLimit(): number {
+  return limit;
+}
+
+/**
+ * Sets the open-file limit. Descriptors already open stay open.
+ * @throws {RangeError} `ERR_OUT_OF_RANGE` unless `n` is an integer >= 4.
+ * @example setFdLimit(64) // then the 62nd socket fails with EMFILE
+ */
+export function setFdLimit(n: number): void {
+  if (typeof n !== 'number') throw invalidArgType('n', 'of type number', n);
+  if (!Number.isInteger(n) || n < FIRST_FD + 1) throw outOfRange('n', `an integer >= ${FIRST_FD + 1}`, n);
+  limit = n;
+}
+
+function heapPush(v: number): void {
+  freed.push(v);
+  let i = freed.length - 1;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    const pv = freed[p] as number;
+    if (pv <= v) break;
+    freed[i] = pv;
+    i = p;
+  }
+  freed[i] = v;
+}
+
+function heapPop(): number {
+  const top = freed[0] as number;
+  const last = freed.pop() as number;
+  const n = freed.length;
+  if (n > 0) {
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && (freed[r] as number) < (freed[l] as number) ? r : l;
+      if ((freed[c] as number) >= last) break;
+      freed[i] = freed[c] as number;
+      i = c;
+    }
+    freed[i] = last;
+  }
+  return top;
+}

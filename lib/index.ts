@@ -1,0 +1,14 @@
+/**
+ * net-select: the POSIX readiness contract — select, poll, epoll — over real `node:net` sockets.
+ * This file only re-exports; each concept lives in the file named after it.
+ */
+export { SocketError, type Errno } from './errors.js';
+export { FD_SETSIZE, getFdLimit, setFdLimit, openFdCount, type FileLike } from './fd-table.js';
+export * from './flags.js';
+export { Pollable } from './pollable.js';
+export { Socket, connect, type BufferOptions, type ConnectOptions, type SockAddr } from './socket.js';
+export { Listener, listen, type ListenOptions, type ListenerStats } from './listener.js';
+export type { Selectable } from './resolve.js';
+export { Selector, FdSet, type ReadyLists, type SelectorEvents } from './selector.js';
+export { select, selectCost } from './select.js';
+export { CostCounter, type CallCost } from './cost.js';

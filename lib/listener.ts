@@ -1,0 +1,215 @@
+/**
+ * A listening socket with a non-blocking `accept`, over a `net.Server`.
+ *
+ * Node takes connections from the kernel as soon as they arrive, so the accept queue lives here. A real
+ * kernel holds at most `backlog` completed connections and lets the rest wait in the clients' SYN retries;
+ * Node cannot make clients wait, so connections past `backlog` are held too (they are counted as
+ * `overflowed`) up to a hard cap of `backlog + maxOverflow`. Past the cap a new connection is reset at once
+ * and counted as `dropped`: its client sees `ECONNRESET` (or EOF). No queued connection has a descriptor
+ * until `accept` gives it one.
+ */
+import net from 'node:net';
+import Queue from 'yocto-queue';
+import { allocFd, freeFd } from './fd-table.js';
+import { fromNodeError, invalidArgType, sysError } from './errors.js';
+import { POLLERR, POLLIN, POLLNVAL } from './flags.js';
+import { Pollable } from './pollable.js';
+import { Socket, checkBufferOptions, type BufferOptions, type SockAddr } from './socket.js';
+import { checkInt, checkOptions } from './validate.js';
+
+/** Options of {@link listen} and {@link Listener.adopt}. */
+export interface ListenOptions extends BufferOptions {
+  /** Address to bind. Default `'127.0.0.1'`. */
+  host?: string;
+  /** Port to bind; 0 (the default) picks a free one. */
+  port?: number;
+  /** A Unix socket path, instead of host and port. */
+  path?: string;
+  /** The accept queue's length, as `listen(2)`'s backlog. Default 128. */
+  backlog?: number;
+  /** Connections held past `backlog` before new ones are reset. Default 4096. */
+  maxOverflow?: number;
+}
+
+/** Counters of a listener's accept queue. */
+export interface ListenerStats {
+  /** Connections handed out by `accept`. */
+  accepted: number;
+  /** Connections that arrived while `backlog` were already queued (a kernel would have made them retry). */
+  overflowed: number;
+  /** Connections reset because `backlog + maxOverflow` were queued. */
+  dropped: number;
+}
+
+/**
+ * A listening socket. It is readable while a connection waits to be accepted.
+ * @example
+ * const srv = await listen({ port: 0, backlog: 5 })
+ * const [r] = await select([srv], [], [])
+ * const client = srv.accept()   // a Socket, or null when none is pending
+ */
+export class Listener extends Pollable {
+  #server: net.Server;
+  #fd: number;
+  #closed = false;
+  #error: (Error & { code?: unknown }) | null = null;
+  #queue = new Queue<Socket>();
+  #backlog: number;
+  #cap: number;
+  #sizes: { sndbuf: number; rcvbuf: number };
+  #onConnection = (ns: net.Socket) => this.#arrive(ns);
+  #onError = (err: Error) => {
+    if (this.#closed) return;
+    this.#error ??= err;
+    this._wake();
+  };
+  readonly #stats: ListenerStats = { accepted: 0, overflowed: 0, dropped: 0 };
+
+  /** @internal Use {@link listen} or {@link Listener.adopt}. */
+  constructor(server: net.Server, opts: ListenOptions) {
+    super();
+    const o = checkOptions(opts, 'options');
+    this.#backlog = o.backlog === undefined ? 128 : checkInt(o.backlog, 'options.backlog', 1);
+    const overflow = o.maxOverflow === undefined ? 4096 : checkInt(o.maxOverflow, 'options.maxOverflow', 0);
+    this.#cap = this.#backlog + overflow;
+    this.#sizes = checkBufferOptions(o);
+    this.#server = server;
+    this.#fd = allocFd(this, 'socket');
+    server.on('connection', this.#onConnection);
+    server.on('error', this.#onError);
+  }
+
+  /**
+   * Wraps a `net.Server` that another library created (listening or not). Its connections are queued here
+   * from now on; make the server with `allowHalfOpen: true` to keep writing after a client's FIN.
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` unless `server` is a `net.Server`.
+   * @throws {SocketError} `EMFILE` past the open-file limit.
+   */
+  static adopt(server: net.Server, options?: Omit<ListenOptions, 'host' | 'port' | 'path'>): Listener {
+    if (!(server instanceof net.Server)) throw invalidArgType('server', 'an instance of net.Server', server);
+    return new Listener(server, options ?? {});
+  }
+
+  /** The descriptor number, or -1 once closed. */
+  fileno(): number {
+    return this.#fd;
+  }
+
+  /** `POLLIN` while a connection waits; `POLLERR` with a pending error; `POLLNVAL` once closed. O(1). */
+  events(): number {
+    if (this.#closed) return POLLNVAL;
+    return (this.#queue.size > 0 ? POLLIN : 0) | (this.#error ? POLLERR : 0);
+  }
+
+  /** The accept queue's counters. */
+  get stats(): Readonly<ListenerStats> {
+    return this.#stats;
+  }
+
+  /** Connections waiting to be accepted. */
+  get pending(): number {
+    return this.#queue.size;
+  }
+
+  /**
+   * Takes the next pending connection and gives it the lowest free descriptor, or returns `null` at once
+   * when none is pending. Data, EOF or a reset that arrived while it waited are already visible on it.
+   * @throws {SocketError} `EBADF` once closed; `EMFILE` past the open-file limit (the connection stays queued);
+   * a pending listener error, once.
+   */
+  accept(): Socket | null {
+    if (this.#closed) throw sysError('EBADF', 'accept');
+    if (this.#error) {
+      const err = this.#error;
+      this.#error = null;
+      throw fromNodeError(err, 'accept');
+    }
+    const sock = this.#queue.peek();
+    if (sock === undefined) return null;
+    sock._accepted();
+    this.#queue.dequeue();
+    this.#stats.accepted++;
+    return sock;
+  }
+
+  /**
+   * The bound address (getsockname): `{ address, port, family }`, or the path of a Unix socket.
+   * @throws {SocketError} `EBADF` once closed.
+   */
+  getsockname(): SockAddr {
+    if (this.#closed) throw sysError('EBADF', 'getsockname');
+    const a = this.#server.address();
+    if (a === null) return '';
+    return typeof a === 'string' ? a : { address: a.address, port: a.port, family: a.family };
+  }
+
+  /**
+   * Stops listening and resets every connection still waiting to be accepted, as closing a listening
+   * socket does. The descriptor is free at once. Closing twice does nothing.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    freeFd(this.#fd);
+    this.#fd = -1;
+    this.#server.off('connection', this.#onConnection);
+    this.#server.close();
+    this.#server.on('error', () => {});
+    this.#server.off('error', this.#onError);
+    for (let s = this.#queue.dequeue(); s !== undefined; s = this.#queue.dequeue()) s._abort();
+    this._closed();
+  }
+
+  #arrive(ns: net.Socket): void {
+    if (this.#closed) {
+      ns.destroy();
+      return;
+    }
+    const size = this.#queue.size;
+    if (size >= this.#cap) {
+      this.#stats.dropped++;
+      ns.on('error', () => {});
+      ns.resetAndDestroy();
+      return;
+    }
+    if (size >= this.#backlog) this.#stats.overflowed++;
+    this.#queue.enqueue(new Socket(ns, this.#sizes, false));
+    if (size === 0) this._wake();
+  }
+}
+
+/**
+ * Creates a listening TCP (or Unix) socket, bound and listening when the promise resolves.
+ * @throws {TypeError|RangeError} for malformed options (the promise rejects).
+ * @throws {SocketError} `EADDRINUSE`, `EACCES`, ... from the bind; `EMFILE` past the open-file limit.
+ * @example const srv = await listen({ host: '127.0.0.1', port: 0, backlog: 5 })
+ */
+export async function listen(options: ListenOptions = {}): Promise<Listener> {
+  const o = checkOptions(options, 'options');
+  let target: net.ListenOptions;
+  const backlog = o.backlog === undefined ? 128 : checkInt(o.backlog, 'options.backlog', 1);
+  if (o.path !== undefined) {
+    if (typeof o.path !== 'string' || o.path === '') throw invalidArgType('options.path', 'a non-empty string', o.path);
+    target = { path: o.path, backlog };
+  } else {
+    const host = o.host ?? '127.0.0.1';
+    if (typeof host !== 'string') throw invalidArgType('options.host', 'of type string', host);
+    target = { host, port: o.port === undefined ? 0 : checkInt(o.port, 'options.port', 0, 65535), backlog };
+  }
+  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false });
+  const listener = new Listener(server, o); // validates the rest and takes the descriptor first
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(target, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    listener.close();
+    throw fromNodeError(err as Error, 'bind');
+  }
+  return listener;
+}
+

@@ -1,0 +1,166 @@
+/**
+ * The one readiness core under select, poll and epoll: Linux's "ready list" (`rdllist` in fs/eventpoll.c).
+ *
+ * A registration joins the ready list when its file wakes with a bit it asks for; `collect` re-checks each
+ * queued registration against the file's state at that moment and reports it if anything is still ready.
+ * Level-triggered registrations go back to the end of the list after they are reported (so a later call sees
+ * them again, and a bounded call serves the others first); edge-triggered ones leave it until the next wake;
+ * one-shot ones are disarmed. Work per call is proportional to the queued registrations, never to all of
+ * them: an idle descriptor costs nothing.
+ *
+ * The three models differ only in data: which bits they always report (`always`), and which mode flags
+ * their masks may carry.
+ */
+import { EPOLLET, EPOLLONESHOT, EVENT_BITS } from './flags.js';
+import type { Pollable, Watch } from './pollable.js';
+
+/** @internal One file in one interest list, with what the owner asked for. */
+export class Registration<T> implements Watch {
+  /** The interest bits and mode flags (`EPOLLET`, `EPOLLONESHOT`). */
+  mask: number;
+  /** A one-shot registration that has fired; `modify` re-arms it. */
+  disarmed = false;
+  /** Set while the registration sits in its list's ready queue. */
+  queued = false;
+
+  constructor(
+    readonly list: ReadyList<T>,
+    readonly file: Pollable,
+    readonly fd: number,
+    mask: number,
+    /** What the owner keeps with the registration (the object the user passed, a selector key, ...). */
+    public data: T,
+  ) {
+    this.mask = mask;
+  }
+
+  /** @internal */
+  wake(): void {
+    this.list._offer(this);
+  }
+
+  /** @internal */
+  update(): void {
+    // The program's own calls never create an edge: only level-triggered interest re-checks.
+    if ((this.mask & EPOLLET) === 0) this.list._offer(this);
+  }
+
+  /** @internal */
+  closed(): void {
+    this.list._closed(this);
+  }
+}
+
+/** @internal What a list's owner is told. */
+export interface ReadyListOwner<T> {
+  /** The ready queue went from empty to non-empty: schedule a delivery. */
+  queued(): void;
+  /** A registered file was closed. The registration is already unwatched; the owner decides the rest. */
+  closed(reg: Registration<T>): void;
+}
+
+/** @internal The ready queue of one select/poll/epoll instance. */
+export class ReadyList<T> {
+  readonly #ready = new Set<Registration<T>>();
+  readonly #always: number;
+  readonly #owner: ReadyListOwner<T>;
+
+  /** @param always bits reported whatever the mask (poll and epoll: `POLLERR | POLLHUP`). */
+  constructor(owner: ReadyListOwner<T>, always: number) {
+    this.#owner = owner;
+    this.#always = always;
+  }
+
+  /** Registrations waiting to be re-checked. */
+  get size(): number {
+    return this.#ready.size;
+  }
+
+  /** Watches `file` and queues it at once if it is already ready, as `epoll_ctl(ADD)` does. O(1). */
+  add(file: Pollable, fd: number, mask: number, data: T): Registration<T> {
+    const reg = new Registration(this, file, fd, mask, data);
+    file._watch(reg);
+    this._offer(reg);
+    return reg;
+  }
+
+  /** Changes the interest (re-arming a one-shot registration) and re-checks it at once. O(1). */
+  modify(reg: Registration<T>, mask: number): void {
+    reg.mask = mask;
+    reg.disarmed = false;
+    this._offer(reg);
+  }
+
+  /** Stops watching. O(watchers of the file), which is one or two. */
+  remove(reg: Registration<T>): void {
+    reg.file._unwatch(reg);
+    this.#dequeue(reg);
+  }
+
+  /** Drops `reg` from the ready queue without unwatching (a closed file, kept by poll for POLLNVAL). */
+  #dequeue(reg: Registration<T>): void {
+    if (reg.queued) {
+      reg.queued = false;
+      this.#ready.delete(reg);
+    }
+  }
+
+  /** The bits `reg` would report now, or 0. */
+  revents(reg: Registration<T>): number {
+    if (reg.disarmed) return 0;
+    return reg.file.events() & ((reg.mask & EVENT_BITS) | this.#always);
+  }
+
+  /**
+   * Re-checks up to `max` queued registrations and hands each that is still ready to `visit`, in queue
+   * order. Returns how many registrations were examined. O(queued).
+   */
+  collect(max: number, visit: (reg: Registration<T>, revents: number) => void): number {
+    const ready = this.#ready;
+    // Level-triggered registrations are re-queued at the end while we walk: stop at the old end.
+    let budget = ready.size;
+    let delivered = 0;
+    let examined = 0;
+    for (const reg of ready) {
+      if (budget-- <= 0 || delivered >= max) break;
+      examined++;
+      ready.delete(reg);
+      reg.queued = false;
+      const rev = this.revents(reg);
+      if (rev === 0) continue;
+      delivered++;
+      if (reg.mask & EPOLLONESHOT) reg.disarmed = true;
+      else if ((reg.mask & EPOLLET) === 0) {
+        reg.queued = true;
+        ready.add(reg);
+      }
+      visit(reg, rev);
+    }
+    return examined;
+  }
+
+  /** @internal A wake or an update: queue `reg` if it asks for something the file now has. */
+  _offer(reg: Registration<T>): void {
+    if (reg.queued || this.revents(reg) === 0) return;
+    reg.queued = true;
+    const wasEmpty = this.#ready.size === 0;
+    this.#ready.add(reg);
+    if (wasEmpty) this.#owner.queued();
+  }
+
+  /** @internal */
+  _closed(reg: Registration<T>): void {
+    this.#owner.closed(reg);
+  }
+
+  /** Queues `reg` even though it is not watched any more (poll's POLLNVAL entries). */
+  requeue(reg: Registration<T>): void {
+    this._offer(reg);
+  }
+
+  /** Empties the queue (the owner is closing). */
+  clear(): void {
+    for (const reg of this.#ready) reg.queued = false;
+    this.#ready.clear();
+  }
+}

@@ -1,0 +1,34 @@
+/** Turns what a program passes to select/poll/epoll — a socket, a number, an object with `fileno()` — into the open file behind it. */
+import { invalidArgType, outOfRange, sysError } from './errors.js';
+import { FD_SETSIZE, lookupFd } from './fd-table.js';
+import { Pollable } from './pollable.js';
+
+/** What select, poll and epoll accept: a socket or listener, a descriptor number, or any object with `fileno()`. */
+export type Selectable = Pollable | number | { fileno(): number };
+
+/** @internal The descriptor number of `item`, checked for type (and for select, the FD_SETSIZE cap). */
+export function fdOf(item: unknown, name: string, forSelect: boolean): number {
+  let fd: unknown;
+  if (typeof item === 'number') fd = item;
+  else if (item instanceof Pollable) {
+    fd = item.fileno();
+    if (fd === -1) return -1; // closed: EBADF when it is looked up
+  }  else if (item !== null && typeof item === 'object' && typeof (item as { fileno?: unknown }).fileno === 'function') {
+    fd = (item as { fileno(): unknown }).fileno();
+  } else {
+    throw invalidArgType(name, 'a socket, an integer descriptor or an object with a fileno() method', item);
+  }
+  if (typeof fd !== 'number' || !Number.isInteger(fd)) throw invalidArgType(name, 'an integer descriptor', fd);
+  if (fd < 0) throw outOfRange(name, 'a non-negative descriptor', fd);
+  if (forSelect && fd >= FD_SETSIZE) {
+    throw outOfRange(name, `below FD_SETSIZE (${FD_SETSIZE}): filedescriptor out of range in select()`, fd);
+  }
+  return fd;
+}
+
+/** @internal The open socket behind `fd`. @throws {SocketError} `EBADF` when no socket has that number. */
+export function fileOf(fd: number, syscall: string): Pollable {
+  const file = fd < 0 ? undefined : lookupFd(fd);
+  if (!(file instanceof Pollable)) throw sysError('EBADF', syscall, `descriptor ${fd} is not an open socket`);
+  return file;
+}

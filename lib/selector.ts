@@ -1,0 +1,349 @@
+/**
+ * The Selector: select(2)'s three descriptor sets, kept over time, with the answer pushed to the program
+ * once per turn of the event loop.
+ */
+import { EventEmitter } from 'eventemitter3';
+import { CostCounter, selectCopyBytes } from './cost.js';
+import { invalidArgValue, sysError } from './errors.js';
+import { SELECT_EXCEPT, SELECT_READ, SELECT_WRITE } from './flags.js';
+import { Pollable } from './pollable.js';
+import { lookupFd } from './fd-table.js';
+import { ReadyList, type Registration } from './ready-list.js';
+import { fdOf, fileOf, type Selectable } from './resolve.js';
+import { checkTimeout } from './validate.js';
+
+/** The three ready-lists: subsets of the read, write and except sets. */
+export type ReadyLists<T = Selectable> = [readable: T[], writable: T[], exceptional: T[]];
+
+/** The events of a {@link Selector}. */
+export interface SelectorEvents {
+  /** Once per event-loop turn while anything in the sets is ready; lists are in descriptor order. */
+  ready: ReadyLists;
+  /** A socket in the sets was closed without being removed first: `EBADF`, as select(2) would fail. */
+  error: [err: Error];
+}
+
+const SETS = [SELECT_READ, SELECT_WRITE, SELECT_EXCEPT] as const;
+
+interface Entry {
+  reg: Registration<Entry>;
+  /** The object added to each set (read, write, except), or undefined. */
+  items: [Selectable | undefined, Selectable | undefined, Selectable | undefined];
+}
+
+interface Waiter {
+  resolve: (lists: ReadyLists) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+  poll: boolean;
+}
+
+/**
+ * One of a Selector's three sets, like an `fd_set` with `FD_SET`/`FD_CLR`/`FD_ISSET`.
+ * @example selector.rlist.add(listener); selector.wlist.delete(sock)
+ */
+export class FdSet implements Iterable<Selectable> {
+  readonly #sel: Selector;
+  readonly #which: 0 | 1 | 2;
+  readonly #items = new Map<Pollable, Selectable>();
+
+  /** @internal */
+  constructor(sel: Selector, which: 0 | 1 | 2) {
+    this.#sel = sel;
+    this.#which = which;
+  }
+
+  /**
+   * Adds a socket (or its descriptor number); adding it twice does nothing. O(1).
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for anything else.
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` for a descriptor >= FD_SETSIZE.
+   * @throws {SocketError} `EBADF` for a closed socket or an unknown descriptor.
+   */
+  add(item: Selectable): this {
+    const file = fileOf(fdOf(item, 'item', true), 'select');
+    if (!this.#items.has(file)) {
+      this.#items.set(file, item);
+      this.#sel._set(file, this.#which, item);
+    }
+    return this;
+  }
+
+  /** Removes a socket (closed or not); returns whether it was in the set. O(1) for a socket, O(n) for a number. */
+  delete(item: Selectable): boolean {
+    const file = this.#find(item);
+    if (file === undefined) return false;
+    this.#items.delete(file);
+    this.#sel._set(file, this.#which, undefined);
+    return true;
+  }
+
+  /** Whether `item` is in the set. */
+  has(item: Selectable): boolean {
+    return this.#find(item) !== undefined;
+  }
+
+  #find(item: Selectable): Pollable | undefined {
+    if (item instanceof Pollable) return this.#items.has(item) ? item : undefined;
+    for (const [file, it] of this.#items) if (it === item) return file;
+    if (typeof item !== 'number') return undefined;
+    const file = lookupFd(item);
+    return file instanceof Pollable && this.#items.has(file) ? file : undefined;
+  }
+
+  /** How many sockets the set holds. */
+  get size(): number {
+    return this.#items.size;
+  }
+
+  /** Empties the set. */
+  clear(): void {
+    for (const file of this.#items.keys()) this.#sel._set(file, this.#which, undefined);
+    this.#items.clear();
+  }
+
+  /** The objects in the set, in the order they were added. */
+  [Symbol.iterator](): Iterator<Selectable> {
+    return this.#items.values();
+  }
+}
+
+/**
+ * Watches three sets of sockets — `rlist` (readable?), `wlist` (writable?), `xlist` (exceptional?) — with
+ * select(2)'s level-triggered contract, and answers once per event-loop turn:
+ *
+ * - as an event: `'ready'` is emitted with `[readable, writable, exceptional]` once per turn for as long as
+ *   anything is ready (a socket with unread data, or a writable socket left in `wlist`, keeps it firing:
+ *   that is select's writable busy loop, made visible);
+ * - as a promise: `select(timeoutMs)` settles with the next such batch, or with three empty lists on timeout.
+ *
+ * Every socket that became ready in the same turn is in the same batch. An idle Selector runs no timer and
+ * costs no CPU; each turn's work is proportional to the sockets whose state changed or that are still ready,
+ * never to the number registered. A socket closed while still in a set makes the next answer fail with
+ * `EBADF` (the `'error'` event, or a rejected promise), as select(2) does: remove it before closing it.
+ *
+ * @example
+ * const sel = new Selector()
+ * sel.rlist.add(listener)
+ * sel.on('ready', (readable, writable) => { for (const s of readable) ... })
+ */
+export class Selector extends EventEmitter<SelectorEvents> {
+  /** The read set: reported when `recv`/`accept` would not block (data, EOF, a connection, an error). */
+  readonly rlist: FdSet = new FdSet(this, 0);
+  /** The write set: reported when `send` would not block. */
+  readonly wlist: FdSet = new FdSet(this, 1);
+  /** The except set: reported with a pending error (POSIX: out-of-band data, which Node never has). */
+  readonly xlist: FdSet = new FdSet(this, 2);
+  /** What the kernel would have done for each answer so far. */
+  readonly cost = new CostCounter();
+
+  readonly #entries = new Map<Pollable, Entry>();
+  readonly #list: ReadyList<Entry>;
+  readonly #waiters: Waiter[] = [];
+  #badf = 0; // entries whose file was closed while registered
+  #maxFd = -1;
+  #scheduled = false;
+  #closed = false;
+  readonly #deliver = () => this.#run();
+
+  constructor() {
+    super();
+    this.#list = new ReadyList<Entry>(
+      {
+        queued: () => this.#schedule(),
+        closed: () => {
+          // Still in the sets: every answer is EBADF until the program removes it.
+          this.#badf++;
+          this.#schedule();
+        },
+      },
+      0,
+    );
+  }
+
+  /** @inheritDoc */
+  override on<T extends EventEmitter.EventNames<SelectorEvents>>(
+    event: T,
+    fn: EventEmitter.EventListener<SelectorEvents, T>,
+    context?: unknown,
+  ): this {
+    super.on(event, fn, context);
+    if (event === 'ready') this.#schedule();
+    return this;
+  }
+
+  /** @inheritDoc */
+  override addListener<T extends EventEmitter.EventNames<SelectorEvents>>(
+    event: T,
+    fn: EventEmitter.EventListener<SelectorEvents, T>,
+    context?: unknown,
+  ): this {
+    return this.on(event, fn, context);
+  }
+
+  /** @inheritDoc */
+  override once<T extends EventEmitter.EventNames<SelectorEvents>>(
+    event: T,
+    fn: EventEmitter.EventListener<SelectorEvents, T>,
+    context?: unknown,
+  ): this {
+    super.once(event, fn, context);
+    if (event === 'ready') this.#schedule();
+    return this;
+  }
+
+  /**
+   * Waits for the next batch of ready sockets. `timeoutMs`: `undefined`/`null` waits until something is
+   * ready; `0` polls (settles in this turn of the event loop, possibly with three empty lists); `> 0`
+   * waits at most that long (a fraction rounds up), then settles with three empty lists. Even when sockets
+   * are ready already, the promise settles only after Node has had its turn at I/O, so a `while` loop
+   * around `await select()` never starves the sockets it waits for.
+   * @throws {TypeError} `ERR_INVALID_ARG_VALUE` when all three sets are empty and there is no timeout
+   * (select(2) would sleep forever; here it is taken as a bug).
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` for a negative or NaN timeout.
+   * @throws {SocketError} `EBADF` when a socket in the sets has been closed, or the selector has.
+   */
+  select(timeoutMs?: number | null): Promise<ReadyLists> {
+    let ms: number;
+    try {
+      ms = checkTimeout(timeoutMs);
+      if (this.#closed) throw sysError('EBADF', 'select', 'the selector is closed');
+      if (ms === -1 && this.#entries.size === 0) {
+        throw invalidArgValue('timeoutMs', 'must be given when all three sets are empty: select would wait forever');
+      }
+      if (this.#badf > 0) throw sysError('EBADF', 'select', 'a socket in the sets was closed');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<ReadyLists>((resolve, reject) => {
+      const w: Waiter = { resolve, reject, timer: undefined, poll: ms === 0 };
+      this.#waiters.push(w);
+      if (ms > 0) {
+        w.timer = setTimeout(() => {
+          this.#settle(w);
+          this.cost.record(this.#maxFd + 1, selectCopyBytes(this.#maxFd + 1), process.hrtime.bigint(), 0);
+          resolve([[], [], []]);
+        }, ms);
+      }
+      if (w.poll || this.#list.size > 0) this.#schedule(true);
+    });
+  }
+
+  /** Whether `close` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Empties the sets, rejects pending `select` calls with `EBADF` and removes every listener.
+   * Closing twice does nothing. The sockets stay open.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const e of this.#entries.values()) this.#list.remove(e.reg);
+    this.#entries.clear();
+    this.#list.clear();
+    const err = sysError('EBADF', 'select', 'the selector was closed');
+    for (const w of this.#waiters.splice(0)) {
+      if (w.timer) clearTimeout(w.timer);
+      w.reject(err);
+    }
+    this.removeAllListeners();
+  }
+
+  /** @internal Puts `file` in set `which` (or takes it out, with `item` undefined). */
+  _set(file: Pollable, which: 0 | 1 | 2, item: Selectable | undefined): void {
+    if (this.#closed) throw sysError('EBADF', 'select', 'the selector is closed');
+    let e = this.#entries.get(file);
+    if (e === undefined) {
+      if (item === undefined) return;
+      e = { reg: undefined as unknown as Registration<Entry>, items: [undefined, undefined, undefined] };
+      e.items[which] = item;
+      this.#entries.set(file, e);
+      const fd = file.fileno();
+      if (fd > this.#maxFd) this.#maxFd = fd;
+      e.reg = this.#list.add(file, fd, SETS[which], e);
+      return;
+    }
+    e.items[which] = item;
+    const mask = (e.items[0] ? SELECT_READ : 0) | (e.items[1] ? SELECT_WRITE : 0) | (e.items[2] ? SELECT_EXCEPT : 0);
+    if (mask !== 0) {
+      this.#list.modify(e.reg, mask);
+      return;
+    }
+    this.#entries.delete(file);
+    this.#list.remove(e.reg);
+    if (file.fileno() === -1) this.#badf--;
+    if (e.reg.fd === this.#maxFd) {
+      this.#maxFd = -1;
+      for (const other of this.#entries.values()) if (other.reg.fd > this.#maxFd) this.#maxFd = other.reg.fd;
+    }
+  }
+
+  #schedule(force = false): void {
+    if (this.#scheduled || this.#closed) return;
+    if (!force && this.#waiters.length === 0 && this.listenerCount('ready') === 0) return;
+    this.#scheduled = true;
+    setImmediate(this.#deliver);
+  }
+
+  #settle(w: Waiter): void {
+    const i = this.#waiters.indexOf(w);
+    if (i >= 0) this.#waiters.splice(i, 1);
+    if (w.timer) clearTimeout(w.timer);
+  }
+
+  #run(): void {
+    this.#scheduled = false;
+    if (this.#closed) return;
+    const listening = this.listenerCount('ready') > 0;
+    if (this.#waiters.length === 0 && !listening) return;
+    if (this.#badf > 0) {
+      const err = sysError('EBADF', 'select', 'a socket in the sets was closed');
+      for (const w of this.#waiters.splice(0)) {
+        if (w.timer) clearTimeout(w.timer);
+        w.reject(err);
+      }
+      this.emit('error', err);
+      return;
+    }
+    const start = process.hrtime.bigint();
+    const r: Selectable[] = [];
+    const w: Selectable[] = [];
+    const x: Selectable[] = [];
+    let ready = 0;
+    this.#list.collect(Infinity, (reg, rev) => {
+      const items = reg.data.items;
+      ready++;
+      if (items[0] !== undefined && rev & SELECT_READ) r.push(items[0]);
+      if (items[1] !== undefined && rev & SELECT_WRITE) w.push(items[1]);
+      if (items[2] !== undefined && rev & SELECT_EXCEPT) x.push(items[2]);
+    });
+    if (r.length > 1) r.sort(byFd);
+    if (w.length > 1) w.sort(byFd);
+    if (x.length > 1) x.sort(byFd);
+    const lists: ReadyLists = [r, w, x];
+    const any = ready > 0;
+    if (any || this.#waiters.some((wt) => wt.poll)) {
+      this.cost.record(this.#maxFd + 1, selectCopyBytes(this.#maxFd + 1), start, ready);
+    }
+    for (let i = 0; i < this.#waiters.length; ) {
+      const wt = this.#waiters[i] as Waiter;
+      if (any || wt.poll) {
+        this.#waiters.splice(i, 1);
+        if (wt.timer) clearTimeout(wt.timer);
+        wt.resolve(lists);
+      } else i++;
+    }
+    if (any && listening) this.emit('ready', r, w, x);
+    if (this.#list.size > 0) this.#schedule();
+  }
+}
+
+function byFd(a: Selectable, b: Selectable): number {
+  return fdNum(a) - fdNum(b);
+}
+
+function fdNum(x: Selectable): number {
+  return typeof x === 'number' ? x : x.fileno();
+}

@@ -1,0 +1,465 @@
+/**
+ * A connected stream socket with the non-blocking POSIX calls — `recv`, `send`, `shutdown`, `close` — over a
+ * `net.Socket`.
+ *
+ * Node pushes data at us; this class keeps it in a receive queue (the model of the kernel's receive buffer)
+ * until the program asks for it, and keeps what the program sent in a send queue (the model of the send
+ * buffer) until Node has handed it to the kernel. Both queues have a size (`rcvbuf`, `sndbuf`), so a send
+ * bigger than the free space is partial, exactly as on a non-blocking POSIX socket. Node cannot size the
+ * kernel's own buffers, which absorb several MB on loopback before our queues fill: what a test can force is
+ * the user-space part.
+ */
+import net from 'node:net';
+import { allocFd, freeFd } from './fd-table.js';
+import { fromNodeError, invalidArgType, sysError, type SocketError } from './errors.js';
+import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDHUP, SHUT_RD, SHUT_RDWR, SHUT_WR } from './flags.js';
+import { Pollable } from './pollable.js';
+import { checkInt, checkOptions } from './validate.js';
+
+/** Buffer sizes of a socket, in bytes (the models of SO_SNDBUF and SO_RCVBUF). */
+export interface BufferOptions {
+  /** How many bytes `send` accepts before Node has passed them to the kernel. Default 256 KiB. */
+  sndbuf?: number;
+  /** How many received bytes are held before Node stops reading from the kernel. Default 256 KiB. */
+  rcvbuf?: number;
+}
+
+/** Where to connect: a TCP host and port, or a Unix socket path. */
+export type ConnectOptions = ({ host?: string; port: number } | { path: string }) & BufferOptions;
+
+/** A socket's address: TCP as Python gives it, a Unix socket as its path. */
+export type SockAddr = { address: string; port: number; family: string } | string;
+
+export const DEFAULT_BUFSIZE = 256 * 1024;
+const EMPTY = Buffer.alloc(0);
+
+const CONNECTING = 0;
+const OPEN = 1;
+const CLOSED = 2;
+
+// Sends of one event-loop turn are coalesced: each socket's queue is written once, after the current job.
+const toFlush: Socket[] = [];
+let flushScheduled = false;
+function flushAll(): void {
+  flushScheduled = false;
+  for (let i = 0; i < toFlush.length; i++) (toFlush[i] as Socket)._flush();
+  toFlush.length = 0;
+}
+
+/** @internal */
+export function checkBufferOptions(opts: Record<string, unknown>): { sndbuf: number; rcvbuf: number } {
+  return {
+    sndbuf: opts.sndbuf === undefined ? DEFAULT_BUFSIZE : checkInt(opts.sndbuf, 'options.sndbuf', 1),
+    rcvbuf: opts.rcvbuf === undefined ? DEFAULT_BUFSIZE : checkInt(opts.rcvbuf, 'options.rcvbuf', 1),
+  };
+}
+
+/**
+ * A connected (or connecting) TCP or Unix stream socket. Get one from {@link connect}, `Listener.accept()` or
+ * {@link Socket.adopt}.
+ *
+ * Readiness (`events()`), as Linux's `tcp_poll` computes it:
+ * - `POLLIN`: received bytes are queued, or the read side is shut (EOF), or an error is pending.
+ * - `POLLOUT`: connected and the send queue has room; also once writing can only fail (after a shutdown or
+ *   an error), since `send` then does not block.
+ * - `POLLERR`: an error is pending; the next `recv` or `send` throws it, once.
+ * - `POLLRDHUP`: the peer's FIN arrived (or we shut our read side). `POLLHUP`: both directions are shut.
+ *
+ * @example
+ * const sock = connect({ host: '127.0.0.1', port })
+ * const [, w] = await select([], [sock], [])   // writable once connected
+ * sock.send('ping')
+ */
+export class Socket extends Pollable {
+  #ns: net.Socket;
+  #fd = -1;
+  #state: number;
+  #eof = false; // the peer's FIN arrived
+  #rdShut = false; // shutdown(SHUT_RD)
+  #wrShut = false; // shutdown(SHUT_WR)
+  #dead = false; // reset, refused or destroyed: both directions are gone
+  #error: (Error & { code?: unknown }) | null = null;
+  #rq: Buffer[] = [];
+  #rqHead = 0;
+  #rqBytes = 0;
+  #paused = false;
+  #out: Buffer[] = [];
+  #outBytes = 0;
+  #queuedForFlush = false;
+  #nospace = false; // a send found the queue full: the next space freed is a wake (EPOLLOUT edge)
+  #sndbuf: number;
+  #rcvbuf: number;
+  readonly #onWritten: (err?: Error | null) => void;
+
+  /** @internal Use {@link connect}, `Listener.accept()` or {@link Socket.adopt}. */
+  constructor(ns: net.Socket, sizes: { sndbuf: number; rcvbuf: number }, withFd: boolean) {
+    super();
+    this.#ns = ns;
+    this.#sndbuf = sizes.sndbuf;
+    this.#rcvbuf = sizes.rcvbuf;
+    this.#state = ns.connecting ? CONNECTING : OPEN;
+    if (withFd) this.#fd = allocFd(this, ns.connecting ? 'connect' : 'socket');
+    this.#onWritten = () => {
+      if (this.#nospace && this.#pending() < this.#sndbuf) {
+        this.#nospace = false;
+        this._wake();
+      }
+    };
+    ns.on('data', (chunk: Buffer) => this.#onData(chunk));
+    ns.on('end', () => {
+      if (this.#state === CLOSED) return;
+      this.#eof = true;
+      this._wake();
+    });
+    ns.on('error', (err: Error) => {
+      if (this.#state === CLOSED) return;
+      this.#error ??= err;
+      this.#dead = true;
+      this._wake();
+    });
+    ns.on('close', () => {
+      if (this.#state === CLOSED) return;
+      // Destroyed under us (by an adopting library, or after an error): both directions are gone.
+      this.#dead = true;
+      this._wake();
+    });
+    if (ns.connecting) {
+      ns.once('connect', () => {
+        if (this.#state !== CONNECTING) return;
+        this.#state = OPEN;
+        this._wake();
+      });
+    }
+    if (ns.readableEnded) this.#eof = true;
+    if (ns.destroyed) this.#dead = true;
+  }
+
+  /**
+   * Wraps a `net.Socket` that another library created. From now on read it only through this object: its
+   * data is taken with a `'data'` listener. Create it with `allowHalfOpen: true` if you want to keep writing
+   * after the peer's FIN (Node otherwise ends our side at once).
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` unless `socket` is a `net.Socket`.
+   * @example const sock = Socket.adopt(net.connect(port, '127.0.0.1'))
+   */
+  static adopt(socket: net.Socket, options?: BufferOptions): Socket {
+    if (!(socket instanceof net.Socket)) throw invalidArgType('socket', 'an instance of net.Socket', socket);
+    return new Socket(socket, checkBufferOptions(checkOptions(options, 'options')), true);
+  }
+
+  /** The descriptor number; -1 once closed (and before `accept` hands the socket out). */
+  fileno(): number {
+    return this.#fd;
+  }
+
+  /** The `POLL*` bits the kernel would report now; see the class comment. O(1). */
+  events(): number {
+    if (this.#state === CLOSED) return POLLNVAL;
+    let ev = this.#error ? POLLERR : 0;
+    const rdDown = this.#eof || this.#rdShut || this.#dead;
+    const wrDown = this.#wrShut || this.#dead;
+    if (this.#rqBytes > 0 || rdDown) ev |= POLLIN;
+    if (rdDown) ev |= POLLRDHUP;
+    if (rdDown && wrDown) ev |= POLLHUP;
+    if (wrDown || (this.#state === OPEN && this.#pending() < this.#sndbuf)) ev |= POLLOUT;
+    return ev;
+  }
+
+  /** The send queue's size in bytes (SO_SNDBUF). Setting it takes effect for the next `send`. */
+  get sndbuf(): number {
+    return this.#sndbuf;
+  }
+
+  set sndbuf(n: number) {
+    this.#sndbuf = checkInt(n, 'sndbuf', 1);
+  }
+
+  /** The receive queue's size in bytes (SO_RCVBUF). */
+  get rcvbuf(): number {
+    return this.#rcvbuf;
+  }
+
+  set rcvbuf(n: number) {
+    this.#rcvbuf = checkInt(n, 'rcvbuf', 1);
+    this.#flowControl();
+  }
+
+  /** Bytes accepted by `send` that Node has not yet handed to the kernel (SIOCOUTQ, in this model). */
+  get sendQueueSize(): number {
+    return this.#pending();
+  }
+
+  /** Bytes received and not yet taken by `recv` (SIOCINQ). */
+  get recvQueueSize(): number {
+    return this.#rqBytes;
+  }
+
+  /**
+   * Takes up to `bufsize` received bytes, at once.
+   *
+   * Returns the bytes (queued data comes first, even after a FIN or a reset); an empty Buffer at EOF, and
+   * every time after; `null` when nothing has arrived yet (would-block is a value, not an error).
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` unless `bufsize` is an integer >= 1.
+   * @throws {SocketError} `EBADF` once closed; a pending error (`ECONNRESET`, `ECONNREFUSED`, ...) once.
+   * @example const data = sock.recv(65536); if (data === null) return; if (data.length === 0) sock.close()
+   */
+  recv(bufsize: number): Buffer | null {
+    checkInt(bufsize, 'bufsize', 1);
+    if (this.#state === CLOSED) throw sysError('EBADF', 'recv');
+    if (this.#rqBytes > 0) return this.#take(bufsize);
+    if (this.#error) throw this.#consumeError('recv');
+    if (this.#eof || this.#rdShut || this.#dead) return EMPTY;
+    return null;
+  }
+
+  /**
+   * Queues as much of `data` as the send queue has room for and returns that count: 0 when it is full (or
+   * still connecting), fewer than `data`'s length for a partial send. The bytes are copied, so the caller may
+   * reuse `data` at once. Sends made in one turn of the event loop leave in one write.
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` unless `data` is a string, Buffer or Uint8Array.
+   * @throws {SocketError} `EBADF` once closed; a pending error once; `EPIPE` after `shutdown(SHUT_WR)` or a reset.
+   * @example let off = 0; off += sock.send(buf.subarray(off))
+   */
+  send(data: Uint8Array | string): number {
+    if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
+      throw invalidArgType('data', 'of type string or an instance of Buffer or Uint8Array', data);
+    }
+    if (this.#state === CLOSED) throw sysError('EBADF', 'send');
+    if (this.#error) throw this.#consumeError('send');
+    if (this.#wrShut || this.#dead) throw sysError('EPIPE', 'send');
+    if (this.#state === CONNECTING) return 0;
+    const free = this.#sndbuf - this.#pending();
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    const len = bytes.length;
+    if (len === 0) return 0;
+    if (free <= 0) {
+      this.#nospace = true;
+      return 0;
+    }
+    const n = len <= free ? len : free;
+    if (n < len) this.#nospace = true;
+    let copy: Buffer;
+    if (typeof data === 'string') {
+      copy = n < len ? (bytes as Buffer).subarray(0, n) : (bytes as Buffer);
+    } else {
+      copy = Buffer.allocUnsafe(n);
+      copy.set(n < len ? bytes.subarray(0, n) : bytes);
+    }
+    this.#out.push(copy);
+    this.#outBytes += n;
+    if (!this.#queuedForFlush) {
+      this.#queuedForFlush = true;
+      toFlush.push(this);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        process.nextTick(flushAll);
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Shuts one or both directions: `SHUT_RD` (0), `SHUT_WR` (1, the peer reads EOF after what was sent),
+   * `SHUT_RDWR` (2). The descriptor stays open until `close`.
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` unless `how` is 0, 1 or 2.
+   * @throws {SocketError} `EBADF` once closed; `ENOTCONN` while connecting or after a reset.
+   */
+  shutdown(how: number): void {
+    checkInt(how, 'how', SHUT_RD, SHUT_RDWR);
+    if (this.#state === CLOSED) throw sysError('EBADF', 'shutdown');
+    if (this.#state === CONNECTING || this.#dead) throw sysError('ENOTCONN', 'shutdown');
+    if (how !== SHUT_WR && !this.#rdShut) {
+      this.#rdShut = true;
+      this.#ns.pause();
+    }
+    if (how !== SHUT_RD && !this.#wrShut) {
+      this.#wrShut = true;
+      this._flush();
+      this.#ns.end();
+    }
+    this._update();
+  }
+
+  /**
+   * Closes the socket: queued sends still leave, then a FIN; the descriptor number is free at once and
+   * `fileno()` is -1. Every select/poll/epoll watching it hears of it. Closing twice does nothing.
+   */
+  close(): void {
+    if (this.#state === CLOSED) return;
+    this._flush();
+    this.#release();
+    const ns = this.#ns;
+    ns.pause();
+    // An orphan still sending must not keep the process alive, as the kernel's orphans do not.
+    ns.unref();
+    if (ns.writableLength > 0 && !ns.destroyed) ns.destroySoon();
+    else ns.destroy();
+  }
+
+  /**
+   * Closes with a reset (SO_LINGER of 0, then close): queued data is dropped and the peer's next call fails
+   * with `ECONNRESET`. For tests that need a reset on demand.
+   */
+  reset(): void {
+    if (this.#state === CLOSED) return;
+    this.#release();
+    this.#out = [];
+    this.#outBytes = 0;
+    const ns = this.#ns;
+    if (ns.destroyed || ns.connecting) ns.destroy();
+    else ns.resetAndDestroy();
+  }
+
+  /**
+   * The local address (getsockname).
+   * @throws {SocketError} `EBADF` once closed.
+   */
+  getsockname(): SockAddr {
+    if (this.#state === CLOSED) throw sysError('EBADF', 'getsockname');
+    const a = this.#ns.address();
+    return typeof a === 'string' || !('port' in a) ? String(a) : { address: a.address, port: a.port, family: a.family };
+  }
+
+  /**
+   * The peer's address (getpeername).
+   * @throws {SocketError} `EBADF` once closed; `ENOTCONN` while connecting or after a reset.
+   */
+  getpeername(): SockAddr {
+    if (this.#state === CLOSED) throw sysError('EBADF', 'getpeername');
+    const ns = this.#ns;
+    if (this.#state === CONNECTING || this.#dead) throw sysError('ENOTCONN', 'getpeername');
+    if (ns.remotePort === undefined) return ns.remoteAddress ?? '';
+    return { address: ns.remoteAddress ?? '', port: ns.remotePort, family: ns.remoteFamily ?? '' };
+  }
+
+  /** @internal Gives a connection from the accept queue its descriptor. */
+  _accepted(): void {
+    this.#fd = allocFd(this, 'accept');
+  }
+
+  /** @internal Drops a connection that was never accepted (the listener closed, or overflowed). */
+  _abort(): void {
+    this.#state = CLOSED;
+    if (!this.#ns.destroyed) this.#ns.resetAndDestroy();
+  }
+
+  /** @internal Writes this turn's sends as one chunk. */
+  _flush(): void {
+    this.#queuedForFlush = false;
+    const out = this.#out;
+    if (out.length === 0 || this.#state === CLOSED) return;
+    const chunk = out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out, this.#outBytes);
+    this.#out = [];
+    this.#outBytes = 0;
+    if (this.#dead || this.#ns.destroyed) return;
+    this.#ns.write(chunk, this.#onWritten);
+  }
+
+  #pending(): number {
+    return this.#outBytes + this.#ns.writableLength;
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#state === CLOSED || this.#rdShut) return;
+    this.#rq.push(chunk);
+    this.#rqBytes += chunk.length;
+    this.#flowControl();
+    this._wake();
+  }
+
+  #flowControl(): void {
+    if (this.#rdShut || this.#state === CLOSED) return;
+    if (!this.#paused && this.#rqBytes >= this.#rcvbuf) {
+      this.#paused = true;
+      this.#ns.pause();
+    } else if (this.#paused && this.#rqBytes < this.#rcvbuf) {
+      this.#paused = false;
+      this.#ns.resume();
+    }
+  }
+
+  #take(n: number): Buffer {
+    const rq = this.#rq;
+    let first = rq[this.#rqHead] as Buffer;
+    let out: Buffer;
+    if (first.length > n) {
+      out = first.subarray(0, n);
+      rq[this.#rqHead] = first.subarray(n);
+    } else if (first.length === n || rq.length - this.#rqHead === 1) {
+      out = first;
+      rq[this.#rqHead++] = EMPTY;
+    } else {
+      const total = Math.min(n, this.#rqBytes);
+      out = Buffer.allocUnsafe(total);
+      let off = 0;
+      while (off < total) {
+        first = rq[this.#rqHead] as Buffer;
+        const k = Math.min(first.length, total - off);
+        first.copy(out, off, 0, k);
+        off += k;
+        if (k === first.length) rq[this.#rqHead++] = EMPTY;
+        else rq[this.#rqHead] = first.subarray(k);
+      }
+    }
+    this.#rqBytes -= out.length;
+    if (this.#rqHead === rq.length) {
+      rq.length = 0;
+      this.#rqHead = 0;
+    } else if (this.#rqHead > 64) {
+      rq.splice(0, this.#rqHead);
+      this.#rqHead = 0;
+    }
+    if (this.#paused) this.#flowControl();
+    return out;
+  }
+
+  #consumeError(syscall: string): SocketError {
+    const err = this.#error as Error & { code?: unknown };
+    this.#error = null;
+    return fromNodeError(err, syscall);
+  }
+
+  #release(): void {
+    this.#state = CLOSED;
+    if (this.#fd >= 0) freeFd(this.#fd);
+    this.#fd = -1;
+    this.#rq = [];
+    this.#rqHead = 0;
+    this.#rqBytes = 0;
+    this._closed();
+  }
+}
+
+/**
+ * Starts a non-blocking connect and returns the socket at once. It becomes writable when the connection is
+ * up. A failed connect (`ECONNREFUSED`) makes it readable, writable and exceptional, and the next `recv` or
+ * `send` throws the error, as `connect(2)` on a non-blocking socket reports it through `SO_ERROR`.
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a malformed `options`.
+ * @throws {RangeError} `ERR_OUT_OF_RANGE` for a port outside 0..65535 or a bad buffer size.
+ * @throws {SocketError} `EMFILE` past the open-file limit.
+ * @example
+ * const sock = connect({ host: '127.0.0.1', port: 8080 })
+ * await select([], [sock], [])
+ */
+export function connect(options: ConnectOptions): Socket {
+  const opts = checkOptions(options, 'options');
+  if (options === undefined) throw invalidArgType('options', 'of type object', options);
+  const sizes = checkBufferOptions(opts);
+  let target: net.NetConnectOpts;
+  if (opts.path !== undefined) {
+    if (typeof opts.path !== 'string' || opts.path === '') throw invalidArgType('options.path', 'a non-empty string', opts.path);
+    target = { path: opts.path, allowHalfOpen: true };
+  } else {
+    const port = checkInt(opts.port, 'options.port', 0, 65535);
+    const host = opts.host ?? '127.0.0.1';
+    if (typeof host !== 'string') throw invalidArgType('options.host', 'of type string', host);
+    target = { host, port, allowHalfOpen: true };
+  }
+  const ns = new net.Socket({ allowHalfOpen: true });
+  ns.connect(target);
+  try {
+    return new Socket(ns, sizes, true);
+  } catch (err) {
+    ns.destroy();
+    throw err;
+  }
+}
