@@ -12,3 +12,16 @@ export type { Selectable } from './resolve.js';
 export { Selector, FdSet, type ReadyLists, type SelectorEvents } from './selector.js';
 export { select, selectCost } from './select.js';
 export { CostCounter, type CallCost } from './cost.js';
+export { Poll } from './poll.js';
+export { Epoll } from './epoll.js';
+export type { PollEvent } from './poller.js';
+export {
+  BaseSelector,
+  SelectSelector,
+  PollSelector,
+  EpollSelector,
+  DefaultSelector,
+  EVENT_READ,
+  EVENT_WRITE,
+  type SelectorKey,
+} from './selectors.js';

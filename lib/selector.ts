@@ -4,7 +4,8 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { CostCounter, selectCopyBytes } from './cost.js';
-import { invalidArgValue, sysError } from './errors.js';
+import { sysError } from './errors.js';
+import { Pending } from './pending.js';
 import { SELECT_EXCEPT, SELECT_READ, SELECT_WRITE } from './flags.js';
 import { Pollable } from './pollable.js';
 import { lookupFd } from './fd-table.js';
@@ -29,13 +30,6 @@ interface Entry {
   reg: Registration<Entry>;
   /** The object added to each set (read, write, except), or undefined. */
   items: [Selectable | undefined, Selectable | undefined, Selectable | undefined];
-}
-
-interface Waiter {
-  resolve: (lists: ReadyLists) => void;
-  reject: (err: Error) => void;
-  timer: NodeJS.Timeout | undefined;
-  poll: boolean;
 }
 
 /**
@@ -138,12 +132,10 @@ export class Selector extends EventEmitter<SelectorEvents> {
 
   readonly #entries = new Map<Pollable, Entry>();
   readonly #list: ReadyList<Entry>;
-  readonly #waiters: Waiter[] = [];
+  readonly #pending = new Pending<ReadyLists>(() => this.#run());
   #badf = 0; // entries whose file was closed while registered
   #maxFd = -1;
-  #scheduled = false;
   #closed = false;
-  readonly #deliver = () => this.#run();
 
   constructor() {
     super();
@@ -206,26 +198,15 @@ export class Selector extends EventEmitter<SelectorEvents> {
     let ms: number;
     try {
       ms = checkTimeout(timeoutMs);
-      if (this.#closed) throw sysError('EBADF', 'select', 'the selector is closed');
-      if (ms === -1 && this.#entries.size === 0) {
-        throw invalidArgValue('timeoutMs', 'must be given when all three sets are empty: select would wait forever');
-      }
       if (this.#badf > 0) throw sysError('EBADF', 'select', 'a socket in the sets was closed');
     } catch (err) {
       return Promise.reject(err);
     }
-    return new Promise<ReadyLists>((resolve, reject) => {
-      const w: Waiter = { resolve, reject, timer: undefined, poll: ms === 0 };
-      this.#waiters.push(w);
-      if (ms > 0) {
-        w.timer = setTimeout(() => {
-          this.#settle(w);
-          this.cost.record(this.#maxFd + 1, selectCopyBytes(this.#maxFd + 1), process.hrtime.bigint(), 0);
-          resolve([[], [], []]);
-        }, ms);
-      }
-      if (w.poll || this.#list.size > 0) this.#schedule(true);
-    });
+    const nfds = this.#maxFd + 1;
+    return this.#pending.wait(ms, this.#entries.size === 0, this.#list.size > 0, () => {
+      this.cost.record(nfds, selectCopyBytes(nfds), process.hrtime.bigint(), 0);
+      return [[], [], []];
+    }, 'select');
   }
 
   /** Whether `close` was called. */
@@ -243,11 +224,7 @@ export class Selector extends EventEmitter<SelectorEvents> {
     for (const e of this.#entries.values()) this.#list.remove(e.reg);
     this.#entries.clear();
     this.#list.clear();
-    const err = sysError('EBADF', 'select', 'the selector was closed');
-    for (const w of this.#waiters.splice(0)) {
-      if (w.timer) clearTimeout(w.timer);
-      w.reject(err);
-    }
+    this.#pending.close('select');
     this.removeAllListeners();
   }
 
@@ -280,30 +257,16 @@ export class Selector extends EventEmitter<SelectorEvents> {
     }
   }
 
-  #schedule(force = false): void {
-    if (this.#scheduled || this.#closed) return;
-    if (!force && this.#waiters.length === 0 && this.listenerCount('ready') === 0) return;
-    this.#scheduled = true;
-    setImmediate(this.#deliver);
-  }
-
-  #settle(w: Waiter): void {
-    const i = this.#waiters.indexOf(w);
-    if (i >= 0) this.#waiters.splice(i, 1);
-    if (w.timer) clearTimeout(w.timer);
+  #schedule(): void {
+    if (this.#pending.size > 0 || this.listenerCount('ready') > 0) this.#pending.schedule();
   }
 
   #run(): void {
-    this.#scheduled = false;
-    if (this.#closed) return;
     const listening = this.listenerCount('ready') > 0;
-    if (this.#waiters.length === 0 && !listening) return;
+    if (this.#pending.size === 0 && !listening) return;
     if (this.#badf > 0) {
       const err = sysError('EBADF', 'select', 'a socket in the sets was closed');
-      for (const w of this.#waiters.splice(0)) {
-        if (w.timer) clearTimeout(w.timer);
-        w.reject(err);
-      }
+      this.#pending.rejectAll(err);
       this.emit('error', err);
       return;
     }
@@ -322,19 +285,11 @@ export class Selector extends EventEmitter<SelectorEvents> {
     if (r.length > 1) r.sort(byFd);
     if (w.length > 1) w.sort(byFd);
     if (x.length > 1) x.sort(byFd);
-    const lists: ReadyLists = [r, w, x];
     const any = ready > 0;
-    if (any || this.#waiters.some((wt) => wt.poll)) {
+    if (any || this.#pending.polling) {
       this.cost.record(this.#maxFd + 1, selectCopyBytes(this.#maxFd + 1), start, ready);
     }
-    for (let i = 0; i < this.#waiters.length; ) {
-      const wt = this.#waiters[i] as Waiter;
-      if (any || wt.poll) {
-        this.#waiters.splice(i, 1);
-        if (wt.timer) clearTimeout(wt.timer);
-        wt.resolve(lists);
-      } else i++;
-    }
+    this.#pending.settle([r, w, x], any);
     if (any && listening) this.emit('ready', r, w, x);
     if (this.#list.size > 0) this.#schedule();
   }

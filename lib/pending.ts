@@ -1,0 +1,102 @@
+/**
+ * The promise side shared by select, poll and epoll: the calls waiting for an answer, their timers, and
+ * the once-per-turn delivery.
+ *
+ * A delivery runs in `setImmediate`, after Node's I/O phase, so everything that became ready in that turn
+ * is answered together, and a program looping on `await poll()` always lets Node read its sockets between
+ * two answers. Nothing runs while nothing is ready: no timer polls.
+ */
+import { invalidArgValue, sysError } from './errors.js';
+
+interface Waiter<R> {
+  resolve: (result: R) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+  /** A timeout of 0: answered at the next delivery even when nothing is ready. */
+  poll: boolean;
+}
+
+/** @internal */
+export class Pending<R> {
+  readonly #waiters: Waiter<R>[] = [];
+  readonly #run: () => void;
+  #scheduled = false;
+  #closed = false;
+
+  /** @param deliver runs once per turn when scheduled; it calls {@link Pending.settle}. */
+  constructor(deliver: () => void) {
+    this.#run = () => {
+      this.#scheduled = false;
+      if (!this.#closed) deliver();
+    };
+  }
+
+  /** Calls waiting. */
+  get size(): number {
+    return this.#waiters.length;
+  }
+
+  /** Whether a zero-timeout call waits (it must be answered, ready or not). */
+  get polling(): boolean {
+    return this.#waiters.some((w) => w.poll);
+  }
+
+  /**
+   * Queues a call. `ms` is a checked timeout (-1: none). `idle` says nothing is registered: then a call
+   * without a timeout would never return, and is refused. `ready` says a delivery is due at once.
+   */
+  wait(ms: number, idle: boolean, ready: boolean, onTimeout: () => R, syscall: string): Promise<R> {
+    if (this.#closed) return Promise.reject(sysError('EBADF', syscall, 'closed'));
+    if (ms === -1 && idle) {
+      return Promise.reject(invalidArgValue('timeoutMs', `must be given when nothing is registered: ${syscall} would wait forever`));
+    }
+    return new Promise<R>((resolve, reject) => {
+      const w: Waiter<R> = { resolve, reject, timer: undefined, poll: ms === 0 };
+      this.#waiters.push(w);
+      if (ms > 0) {
+        w.timer = setTimeout(() => {
+          const i = this.#waiters.indexOf(w);
+          if (i >= 0) this.#waiters.splice(i, 1);
+          resolve(onTimeout());
+        }, ms);
+      }
+      if (w.poll || ready) this.schedule();
+    });
+  }
+
+  /** Runs the owner's delivery once, in this turn's check phase. */
+  schedule(): void {
+    if (this.#scheduled || this.#closed) return;
+    this.#scheduled = true;
+    setImmediate(this.#run);
+  }
+
+  /** Answers every waiting call with `result` — or, when `any` is false, only the zero-timeout ones. */
+  settle(result: R, any: boolean): void {
+    const ws = this.#waiters;
+    for (let i = 0; i < ws.length; ) {
+      const w = ws[i] as Waiter<R>;
+      if (!any && !w.poll) {
+        i++;
+        continue;
+      }
+      ws.splice(i, 1);
+      if (w.timer) clearTimeout(w.timer);
+      w.resolve(result);
+    }
+  }
+
+  /** Fails every waiting call. */
+  rejectAll(err: Error): void {
+    for (const w of this.#waiters.splice(0)) {
+      if (w.timer) clearTimeout(w.timer);
+      w.reject(err);
+    }
+  }
+
+  /** Fails every waiting call with `EBADF` and refuses new ones. */
+  close(syscall: string): void {
+    this.#closed = true;
+    this.rejectAll(sysError('EBADF', syscall, 'closed while waiting'));
+  }
+}

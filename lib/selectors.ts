@@ -1,0 +1,271 @@
+/**
+ * A high-level selector API after Python's `selectors` module: register a socket with the events you want
+ * and any data of yours, then `select()` hands back `[key, events]` pairs. `SelectSelector`,
+ * `PollSelector` and `EpollSelector` keep one contract; they differ only in the model underneath.
+ */
+import { sysError, invalidArgValue } from './errors.js';
+import { Epoll } from './epoll.js';
+import { POLLIN, POLLOUT } from './flags.js';
+import { Poll } from './poll.js';
+import { Pollable } from './pollable.js';
+import type { PollEvent } from './poller.js';
+import { fdOf, type Selectable } from './resolve.js';
+import { Selector } from './selector.js';
+
+/** Wait until the socket is readable. */
+export const EVENT_READ = 1;
+/** Wait until the socket is writable. */
+export const EVENT_WRITE = 2;
+
+/** What `register` returns: the object, its descriptor, the events asked for and your data. */
+export interface SelectorKey<D = unknown> {
+  readonly fileobj: Selectable;
+  readonly fd: number;
+  readonly events: number;
+  readonly data: D;
+}
+
+/** @internal The model under a selector: register/modify/unregister by POLLIN/POLLOUT masks, then wait. */
+interface Backend {
+  register(file: Selectable, mask: number): void;
+  modify(file: Selectable, mask: number): void;
+  /** Forgets a key, by object for select, by number for poll and epoll (the object may be closed). */
+  unregister(key: SelectorKey): void;
+  wait(timeoutMs: number | null | undefined): Promise<PollEvent[]>;
+  close(): void;
+  readonly cost: { calls: number; examined: number; bytesCopied: number; nanoseconds: number };
+}
+
+/** select(2) under the selectors API: the read and write sets of a {@link Selector}. */
+class SelectBackend implements Backend {
+  readonly #sel = new Selector();
+  readonly cost = this.#sel.cost;
+
+  register(file: Selectable, mask: number): void {
+    this.modify(file, mask);
+  }
+
+  modify(file: Selectable, mask: number): void {
+    if (mask & POLLIN) this.#sel.rlist.add(file);
+    else this.#sel.rlist.delete(file);
+    if (mask & POLLOUT) this.#sel.wlist.add(file);
+    else this.#sel.wlist.delete(file);
+  }
+
+  unregister(key: SelectorKey): void {
+    this.#sel.rlist.delete(key.fileobj);
+    this.#sel.wlist.delete(key.fileobj);
+  }
+
+  async wait(timeoutMs: number | null | undefined): Promise<PollEvent[]> {
+    const [r, w] = await this.#sel.select(timeoutMs);
+    const out = new Map<number, number>();
+    for (const f of r) out.set(fdNumber(f), POLLIN);
+    for (const f of w) out.set(fdNumber(f), (out.get(fdNumber(f)) ?? 0) | POLLOUT);
+    return [...out];
+  }
+
+  close(): void {
+    this.#sel.close();
+  }
+}
+
+function fdNumber(f: Selectable): number {
+  return typeof f === 'number' ? f : f.fileno();
+}
+
+/** poll(2) or epoll(7) under the selectors API. */
+class PollerBackend implements Backend {
+  readonly #p: Poll | Epoll;
+  readonly cost: Backend['cost'];
+
+  constructor(p: Poll | Epoll) {
+    this.#p = p;
+    this.cost = p.cost;
+  }
+
+  register(file: Selectable, mask: number): void {
+    this.#p.register(file, mask);
+  }
+
+  modify(file: Selectable, mask: number): void {
+    this.#p.modify(file, mask);
+  }
+
+  unregister(key: SelectorKey): void {
+    try {
+      this.#p.unregister(key.fd);
+    } catch (err) {
+      // epoll forgot a closed socket by itself; anything else is a real fault
+      if ((err as { code?: string }).code !== 'ENOENT') throw err;
+    }
+  }
+
+  wait(timeoutMs: number | null | undefined): Promise<PollEvent[]> {
+    return this.#p.poll(timeoutMs);
+  }
+
+  close(): void {
+    this.#p.close();
+  }
+}
+
+/**
+ * The shared implementation; use {@link SelectSelector}, {@link PollSelector}, {@link EpollSelector} or
+ * {@link DefaultSelector}. Results are masked by the events each key asked for, and a key unregistered
+ * before `select()` settles is never in its answer. Entries already handed back are the program's: if a
+ * handler may unregister another socket of the same batch, check `getKey` before using its entry.
+ */
+export abstract class BaseSelector<D = unknown> {
+  readonly #backend: Backend;
+  readonly #keys = new Map<Selectable, SelectorKey<D>>();
+  readonly #byFd = new Map<number, SelectorKey<D>>();
+  #closed = false;
+
+  /** @internal */
+  protected constructor(backend: Backend) {
+    this.#backend = backend;
+  }
+
+  /** What the model underneath would have cost the kernel so far. */
+  get cost(): Backend['cost'] {
+    return this.#backend.cost;
+  }
+
+  /**
+   * Watches `fileobj` for `events` (`EVENT_READ | EVENT_WRITE`), keeping `data` with it.
+   * @throws {TypeError} `ERR_INVALID_ARG_VALUE` for events that are not a non-empty subset of READ|WRITE.
+   * @throws {SocketError} `EEXIST` when already registered (or its number still is, by a closed socket not
+   * unregistered: unregister before you close); `EBADF` for a closed socket.
+   * @example const key = sel.register(sock, EVENT_READ, { buffer: [] })
+   */
+  register(fileobj: Selectable, events: number, data?: D): SelectorKey<D> {
+    checkEvents(events);
+    this.#checkOpen();
+    const fd = fdOf(fileobj, 'fileobj', false);
+    if (this.#keys.has(fileobj) || this.#byFd.has(fd)) {
+      throw sysError('EEXIST', 'register', `${String(fd)} is already registered`);
+    }
+    if (fd === -1) throw sysError('EBADF', 'register', 'the socket is closed');
+    this.#backend.register(fileobj, toMask(events));
+    const key: SelectorKey<D> = Object.freeze({ fileobj, fd, events, data: data as D });
+    this.#keys.set(fileobj, key);
+    this.#byFd.set(fd, key);
+    return key;
+  }
+
+  /**
+   * Stops watching `fileobj` and returns its key. Works after the socket was closed.
+   * @throws {SocketError} `ENOENT` when it is not registered.
+   */
+  unregister(fileobj: Selectable): SelectorKey<D> {
+    this.#checkOpen();
+    const key = this.#lookup(fileobj);
+    if (key === undefined) throw sysError('ENOENT', 'unregister', 'not registered');
+    this.#keys.delete(key.fileobj);
+    this.#byFd.delete(key.fd);
+    this.#backend.unregister(key);
+    return key;
+  }
+
+  /**
+   * Changes the events (and data) of a registered `fileobj`; returns the new key.
+   * @throws {SocketError} `ENOENT` when it is not registered.
+   */
+  modify(fileobj: Selectable, events: number, data?: D): SelectorKey<D> {
+    checkEvents(events);
+    this.#checkOpen();
+    const old = this.#lookup(fileobj);
+    if (old === undefined) throw sysError('ENOENT', 'modify', 'not registered');
+    if (events !== old.events) this.#backend.modify(old.fileobj, toMask(events));
+    const key: SelectorKey<D> = Object.freeze({ ...old, events, data: arguments.length > 2 ? (data as D) : old.data });
+    this.#keys.set(old.fileobj, key);
+    this.#byFd.set(old.fd, key);
+    return key;
+  }
+
+  /**
+   * Waits for registered sockets to become ready and returns `[key, events]` for each, the events masked
+   * by what the key asked for. `timeoutMs`: `undefined`/`null` waits, `0` polls, `> 0` waits at most that.
+   */
+  async select(timeoutMs?: number | null): Promise<[SelectorKey<D>, number][]> {
+    this.#checkOpen();
+    const events = await this.#backend.wait(timeoutMs);
+    const out: [SelectorKey<D>, number][] = [];
+    for (const [fd, rev] of events) {
+      const key = this.#byFd.get(fd);
+      if (key === undefined) continue; // unregistered while the answer was on its way
+      let ev = 0;
+      if (rev & ~POLLOUT) ev |= EVENT_READ; // errors and hang-ups wake both, as in CPython
+      if (rev & ~POLLIN) ev |= EVENT_WRITE;
+      ev &= key.events;
+      if (ev !== 0) out.push([key, ev]);
+    }
+    return out;
+  }
+
+  /** The key of `fileobj`, or `undefined` when it is not registered. */
+  getKey(fileobj: Selectable): SelectorKey<D> | undefined {
+    return this.#lookup(fileobj);
+  }
+
+  /** Every key, by object. */
+  getMap(): ReadonlyMap<Selectable, SelectorKey<D>> {
+    return this.#keys;
+  }
+
+  /** Unregisters everything and fails a waiting `select` with `EBADF`. Closing twice does nothing. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#keys.clear();
+    this.#byFd.clear();
+    this.#backend.close();
+  }
+
+  #lookup(fileobj: Selectable): SelectorKey<D> | undefined {
+    const key = this.#keys.get(fileobj);
+    if (key !== undefined) return key;
+    if (typeof fileobj === 'number') return this.#byFd.get(fileobj);
+    if (fileobj instanceof Pollable && fileobj.fileno() >= 0) return this.#byFd.get(fileobj.fileno());
+    return undefined;
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw sysError('EBADF', 'select', 'the selector is closed');
+  }
+}
+
+function checkEvents(events: unknown): void {
+  if (typeof events !== 'number' || !Number.isInteger(events) || events < 1 || (events & ~(EVENT_READ | EVENT_WRITE)) !== 0) {
+    throw invalidArgValue('events', `must be EVENT_READ, EVENT_WRITE or both. Received ${String(events)}`);
+  }
+}
+
+function toMask(events: number): number {
+  return (events & EVENT_READ ? POLLIN : 0) | (events & EVENT_WRITE ? POLLOUT : 0);
+}
+
+/** The selectors API over select(2): registering a descriptor >= FD_SETSIZE fails with `RangeError`. */
+export class SelectSelector<D = unknown> extends BaseSelector<D> {
+  constructor() {
+    super(new SelectBackend());
+  }
+}
+
+/** The selectors API over poll(2). */
+export class PollSelector<D = unknown> extends BaseSelector<D> {
+  constructor() {
+    super(new PollerBackend(new Poll()));
+  }
+}
+
+/** The selectors API over epoll(7), level-triggered. */
+export class EpollSelector<D = unknown> extends BaseSelector<D> {
+  constructor() {
+    super(new PollerBackend(new Epoll()));
+  }
+}
+
+/** The most efficient selector here: {@link EpollSelector}, as on Linux in Python. */
+export const DefaultSelector = EpollSelector;
