@@ -187,7 +187,11 @@ export class Listener extends Pollable {
 export async function listen(options: ListenOptions = {}): Promise<Listener> {
   const o = checkOptions(options, 'options');
   let target: net.ListenOptions;
-  const backlog = o.backlog === undefined ? 128 : checkInt(o.backlog, 'options.backlog', 1);
+  // The kernel's queue is made as long as ours with its overflow: the model of `backlog` lives here, and a
+  // short kernel queue would reset a burst (with syncookies) instead of letting it wait.
+  const backlog =
+    (o.backlog === undefined ? 128 : checkInt(o.backlog, 'options.backlog', 1)) +
+    (o.maxOverflow === undefined ? 4096 : checkInt(o.maxOverflow, 'options.maxOverflow', 0));
   if (o.path !== undefined) {
     if (typeof o.path !== 'string' || o.path === '') throw invalidArgType('options.path', 'a non-empty string', o.path);
     target = { path: o.path, backlog };
