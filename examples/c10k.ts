@@ -15,11 +15,11 @@
  * Columns: examined and bytes copied are modelled kernel work per call (select's count includes the client
  * ends too: they share this process's descriptor numbers, and select scans everything below the highest).
  * "us/call net-select" is the mean time net-select itself spent computing each answer (`cost.nanoseconds /
- * cost.calls`), "(median)" its median, which a rare GC pause cannot move. Both stay about flat: net-select
- * is event-driven, O(ready), for all three models — the linear scan is what a kernel would pay, not what
- * this library does. "us/call wall" is the round loop's elapsed time divided by the calls: it includes the
- * loopback I/O and the program's own per-call work, such as the free `select()` rebuilding its sets from the
- * lists on every call (as a C program rebuilds its fd_sets), which `cost.nanoseconds` does not count.
+ * cost.calls`), "(median)" its median, which a rare GC pause cannot move. For poll and epoll it stays about
+ * flat: net-select is event-driven, O(ready), there — the linear scan is what a kernel would pay. The free
+ * `select()` counts the O(n) work of taking its three lists on every call (as a C program rebuilds its
+ * fd_sets), so its time grows with the lists like the kernel's. "us/call wall" is the round loop's elapsed
+ * time divided by the calls, loopback I/O included.
  *
  * Run:   npx tsx examples/c10k.ts [--sizes 10,100,1000,4000] [--rounds 200] [--active 10] [--out PATH]
  * It prints a table and writes the same data as an SVG chart (default examples/out/c10k.svg), closes every
