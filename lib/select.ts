@@ -58,7 +58,7 @@ export async function select(
     for (const k of [0, 1, 2] as const) for (const f of files[k] as Pollable[]) sel._set(f, k, f);
     // The O(n) set-up above is select's own cost (building and copying the sets): count it with the answer.
     const setupNs = Number(process.hrtime.bigint() - start);
-    const ready = await sel.select(ms);
+    const ready = await sel.select(ms === -1 ? null : ms); // -1: checkTimeout's "no limit"
     selectCost.add({ ...sel.cost.last, nanoseconds: sel.cost.last.nanoseconds + setupNs });
     return [0, 1, 2].map((k) => {
       const hit = ready[k] as Selectable[];

@@ -89,6 +89,7 @@ export class Socket extends Pollable {
   #nospace = false; // a send found the queue full: the next space freed is a wake (EPOLLOUT edge)
   #sndbuf: number;
   #rcvbuf: number;
+  #local: SockAddr = ''; // the last local address Node reported
   readonly #onWritten: (err?: Error | null) => void;
 
   /** @internal Use {@link connect}, `Listener.accept()` or {@link Socket.adopt}. */
@@ -127,9 +128,10 @@ export class Socket extends Pollable {
       ns.once('connect', () => {
         if (this.#state !== CONNECTING) return;
         this.#state = OPEN;
+        this.#localAddress();
         this._wake();
       });
-    }
+    } else this.#localAddress();
     if (ns.readableEnded) this.#eof = true;
     if (ns.destroyed) this.#dead = true;
   }
@@ -236,7 +238,8 @@ export class Socket extends Pollable {
       return 0;
     }
     const n = len <= free ? len : free;
-    if (n < len) this.#nospace = true;
+    // The queue is full now: the space that frees up later must wake a waiting select (the EPOLLOUT edge).
+    if (n === free) this.#nospace = true;
     let copy: Buffer;
     if (typeof data === 'string') {
       copy = n < len ? (bytes as Buffer).subarray(0, n) : (bytes as Buffer);
@@ -315,8 +318,7 @@ export class Socket extends Pollable {
    */
   getsockname(): SockAddr {
     if (this.#state === CLOSED) throw sysError('EBADF', 'getsockname');
-    const a = this.#ns.address();
-    return typeof a === 'string' || !('port' in a) ? String(a) : { address: a.address, port: a.port, family: a.family };
+    return this.#localAddress();
   }
 
   /**
@@ -352,6 +354,14 @@ export class Socket extends Pollable {
     this.#outBytes = 0;
     if (this.#dead || this.#ns.destroyed) return;
     this.#ns.write(chunk, this.#onWritten);
+  }
+
+  // Node forgets the address once its handle is gone (after a reset); the kernel's socket keeps it bound.
+  #localAddress(): SockAddr {
+    const a = this.#ns.address();
+    if (typeof a === 'string') return a;
+    if ('port' in a) this.#local = { address: a.address, port: a.port, family: a.family };
+    return this.#local;
   }
 
   #pending(): number {
