@@ -97,6 +97,7 @@ export class Pending<R> {
   /** Fails every waiting call with `EBADF` and refuses new ones. */
   close(syscall: string): void {
     this.#closed = true;
-    this.rejectAll(sysError('EBADF', syscall, 'closed while waiting'));
+    // No Error is made when no one waits: the free select() closes a selector on every call.
+    if (this.#waiters.length > 0) this.rejectAll(sysError('EBADF', syscall, 'closed while waiting'));
   }
 }

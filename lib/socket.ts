@@ -9,6 +9,7 @@
  * kernel's own buffers, which absorb several MB on loopback before our queues fill: what a test can force is
  * the user-space part.
  */
+import { writeSync } from 'node:fs';
 import net from 'node:net';
 import { allocFd, freeFd } from './fd-table.js';
 import { fromNodeError, invalidArgType, sysError, type SocketError } from './errors.js';
@@ -31,6 +32,8 @@ export type ConnectOptions = ({ host?: string; port: number } | { path: string }
 export type SockAddr = { address: string; port: number; family: string } | string;
 
 export const DEFAULT_BUFSIZE = 256 * 1024;
+/** Sends at least this big are written at once, uncopied; smaller ones are copied and coalesced per turn. */
+const DIRECT_MIN = 4096;
 const EMPTY = Buffer.alloc(0);
 
 const CONNECTING = 0;
@@ -214,9 +217,12 @@ export class Socket extends Pollable {
   }
 
   /**
-   * Queues as much of `data` as the send queue has room for and returns that count: 0 when it is full (or
-   * still connecting), fewer than `data`'s length for a partial send. The bytes are copied, so the caller may
-   * reuse `data` at once. Sends made in one turn of the event loop leave in one write.
+   * Takes as much of `data` as the send queue has room for and returns that count: 0 when it is full (or
+   * still connecting), fewer than `data`'s length for a partial send (then an `EPOLLOUT` edge follows once
+   * there is room). The caller may reuse `data` at once, as POSIX copies it: a send of 4 KiB or more with
+   * nothing queued before it is written to the kernel's descriptor at once (write(2), the kernel copies what
+   * it takes, only the rest is copied here); smaller sends are copied and those of one job leave together in
+   * one write. O(bytes not taken by the kernel).
    * @throws {TypeError} `ERR_INVALID_ARG_TYPE` unless `data` is a string, Buffer or Uint8Array.
    * @throws {SocketError} `EBADF` once closed; a pending error once; `EPIPE` after `shutdown(SHUT_WR)` or a reset.
    * @example let off = 0; off += sock.send(buf.subarray(off))
@@ -238,26 +244,42 @@ export class Socket extends Pollable {
       return 0;
     }
     const n = len <= free ? len : free;
-    // The queue is full now: the space that frees up later must wake a waiting select (the EPOLLOUT edge).
-    if (n === free) this.#nospace = true;
-    let copy: Buffer;
-    if (typeof data === 'string') {
-      copy = n < len ? (bytes as Buffer).subarray(0, n) : (bytes as Buffer);
-    } else {
-      copy = Buffer.allocUnsafe(n);
-      copy.set(n < len ? bytes.subarray(0, n) : bytes);
-    }
-    this.#out.push(copy);
-    this.#outBytes += n;
-    if (!this.#queuedForFlush) {
-      this.#queuedForFlush = true;
-      toFlush.push(this);
-      if (!flushScheduled) {
-        flushScheduled = true;
-        process.nextTick(flushAll);
+    let off = 0;
+    if (n >= DIRECT_MIN && this.#out.length === 0) {
+      // Nothing queued before it: write(2) it now. The kernel copies what it takes, so only the rest is copied.
+      off = this.#writeNow(bytes, 0, n);
+      if (off === n) {
+        // A partial send promises an EPOLLOUT edge once there is room: there is already, so wake next tick.
+        if (n < len) {
+          this.#nospace = true;
+          this.#queueFlush();
+        }
+        return n;
       }
     }
+    let copy: Buffer;
+    if (typeof data === 'string') {
+      copy = (bytes as Buffer).subarray(off, n);
+    } else {
+      copy = Buffer.allocUnsafe(n - off);
+      copy.set(off > 0 || n < len ? bytes.subarray(off, n) : bytes);
+    }
+    this.#out.push(copy);
+    this.#outBytes += copy.length;
+    // The queue is full now: the space that frees up later must wake a waiting select (the EPOLLOUT edge).
+    if (this.#pending() >= this.#sndbuf) this.#nospace = true;
+    this.#queueFlush();
     return n;
+  }
+
+  #queueFlush(): void {
+    if (this.#queuedForFlush) return;
+    this.#queuedForFlush = true;
+    toFlush.push(this);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      process.nextTick(flushAll);
+    }
   }
 
   /**
@@ -348,12 +370,44 @@ export class Socket extends Pollable {
   _flush(): void {
     this.#queuedForFlush = false;
     const out = this.#out;
-    if (out.length === 0 || this.#state === CLOSED) return;
+    if (this.#state === CLOSED) return;
+    if (out.length === 0) {
+      this.#onWritten();
+      return;
+    }
     const chunk = out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out, this.#outBytes);
     this.#out = [];
     this.#outBytes = 0;
     if (this.#dead || this.#ns.destroyed) return;
-    this.#ns.write(chunk, this.#onWritten);
+    let off = 0;
+    try {
+      off = this.#writeNow(chunk, 0, chunk.length);
+    } catch {
+      return; // the error is pending: the next recv or send reports it
+    }
+    if (off < chunk.length) this.#ns.write(off === 0 ? chunk : chunk.subarray(off), this.#onWritten);
+    else this.#onWritten(); // all in the kernel: the queue has room again
+  }
+
+  /**
+   * write(2) straight to the kernel's descriptor, when Node exposes it and its own write queue is empty (so
+   * the bytes stay in order). Returns the bytes the kernel took: 0 when it would block, or when the
+   * descriptor is not available. A hard failure becomes the pending error, and is thrown.
+   */
+  #writeNow(buf: Uint8Array, off: number, len: number): number {
+    const ns = this.#ns;
+    if (ns.writableLength > 0 || ns.connecting) return 0;
+    const fd = (ns as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
+    if (typeof fd !== 'number' || fd < 0) return 0;
+    try {
+      return writeSync(fd, buf, off, len);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return 0;
+      this.#error = null;
+      this.#dead = true;
+      throw fromNodeError(err as Error, 'send');
+    }
   }
 
   // Node forgets the address once its handle is gone (after a reset); the kernel's socket keeps it bound.
