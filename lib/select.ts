@@ -1,6 +1,7 @@
 /** select(2) as one call, over real Node sockets. */
-import { CostCounter } from './cost.js';
-import { invalidArgType, invalidArgValue } from './errors.js';
+import { CostCounter, selectCopyBytes } from './cost.js';
+import { invalidArgType, invalidArgValue, sysError } from './errors.js';
+import { SELECT_EXCEPT, SELECT_READ, SELECT_WRITE } from './flags.js';
 import type { Pollable } from './pollable.js';
 import { fdOf, fileOf, type Selectable } from './resolve.js';
 import { Selector, type ReadyLists } from './selector.js';
@@ -19,8 +20,10 @@ export const selectCost = new CostCounter();
  *
  * Level-triggered; every socket that became ready in the same event-loop turn comes back in the same call.
  * `timeoutMs`: `undefined`/`null` waits until something is ready, `0` polls, `> 0` waits at most that long
- * (a fraction rounds up). It is a thin layer over {@link Selector}: O(n) in the lists' length, like
- * select(2) itself.
+ * (a fraction rounds up). O(n) in the lists' length, like select(2) itself: the lists are checked when
+ * the call is made and again when it settles, in the check phase of the event-loop turn, so what arrived in
+ * that turn is in the answer. When nothing is ready yet, it waits on a {@link Selector}, which costs nothing
+ * while nothing happens.
  *
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a list that is not an array or an item that is not a
  * socket, an integer or an object with `fileno()`; `ERR_INVALID_ARG_VALUE` for three empty lists and no
@@ -38,36 +41,84 @@ export async function select(
   xlist: readonly Selectable[],
   timeoutMs?: number | null,
 ): Promise<ReadyLists> {
-  const start = process.hrtime.bigint();
+  let start = process.hrtime.bigint();
   const lists = [rlist, wlist, xlist] as const;
-  const names = ['rlist', 'wlist', 'xlist'] as const;
-  const fds: number[][] = [[], [], []];
+  const files: Pollable[][] = [[], [], []];
+  let nfds = 0;
   for (let k = 0; k < 3; k++) {
     const list = lists[k];
-    if (!Array.isArray(list)) throw invalidArgType(names[k] as string, 'an array', list);
-    const out = fds[k] as number[];
-    for (let i = 0; i < list.length; i++) out.push(fdOf(list[i], `${names[k]}[${i}]`, true));
+    if (!Array.isArray(list)) throw invalidArgType(NAMES[k] as string, 'an array', list);
+    const out = files[k] as Pollable[];
+    for (let i = 0; i < list.length; i++) {
+      const fd = fdOf(list[i], `${NAMES[k] as string}[${i}]`, true);
+      if (fd >= nfds) nfds = fd + 1;
+      out.push(fd as unknown as Pollable); // numbers for now: EBADF is checked after every type and range
+    }
   }
   const ms = checkTimeout(timeoutMs);
   if (ms === -1 && rlist.length + wlist.length + xlist.length === 0) {
     throw invalidArgValue('timeoutMs', 'must be given when all three lists are empty: select would wait forever');
   }
-  const files: Pollable[][] = fds.map((list) => list.map((fd) => fileOf(fd, 'select')));
-  const sel = new Selector();
-  try {
-    for (const k of [0, 1, 2] as const) for (const f of files[k] as Pollable[]) sel._set(f, k, f);
-    // The O(n) set-up above is select's own cost (building and copying the sets): count it with the answer.
-    const setupNs = Number(process.hrtime.bigint() - start);
-    const ready = await sel.select(ms === -1 ? null : ms); // -1: checkTimeout's "no limit"
-    selectCost.add({ ...sel.cost.last, nanoseconds: sel.cost.last.nanoseconds + setupNs });
-    return [0, 1, 2].map((k) => {
-      const hit = ready[k] as Selectable[];
-      if (hit.length === 0) return [];
-      const set = new Set(hit);
-      const fl = files[k] as Pollable[];
-      return (lists[k] as readonly Selectable[]).filter((_, i) => set.has(fl[i] as Pollable));
-    }) as ReadyLists;
-  } finally {
-    sel.close();
+  for (const out of files) for (let i = 0; i < out.length; i++) out[i] = fileOf(out[i] as unknown as number, 'select');
+
+  if (ms !== 0 && !anyReady(files)) {
+    // Nothing is ready: wait on a Selector, which is woken by the sockets themselves.
+    const sel = new Selector();
+    try {
+      for (const k of [0, 1, 2] as const) for (const f of files[k] as Pollable[]) sel._set(f, k, f);
+      const setupNs = process.hrtime.bigint() - start;
+      await sel.select(ms === -1 ? null : ms);
+      start = process.hrtime.bigint() - setupNs;
+    } finally {
+      sel.close();
+    }
+  } else {
+    await nextCheckPhase();
   }
+  return answer(lists, files, nfds, start);
+}
+
+const NAMES = ['rlist', 'wlist', 'xlist'] as const;
+const MASKS = [SELECT_READ, SELECT_WRITE, SELECT_EXCEPT] as const;
+
+function anyReady(files: Pollable[][]): boolean {
+  for (let k = 0; k < 3; k++) {
+    const mask = MASKS[k] as number;
+    for (const f of files[k] as Pollable[]) if (f.events() & mask) return true;
+  }
+  return false;
+}
+
+/** The three ready-lists in input order, as the state is now; `EBADF` if a socket was closed meanwhile. */
+function answer(lists: readonly (readonly Selectable[])[], files: Pollable[][], nfds: number, start: bigint): ReadyLists {
+  const out: ReadyLists = [[], [], []];
+  let ready = 0;
+  for (let k = 0; k < 3; k++) {
+    const fl = files[k] as Pollable[];
+    const list = lists[k] as readonly Selectable[];
+    const hits = out[k] as Selectable[];
+    const mask = MASKS[k] as number;
+    for (let i = 0; i < fl.length; i++) {
+      const f = fl[i] as Pollable;
+      if (f.fileno() === -1) throw sysError('EBADF', 'select', 'a socket in the lists was closed while select waited');
+      if (f.events() & mask) {
+        hits.push(list[i] as Selectable);
+        ready++;
+      }
+    }
+  }
+  selectCost.record(nfds, selectCopyBytes(nfds), start, ready);
+  return out;
+}
+
+// One setImmediate serves every select() that is due in this turn's check phase.
+let checkPhase: Promise<void> | null = null;
+function nextCheckPhase(): Promise<void> {
+  checkPhase ??= new Promise<void>((resolve) =>
+    setImmediate(() => {
+      checkPhase = null;
+      resolve();
+    }),
+  );
+  return checkPhase;
 }
