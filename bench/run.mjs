@@ -26,6 +26,7 @@ const SCENARIOS = [
   { id: 'b', name: 'large', desc: '50 conns x 16 KiB x 4 in flight', conns: 50, idle: 0, size: 16384, inflight: 4 },
   { id: 'c', name: 'idle', desc: '10 active + 4000 idle conns x 64 B x 8 in flight', conns: 10, idle: 4000, size: 64, inflight: 8 },
   { id: 'd', name: 'latency', desc: '1 conn x 64 B x 1 in flight', conns: 1, idle: 0, size: 64, inflight: 1 },
+  { id: 'e', name: 'ten', desc: '10 conns x 64 B x 8 in flight (scenario c without the idle ones)', conns: 10, idle: 0, size: 64, inflight: 8 },
 ];
 
 const BASELINE = 'pipe';
@@ -46,7 +47,7 @@ function serverList(python, dist) {
 const HELP = `usage: node bench/run.mjs [options]
 
   --reps N            interleaved repetitions (env BENCH_REPS, default 3)
-  --seconds S         measured window per run, seconds (env BENCH_SECONDS, default 2)
+  --seconds S         measured window per run, seconds (env BENCH_SECONDS, default 1.5)
   --warmup S          loadgen warmup before the window (env BENCH_WARMUP, default 0.3)
   --only IDS          comma-separated servers (env BENCH_ONLY):
                       select, epoll, pipe, seed-select, selectors
@@ -55,7 +56,7 @@ ${SCENARIOS.map((s) => `                        ${s.id} / ${s.name.padEnd(8)} ${
   --no-pin            do not pin server / loadgen with taskset
   --dist DIR          where the compiled net-select examples are (env BENCH_DIST, default dist)
   --out FILE          results JSON (default bench/out/results.json)
-  --budget S          wall-time budget in seconds (env BENCH_BUDGET, default 170; 0 = none):
+  --budget S          wall-time budget in seconds (env BENCH_BUDGET, default 150; 0 = none):
                       a run that would end past it is skipped and reported as such
   --help
 
@@ -66,13 +67,13 @@ function parseArgs(argv) {
   const env = process.env;
   const o = {
     reps: Number(env.BENCH_REPS ?? 3),
-    seconds: Number(env.BENCH_SECONDS ?? 2),
+    seconds: Number(env.BENCH_SECONDS ?? 1.5),
     warmup: Number(env.BENCH_WARMUP ?? 0.3),
     only: env.BENCH_ONLY ? env.BENCH_ONLY.split(',') : null,
     scenarios: env.BENCH_SCENARIOS ? env.BENCH_SCENARIOS.split(',') : null,
     pin: true,
     dist: env.BENCH_DIST ?? 'dist',
-    budget: Number(env.BENCH_BUDGET ?? 170),
+    budget: Number(env.BENCH_BUDGET ?? 150),
     out: path.join(OUT, 'results.json'),
   };
   for (let i = 0; i < argv.length; i++) {
@@ -595,6 +596,24 @@ function renderTable(summary, scenarios, servers, o) {
   return out.join('\n');
 }
 
+/** The figures issue #4 sets targets for, each as a ratio measured in this run (medians over reps). */
+function renderTargets(summary) {
+  const get = (scn, srv, key) => summary[scn]?.[srv]?.ok ? summary[scn][srv][key] : null;
+  const ratio = (a, b) => (a !== null && b !== null && b > 0 ? a / b : null);
+  const show = (r, goal, better = 'higher') =>
+    r === null ? 'n/a (not measured)' : `${r.toFixed(2)}x  (target ${better === 'higher' ? '>=' : '<='} ${goal}x: ${(better === 'higher' ? r >= goal : r <= goal) ? 'met' : 'NOT met'})`;
+  const lines = ['targets, as ratios measured in this run:'];
+  lines.push(`  select echo msgs/s vs node pipe, 64 B x 50 conns (a):   ${show(ratio(get('a', 'select', 'msgs_per_s'), get('a', 'pipe', 'msgs_per_s')), 1.0)}`);
+  lines.push(`  select echo msgs/s vs node pipe, 64 B x 10 conns (e):   ${show(ratio(get('e', 'select', 'msgs_per_s'), get('e', 'pipe', 'msgs_per_s')), 1.0)}`);
+  lines.push(`  select echo MB/s vs node pipe, 16 KiB (b):              ${show(ratio(get('b', 'select', 'mb_per_s'), get('b', 'pipe', 'mb_per_s')), 1.0)}`);
+  lines.push(`  epoll echo msgs/s, 4000 idle (c) vs none idle (e):      ${show(ratio(get('c', 'epoll', 'msgs_per_s'), get('e', 'epoll', 'msgs_per_s')), 0.9)}`);
+  lines.push(`  epoll echo memory per idle connection vs node pipe (c): ${show(ratio(get('c', 'epoll', 'mem_kib_per_conn'), get('c', 'pipe', 'mem_kib_per_conn')), 1.5, 'lower')}`);
+  const seedA = ratio(get('a', 'select', 'msgs_per_s'), get('a', 'seed-select', 'msgs_per_s'));
+  const seedB = ratio(get('b', 'select', 'mb_per_s'), get('b', 'seed-select', 'mb_per_s'));
+  lines.push(`  the next mark, the seed's Python select loop: select echo at ${seedA === null ? 'n/a' : `${seedA.toFixed(2)}x`} of it (a), ${seedB === null ? 'n/a' : `${seedB.toFixed(2)}x`} (b)`);
+  return lines.join('\n');
+}
+
 // --------------------------------------------------------------------------
 
 async function main() {
@@ -699,7 +718,7 @@ async function main() {
   const summary = summarize(runs, scenarios, servers);
   const table = renderTable(summary, scenarios, servers, o);
   const wall = (Date.now() - tStart) / 1000;
-  process.stdout.write(`${table}\n\ntotal wall time ${wall.toFixed(1)} s\n`);
+  process.stdout.write(`${table}\n\n${renderTargets(summary)}\n\ntotal wall time ${wall.toFixed(1)} s\n`);
 
   const results = {
     meta: {

@@ -159,7 +159,7 @@ export class Selector extends EventEmitter<SelectorEvents> {
     context?: unknown,
   ): this {
     super.on(event, fn, context);
-    if (event === 'ready') this.#schedule();
+    if (event === 'ready' || event === 'error') this.#schedule();
     return this;
   }
 
@@ -179,7 +179,7 @@ export class Selector extends EventEmitter<SelectorEvents> {
     context?: unknown,
   ): this {
     super.once(event, fn, context);
-    if (event === 'ready') this.#schedule();
+    if (event === 'ready' || event === 'error') this.#schedule();
     return this;
   }
 
@@ -258,18 +258,20 @@ export class Selector extends EventEmitter<SelectorEvents> {
   }
 
   #schedule(): void {
-    if (this.#pending.size > 0 || this.listenerCount('ready') > 0) this.#pending.schedule();
+    if (this.#pending.size > 0 || this.listenerCount('ready') > 0 || (this.#badf > 0 && this.listenerCount('error') > 0)) {
+      this.#pending.schedule();
+    }
   }
 
   #run(): void {
     const listening = this.listenerCount('ready') > 0;
-    if (this.#pending.size === 0 && !listening) return;
-    if (this.#badf > 0) {
+    if (this.#badf > 0 && (this.#pending.size > 0 || listening || this.listenerCount('error') > 0)) {
       const err = sysError('EBADF', 'select', 'a socket in the sets was closed');
       this.#pending.rejectAll(err);
       this.emit('error', err);
       return;
     }
+    if (this.#pending.size === 0 && !listening) return;
     const start = process.hrtime.bigint();
     const r: Selectable[] = [];
     const w: Selectable[] = [];

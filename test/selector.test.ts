@@ -267,3 +267,15 @@ t.test('a listener in the read set reports each waiting connection, and accept e
   }
   t.same(await sel.select(0), [[], [], []], 'nothing left to accept');
 });
+
+t.test("a selector with only an 'error' listener hears EBADF when a socket in its sets is closed", async (t) => {
+  const sel = selectorT(t);
+  const { server } = await socketPair(t);
+  sel.rlist.add(server);
+  const heard = new Promise<Error>((resolve) => sel.on('error', resolve));
+  server.close();
+  t.match(await within(heard, "the 'error' event"), { code: 'EBADF', syscall: 'select' });
+  sel.rlist.delete(server);
+  t.equal(sel.rlist.size, 0, 'removing the closed socket is possible, and clears the error');
+  t.same(await sel.select(0), [[], [], []]);
+});
