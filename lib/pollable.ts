@@ -8,6 +8,7 @@
  * changes what a level-triggered check sees next.
  */
 import type { FileLike } from './fd-table.js';
+import { noteWake } from './turn.js';
 
 /** @internal One registration of a file in an interest list; the list implements the callbacks. */
 export interface Watch {
@@ -49,6 +50,7 @@ export abstract class Pollable implements FileLike {
 
   /** @internal Readiness may have risen because of the network. */
   protected _wake(): void {
+    noteWake();
     const ws = this.#watches;
     for (let i = 0; i < ws.length; i++) (ws[i] as Watch).wake();
   }

@@ -3,7 +3,7 @@
  * ({@link PollerModel}): which bits are always reported, which mode flags a mask may carry, what happens to
  * a closed descriptor, what registering twice means, and what a call costs the kernel.
  */
-import { CostCounter, epollCopyBytes, pollCopyBytes } from './cost.js';
+import { CostCounter, now, epollCopyBytes, pollCopyBytes } from './cost.js';
 import { invalidArgValue, sysError } from './errors.js';
 import { EPOLLET, EPOLLONESHOT, EVENT_BITS, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI } from './flags.js';
 import { Pending } from './pending.js';
@@ -176,7 +176,7 @@ export class Poller {
     const n = this.#regs.size;
     return this.#pending.wait(ms, n === 0, this.#list.size > 0, () => {
       const [examined, bytes] = this.#model.cost(0, 0, n);
-      this.cost.record(examined, bytes, process.hrtime.bigint(), 0);
+      this.cost.record(examined, bytes, now(), 0);
       return [];
     }, this.#model.wait);
   }
@@ -192,7 +192,7 @@ export class Poller {
 
   #deliver(): void {
     if (this.#pending.size === 0) return;
-    const start = process.hrtime.bigint();
+    const start = now();
     const out: PollEvent[] = [];
     const queued = this.#list.collect(this.#maxevents, (reg, rev) => out.push([reg.fd, rev]));
     const [examined, bytes] = this.#model.cost(queued, out.length, this.#regs.size);

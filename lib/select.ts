@@ -1,10 +1,12 @@
 /** select(2) as one call, over real Node sockets. */
-import { CostCounter, selectCopyBytes } from './cost.js';
+import { CostCounter, now, selectCopyBytes } from './cost.js';
 import { invalidArgType, invalidArgValue, sysError } from './errors.js';
-import { SELECT_EXCEPT, SELECT_READ, SELECT_WRITE } from './flags.js';
-import type { Pollable } from './pollable.js';
+import { POLLNVAL, SELECT_EXCEPT, SELECT_READ, SELECT_WRITE } from './flags.js';
+import { Pollable } from './pollable.js';
+import { FD_SETSIZE } from './fd-table.js';
 import { fdOf, fileOf, type Selectable } from './resolve.js';
 import { Selector, type ReadyLists } from './selector.js';
+import { mayAnswerNow, noteCheckPhaseAnswer } from './turn.js';
 import { checkTimeout } from './validate.js';
 
 /** The cost of every free {@link select} call in this process, as the kernel would have paid it. */
@@ -41,34 +43,59 @@ export async function select(
   xlist: readonly Selectable[],
   timeoutMs?: number | null,
 ): Promise<ReadyLists> {
-  let start = process.hrtime.bigint();
+  let start = now();
   const lists = [rlist, wlist, xlist] as const;
   const files: Pollable[][] = [[], [], []];
   let nfds = 0;
+  let closed = false;
   for (let k = 0; k < 3; k++) {
     const list = lists[k];
     if (!Array.isArray(list)) throw invalidArgType(NAMES[k] as string, 'an array', list);
     const out = files[k] as Pollable[];
     for (let i = 0; i < list.length; i++) {
-      const fd = fdOf(list[i], `${NAMES[k] as string}[${i}]`, true);
+      const item: unknown = list[i];
+      if (item instanceof Pollable) {
+        // The common case, kept cheap: the socket is its own open file.
+        const fd = item.fileno();
+        if (fd >= 0 && fd < FD_SETSIZE) {
+          if (fd >= nfds) nfds = fd + 1;
+          out.push(item);
+          continue;
+        }
+        if (fd === -1) {
+          closed = true; // EBADF, but only after every item passed the type and range checks
+          out.push(item);
+          continue;
+        }
+      }
+      const fd = fdOf(item, `${NAMES[k] as string}[${i}]`, true);
       if (fd >= nfds) nfds = fd + 1;
-      out.push(fd as unknown as Pollable); // numbers for now: EBADF is checked after every type and range
+      out.push(fd as unknown as Pollable); // a number for now: looked up after every type and range check
     }
   }
   const ms = checkTimeout(timeoutMs);
   if (ms === -1 && rlist.length + wlist.length + xlist.length === 0) {
     throw invalidArgValue('timeoutMs', 'must be given when all three lists are empty: select would wait forever');
   }
-  for (const out of files) for (let i = 0; i < out.length; i++) out[i] = fileOf(out[i] as unknown as number, 'select');
+  if (closed) throw sysError('EBADF', 'select', 'a socket in the lists is closed');
+  for (const out of files) {
+    for (let i = 0; i < out.length; i++) {
+      const f = out[i];
+      if (typeof f === 'number') out[i] = fileOf(f, 'select');
+    }
+  }
 
-  if (ms !== 0 && !anyReady(files)) {
+  const ready = anyReady(files);
+  if ((ready || ms === 0) && mayAnswerNow()) return answer(lists, files, nfds, start);
+  if (ms !== 0 && !ready) {
     // Nothing is ready: wait on a Selector, which is woken by the sockets themselves.
     const sel = new Selector();
     try {
       for (const k of [0, 1, 2] as const) for (const f of files[k] as Pollable[]) sel._set(f, k, f);
-      const setupNs = process.hrtime.bigint() - start;
+      const setupNs = now() - start;
       await sel.select(ms === -1 ? null : ms);
-      start = process.hrtime.bigint() - setupNs;
+      noteCheckPhaseAnswer();
+      start = now() - setupNs;
     } finally {
       sel.close();
     }
@@ -90,7 +117,7 @@ function anyReady(files: Pollable[][]): boolean {
 }
 
 /** The three ready-lists in input order, as the state is now; `EBADF` if a socket was closed meanwhile. */
-function answer(lists: readonly (readonly Selectable[])[], files: Pollable[][], nfds: number, start: bigint): ReadyLists {
+function answer(lists: readonly (readonly Selectable[])[], files: Pollable[][], nfds: number, start: number): ReadyLists {
   const out: ReadyLists = [[], [], []];
   let ready = 0;
   for (let k = 0; k < 3; k++) {
@@ -99,9 +126,9 @@ function answer(lists: readonly (readonly Selectable[])[], files: Pollable[][], 
     const hits = out[k] as Selectable[];
     const mask = MASKS[k] as number;
     for (let i = 0; i < fl.length; i++) {
-      const f = fl[i] as Pollable;
-      if (f.fileno() === -1) throw sysError('EBADF', 'select', 'a socket in the lists was closed while select waited');
-      if (f.events() & mask) {
+      const ev = (fl[i] as Pollable).events();
+      if (ev & POLLNVAL) throw sysError('EBADF', 'select', 'a socket in the lists was closed while select waited');
+      if (ev & mask) {
         hits.push(list[i] as Selectable);
         ready++;
       }
@@ -117,6 +144,7 @@ function nextCheckPhase(): Promise<void> {
   checkPhase ??= new Promise<void>((resolve) =>
     setImmediate(() => {
       checkPhase = null;
+      noteCheckPhaseAnswer();
       resolve();
     }),
   );

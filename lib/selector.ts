@@ -3,7 +3,7 @@
  * once per turn of the event loop.
  */
 import { EventEmitter } from 'eventemitter3';
-import { CostCounter, selectCopyBytes } from './cost.js';
+import { CostCounter, now, selectCopyBytes } from './cost.js';
 import { sysError } from './errors.js';
 import { Pending } from './pending.js';
 import { SELECT_EXCEPT, SELECT_READ, SELECT_WRITE } from './flags.js';
@@ -204,7 +204,7 @@ export class Selector extends EventEmitter<SelectorEvents> {
     }
     const nfds = this.#maxFd + 1;
     return this.#pending.wait(ms, this.#entries.size === 0, this.#list.size > 0, () => {
-      this.cost.record(nfds, selectCopyBytes(nfds), process.hrtime.bigint(), 0);
+      this.cost.record(nfds, selectCopyBytes(nfds), now(), 0);
       return [[], [], []];
     }, 'select');
   }
@@ -272,7 +272,7 @@ export class Selector extends EventEmitter<SelectorEvents> {
       return;
     }
     if (this.#pending.size === 0 && !listening) return;
-    const start = process.hrtime.bigint();
+    const start = now();
     const r: Selectable[] = [];
     const w: Selectable[] = [];
     const x: Selectable[] = [];

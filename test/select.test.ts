@@ -262,3 +262,19 @@ t.test('five peers closing in one turn are all reported by one call', async (t) 
   const [r] = await within(select(servers, [], [], null), 'select over five servers');
   t.equal(r.length, 5);
 });
+
+t.test('a loop around select on an always-writable socket still lets Node read: no starvation', async (t) => {
+  const a = await socketPair(t);
+  const b = await socketPair(t);
+  let timerRan = false;
+  setTimeout(() => (timerRan = true), 0);
+  b.client.send('news');
+  let sawNews = false;
+  for (let i = 0; i < 200 && !(sawNews && timerRan); i++) {
+    const [r, w] = await select([b.server], [a.client], [], null);
+    t.same(w, [a.client], 'the writable socket is in every answer');
+    if (r.length > 0) sawNews = b.server.recv(10)?.toString() === 'news';
+  }
+  t.ok(sawNews, 'data that arrived meanwhile was read by Node and reported');
+  t.ok(timerRan, 'a timer got its turn too');
+});
