@@ -31,6 +31,7 @@ export type ConnectOptions = ({ host?: string; port: number } | { path: string }
 /** A socket's address: TCP as Python gives it, a Unix socket as its path. */
 export type SockAddr = { address: string; port: number; family: string } | string;
 
+/** @internal The default `sndbuf` and `rcvbuf`: 256 KiB. */
 export const DEFAULT_BUFSIZE = 256 * 1024;
 /** Sends at least this big are written at once, uncopied; smaller ones are copied and coalesced per turn. */
 const DIRECT_MIN = 4096;
