@@ -4,9 +4,11 @@
  *
  * A delivery runs in `setImmediate`, after Node's I/O phase, so everything that became ready in that turn
  * is answered together, and a program looping on `await poll()` always lets Node read its sockets between
- * two answers. Nothing runs while nothing is ready: no timer polls.
+ * two answers (one call per turn may be answered at once instead: see turn.ts). Nothing runs while
+ * nothing is ready: no timer polls.
  */
 import { invalidArgValue, sysError } from './errors.js';
+import { mayAnswerNow, noteCheckPhaseAnswer } from './turn.js';
 
 interface Waiter<R> {
   resolve: (result: R) => void;
@@ -20,6 +22,7 @@ interface Waiter<R> {
 export class Pending<R> {
   readonly #waiters: Waiter<R>[] = [];
   readonly #run: () => void;
+  readonly #deliverNow: () => void;
   #scheduled = false;
   #closed = false;
 
@@ -27,8 +30,11 @@ export class Pending<R> {
   constructor(deliver: () => void) {
     this.#run = () => {
       this.#scheduled = false;
-      if (!this.#closed) deliver();
+      if (this.#closed) return;
+      noteCheckPhaseAnswer();
+      deliver();
     };
+    this.#deliverNow = deliver;
   }
 
   /** Calls waiting. */
@@ -60,7 +66,10 @@ export class Pending<R> {
           resolve(onTimeout());
         }, ms);
       }
-      if (w.poll || ready) this.schedule();
+      if (!w.poll && !ready) return;
+      // Right after a check-phase answer, with nothing new from the network, answer now (once per turn).
+      if (mayAnswerNow()) this.#deliverNow();
+      if (this.#waiters.includes(w)) this.schedule();
     });
   }
 
