@@ -16,7 +16,20 @@ interface Waiter<R> {
   timer: NodeJS.Timeout | undefined;
   /** A timeout of 0: answered at the next delivery even when nothing is ready. */
   poll: boolean;
+  /** The most events this call takes (epoll's maxevents). */
+  limit: number;
 }
+
+/** What a delivery is asked for each waiting call. */
+export interface Ask {
+  /** A zero-timeout call: answer even when nothing is ready. */
+  readonly poll: boolean;
+  /** The most events to give (epoll's maxevents; Infinity otherwise). */
+  readonly limit: number;
+}
+
+/** The largest delay a Node timer can take; a longer timeout simply waits, with no timer. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** @internal */
 export class Pending<R> {
@@ -26,7 +39,7 @@ export class Pending<R> {
   #scheduled = false;
   #closed = false;
 
-  /** @param deliver runs once per turn when scheduled; it calls {@link Pending.settle}. */
+  /** @param deliver runs once per turn when scheduled; it calls {@link Pending.serve}. */
   constructor(deliver: () => void) {
     this.#run = () => {
       this.#scheduled = false;
@@ -51,15 +64,15 @@ export class Pending<R> {
    * Queues a call. `ms` is a checked timeout (-1: none). `idle` says nothing is registered: then a call
    * without a timeout would never return, and is refused. `ready` says a delivery is due at once.
    */
-  wait(ms: number, idle: boolean, ready: boolean, onTimeout: () => R, syscall: string): Promise<R> {
+  wait(ms: number, idle: boolean, ready: boolean, onTimeout: () => R, syscall: string, limit = Infinity): Promise<R> {
     if (this.#closed) return Promise.reject(sysError('EBADF', syscall, 'closed'));
     if (ms === -1 && idle) {
       return Promise.reject(invalidArgValue('timeoutMs', `must be given when nothing is registered: ${syscall} would wait forever`));
     }
     return new Promise<R>((resolve, reject) => {
-      const w: Waiter<R> = { resolve, reject, timer: undefined, poll: ms === 0 };
+      const w: Waiter<R> = { resolve, reject, timer: undefined, poll: ms === 0, limit };
       this.#waiters.push(w);
-      if (ms > 0) {
+      if (ms > 0 && ms <= MAX_TIMER_MS) {
         w.timer = setTimeout(() => {
           const i = this.#waiters.indexOf(w);
           if (i >= 0) this.#waiters.splice(i, 1);
@@ -80,18 +93,22 @@ export class Pending<R> {
     setImmediate(this.#run);
   }
 
-  /** Answers every waiting call with `result` — or, when `any` is false, only the zero-timeout ones. */
-  settle(result: R, any: boolean): void {
+  /**
+   * Asks `answer` for each waiting call, in the order they were made; a call is settled with what it gets,
+   * and keeps waiting on `null`. Each call gets its own answer, as concurrent `epoll_wait`s do.
+   */
+  serve(answer: (ask: Ask) => R | null): void {
     const ws = this.#waiters;
     for (let i = 0; i < ws.length; ) {
       const w = ws[i] as Waiter<R>;
-      if (!any && !w.poll) {
+      const r = answer(w);
+      if (r === null) {
         i++;
         continue;
       }
       ws.splice(i, 1);
       if (w.timer) clearTimeout(w.timer);
-      w.resolve(result);
+      w.resolve(r);
     }
   }
 

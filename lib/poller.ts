@@ -4,7 +4,8 @@
  * a closed descriptor, what registering twice means, and what a call costs the kernel.
  */
 import { CostCounter, now, epollCopyBytes, pollCopyBytes } from './cost.js';
-import { invalidArgValue, sysError } from './errors.js';
+import { invalidArgType, invalidArgValue, sysError } from './errors.js';
+import { lookupFd } from './fd-table.js';
 import { EPOLLET, EPOLLONESHOT, EVENT_BITS, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI } from './flags.js';
 import { Pending } from './pending.js';
 import { Pollable } from './pollable.js';
@@ -74,7 +75,6 @@ export class Poller {
   readonly #regs = new Map<number, Registration<number>>();
   readonly #list: ReadyList<number>;
   readonly #pending: Pending<PollEvent[]>;
-  #maxevents = Infinity;
   #closed = false;
 
   constructor(model: PollerModel) {
@@ -121,7 +121,9 @@ export class Poller {
     const reg = this.#regs.get(fd);
     if (reg !== undefined) {
       if (this.#model.registerTwiceFails) throw sysError('EEXIST', this.#model.ctl, `descriptor ${fd} is registered`);
-      this.#list.modify(reg, m);
+      const now = lookupFd(fd);
+      if (reg.file !== now && now instanceof Pollable) this.#rebind(reg, now); // the number was reused
+      this.#list.modify(this.#regs.get(fd) as Registration<number>, m);
       return;
     }
     let file: Pollable;
@@ -172,13 +174,12 @@ export class Poller {
     } catch (err) {
       return Promise.reject(err);
     }
-    this.#maxevents = maxevents === -1 ? Infinity : maxevents;
     const n = this.#regs.size;
     return this.#pending.wait(ms, n === 0, this.#list.size > 0, () => {
       const [examined, bytes] = this.#model.cost(0, 0, n);
       this.cost.record(examined, bytes, now(), 0);
       return [];
-    }, this.#model.wait);
+    }, this.#model.wait, maxevents === -1 ? Infinity : maxevents);
   }
 
   /** Stops watching everything and fails waiting calls with `EBADF`. Closing twice does nothing. */
@@ -191,19 +192,39 @@ export class Poller {
   }
 
   #deliver(): void {
-    if (this.#pending.size === 0) return;
-    const start = now();
-    const out: PollEvent[] = [];
-    const queued = this.#list.collect(this.#maxevents, (reg, rev) => out.push([reg.fd, rev]));
-    const [examined, bytes] = this.#model.cost(queued, out.length, this.#regs.size);
-    const any = out.length > 0;
-    if (any || this.#pending.polling) this.cost.record(examined, bytes, start, out.length);
-    this.#pending.settle(out, any);
+    this.#pending.serve((ask) => {
+      const start = now();
+      const out: PollEvent[] = [];
+      const queued = this.#list.collect(ask.limit, (reg, rev) => {
+        if (rev & POLLNVAL && this.#model.keepClosed) {
+          // poll(2) looks the number up on every call: a number opened since is that new socket.
+          const file = lookupFd(reg.fd);
+          if (!(file instanceof Pollable)) return void out.push([reg.fd, rev]);
+          const fresh = this.#rebind(reg, file);
+          rev = this.#list.revents(fresh);
+          if (rev === 0) return;
+        }
+        out.push([reg.fd, rev]);
+      });
+      if (out.length === 0 && !ask.poll) return null;
+      const [examined, bytes] = this.#model.cost(queued, out.length, this.#regs.size);
+      this.cost.record(examined, bytes, start, out.length);
+      return out;
+    });
     if (this.#pending.size > 0 && this.#list.size > 0) this.#pending.schedule();
   }
 
+  /** Points the registration of `reg.fd` at the socket that now has that number. */
+  #rebind(reg: Registration<number>, file: Pollable): Registration<number> {
+    this.#list.remove(reg);
+    const fresh = this.#list.add(file, reg.fd, reg.mask, reg.fd);
+    this.#regs.set(reg.fd, fresh);
+    return fresh;
+  }
+
   #checkMask(mask: unknown): number {
-    if (typeof mask !== 'number' || !Number.isInteger(mask)) throw invalidArgValue('mask', `must be an integer. Received ${String(mask)}`);
+    if (typeof mask !== 'number') throw invalidArgType('mask', 'of type number', mask);
+    if (!Number.isInteger(mask)) throw invalidArgValue('mask', `must be an integer. Received ${String(mask)}`);
     const m = mask >>> 0;
     const allowed = (EVENT_BITS | this.#model.modes) >>> 0;
     if ((m & ~allowed) !== 0) {

@@ -56,8 +56,8 @@ export class FdSet implements Iterable<Selectable> {
   add(item: Selectable): this {
     const file = fileOf(fdOf(item, 'item', true), 'select');
     if (!this.#items.has(file)) {
+      this.#sel._set(file, this.#which, item); // throws EBADF on a closed selector: nothing is changed
       this.#items.set(file, item);
-      this.#sel._set(file, this.#which, item);
     }
     return this;
   }
@@ -87,6 +87,11 @@ export class FdSet implements Iterable<Selectable> {
   /** How many sockets the set holds. */
   get size(): number {
     return this.#items.size;
+  }
+
+  /** @internal The selector closed: forget everything without telling it. */
+  _drop(): void {
+    this.#items.clear();
   }
 
   /** Empties the set. */
@@ -223,6 +228,9 @@ export class Selector extends EventEmitter<SelectorEvents> {
     this.#closed = true;
     for (const e of this.#entries.values()) this.#list.remove(e.reg);
     this.#entries.clear();
+    this.rlist._drop();
+    this.wlist._drop();
+    this.xlist._drop();
     this.#list.clear();
     this.#pending.close('select');
     this.removeAllListeners();
@@ -250,7 +258,7 @@ export class Selector extends EventEmitter<SelectorEvents> {
     }
     this.#entries.delete(file);
     this.#list.remove(e.reg);
-    if (file.fileno() === -1) this.#badf--;
+    if (file.fileno() === -1 && --this.#badf === 0 && this.#list.size > 0) this.#schedule(); // answers resume
     if (e.reg.fd === this.#maxFd) {
       this.#maxFd = -1;
       for (const other of this.#entries.values()) if (other.reg.fd > this.#maxFd) this.#maxFd = other.reg.fd;
@@ -268,6 +276,8 @@ export class Selector extends EventEmitter<SelectorEvents> {
     if (this.#badf > 0 && (this.#pending.size > 0 || listening || this.listenerCount('error') > 0)) {
       const err = sysError('EBADF', 'select', 'a socket in the sets was closed');
       this.#pending.rejectAll(err);
+      // As Node's EventEmitter does: an 'error' nobody listens for is thrown, not dropped.
+      if (this.listenerCount('error') === 0 && listening) throw err;
       this.emit('error', err);
       return;
     }
@@ -291,7 +301,8 @@ export class Selector extends EventEmitter<SelectorEvents> {
     if (any || this.#pending.polling) {
       this.cost.record(this.#maxFd + 1, selectCopyBytes(this.#maxFd + 1), start, ready);
     }
-    this.#pending.settle([r, w, x], any);
+    // Each waiting call gets its own lists: a caller may change what it was given.
+    this.#pending.serve((ask) => (any || ask.poll ? [r.slice(), w.slice(), x.slice()] : null));
     if (any && listening) this.emit('ready', r, w, x);
     if (this.#list.size > 0) this.#schedule();
   }

@@ -115,6 +115,10 @@ class PollerBackend implements Backend {
  * {@link DefaultSelector}. Results are masked by the events each key asked for, and a key unregistered
  * before `select()` settles is never in its answer. Entries already handed back are the program's: if a
  * handler may unregister another socket of the same batch, check `getKey` before using its entry.
+ *
+ * Unregister a socket before closing it. A socket closed while registered is where the models differ, as
+ * they do in CPython: select fails every call with `EBADF` until it is unregistered, poll reports it
+ * (`POLLNVAL` wakes the reader), epoll forgets it silently; `modify` refuses it with `EBADF` in all three.
  */
 export abstract class BaseSelector<D = unknown> {
   readonly #backend: Backend;
@@ -177,6 +181,9 @@ export abstract class BaseSelector<D = unknown> {
     this.#checkOpen();
     const old = this.#lookup(fileobj);
     if (old === undefined) throw sysError('ENOENT', 'modify', 'not registered');
+    if (old.fileobj instanceof Pollable && old.fileobj.fileno() === -1) {
+      throw sysError('EBADF', 'modify', 'the socket was closed: unregister it'); // before anything changes
+    }
     if (events !== old.events) this.#backend.modify(old.fileobj, toMask(events));
     const key: SelectorKey<D> = Object.freeze({ ...old, events, data: arguments.length > 2 ? (data as D) : old.data });
     this.#keys.set(old.fileobj, key);

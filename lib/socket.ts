@@ -83,6 +83,7 @@ export class Socket extends Pollable {
   #wrShut = false; // shutdown(SHUT_WR)
   #dead = false; // reset, refused or destroyed: both directions are gone
   #error: (Error & { code?: unknown }) | null = null;
+  #reported = false; // the connection's error was thrown once already: later ones are the same failure
   #rq: Buffer[] = [];
   #rqHead = 0;
   #rqBytes = 0;
@@ -111,13 +112,15 @@ export class Socket extends Pollable {
       }
     };
     ns.on('data', (chunk: Buffer) => this.#onData(chunk));
+    // A stream paused by its creator (or by a server's pauseOnConnect) would never deliver: reading is ours now.
+    if (ns.isPaused()) ns.resume();
     ns.on('end', () => {
       if (this.#state === CLOSED) return;
       this.#eof = true;
       this._wake();
     });
     ns.on('error', (err: Error) => {
-      if (this.#state === CLOSED) return;
+      if (this.#state === CLOSED || this.#reported) return;
       this.#error ??= err;
       this.#dead = true;
       this._wake();
@@ -248,7 +251,7 @@ export class Socket extends Pollable {
     let off = 0;
     if (n >= DIRECT_MIN && this.#out.length === 0) {
       // Nothing queued before it: write(2) it now. The kernel copies what it takes, so only the rest is copied.
-      off = this.#writeNow(bytes, 0, n);
+      off = this.#writeNow(bytes, 0, n, true);
       if (off === n) {
         // A partial send promises an EPOLLOUT edge once there is room: there is already, so wake next tick.
         if (n < len) {
@@ -381,11 +384,8 @@ export class Socket extends Pollable {
     this.#outBytes = 0;
     if (this.#dead || this.#ns.destroyed) return;
     let off = 0;
-    try {
-      off = this.#writeNow(chunk, 0, chunk.length);
-    } catch {
-      return; // the error is pending: the next recv or send reports it
-    }
+    off = this.#writeNow(chunk, 0, chunk.length, false);
+    if (off < 0) return; // failed: the error is pending, the next recv or send reports it
     if (off < chunk.length) this.#ns.write(off === 0 ? chunk : chunk.subarray(off), this.#onWritten);
     else this.#onWritten(); // all in the kernel: the queue has room again
   }
@@ -395,7 +395,7 @@ export class Socket extends Pollable {
    * the bytes stay in order). Returns the bytes the kernel took: 0 when it would block, or when the
    * descriptor is not available. A hard failure becomes the pending error, and is thrown.
    */
-  #writeNow(buf: Uint8Array, off: number, len: number): number {
+  #writeNow(buf: Uint8Array, off: number, len: number, inSend: boolean): number {
     const ns = this.#ns;
     if (ns.writableLength > 0 || ns.connecting) return 0;
     const fd = (ns as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
@@ -405,9 +405,17 @@ export class Socket extends Pollable {
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return 0;
-      this.#error = null;
       this.#dead = true;
-      throw fromNodeError(err as Error, 'send');
+      if (inSend) {
+        // send(2) reports it itself, once; a reset that Node sees later is the same error.
+        this.#error = null;
+        this.#reported = true;
+        throw fromNodeError(err as Error, 'send');
+      }
+      // A coalesced write, after send() returned: the error is pending, as SO_ERROR would be.
+      this.#error ??= err as Error;
+      this._wake();
+      return -1;
     }
   }
 
@@ -480,6 +488,7 @@ export class Socket extends Pollable {
   #consumeError(syscall: string): SocketError {
     const err = this.#error as Error & { code?: unknown };
     this.#error = null;
+    this.#reported = true;
     return fromNodeError(err, syscall);
   }
 

@@ -1,13 +1,10 @@
 /** Argument checks shared by the public API: each throws a coded TypeError/RangeError naming the argument. */
 import { invalidArgType, outOfRange } from './errors.js';
 
-/** The largest delay a Node timer can take; a timeout above it waits without a timer, like `null`. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /**
- * Normalises a select/poll/epoll timeout in milliseconds: `undefined`/`null` (or above 2^31-1 ms) waits for
- * readiness with no limit and comes back as `-1`; `0` polls; a fraction rounds up, so a wait is never
- * shorter than asked.
+ * Normalises a select/poll/epoll timeout in milliseconds: `undefined`/`null` waits for readiness with no
+ * limit and comes back as `-1`; `0` polls; a fraction rounds up, so a wait is never shorter than asked.
+ * `Infinity`, or anything longer than a Node timer can take (2^31-1 ms), waits without a timer.
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a non-number.
  * @throws {RangeError} `ERR_OUT_OF_RANGE` for a negative number or NaN.
  */
@@ -15,8 +12,7 @@ export function checkTimeout(timeoutMs: unknown, name = 'timeoutMs'): number {
   if (timeoutMs === undefined || timeoutMs === null) return -1;
   if (typeof timeoutMs !== 'number') throw invalidArgType(name, 'a number, null or undefined', timeoutMs);
   if (Number.isNaN(timeoutMs) || timeoutMs < 0) throw outOfRange(name, '>= 0 (or null to wait forever)', timeoutMs);
-  const ms = Math.ceil(timeoutMs);
-  return ms > MAX_TIMER_MS ? -1 : ms;
+  return Math.ceil(timeoutMs);
 }
 
 /** An integer in [min, max]. */

@@ -194,3 +194,16 @@ t.test('a pending wait settles with the batch once a registered socket becomes r
   t.ok(got.length >= 1, 'settled by the data');
   t.ok(got.every(([fd, ev]) => (fd === s1.fileno() || fd === s2.fileno()) && ev === EPOLLIN));
 });
+
+t.test('concurrent waits each get their own answer, within their own maxevents', async (t) => {
+  const pairs = [];
+  for (let i = 0; i < 4; i++) pairs.push(await socketPair(t));
+  const ep = epollT(t);
+  for (const p of pairs) ep.register(p.server, EPOLLIN);
+  for (const p of pairs) p.client.send('x');
+  await expectReady({ readable: pairs.map((p) => p.server) });
+  const [one, many] = await Promise.all([ep.poll(1000, 1), ep.poll(1000, 10)]);
+  t.equal(one.length, 1, 'maxevents 1 is honoured');
+  t.equal(many.length, 4, 'maxevents 10 gets all four');
+  t.not(one, many, 'two arrays, not one shared');
+});

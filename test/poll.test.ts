@@ -80,3 +80,42 @@ t.test('the same timeout rules as select', async (t) => {
   await t.rejects(p.poll(0), { code: 'EBADF' });
   t.throws(() => p.register(1, POLLIN), { code: 'EBADF' });
 });
+
+t.test('poll looks the number up again: a number reused by a new socket watches the new socket', async (t) => {
+  const a = await socketPair(t);
+  const p = pollT(t);
+  p.register(a.client, POLLIN);
+  const fd = a.client.fileno();
+  a.client.close();
+  t.equal(eventsOf(await p.poll(0), fd), POLLNVAL, 'closed: POLLNVAL');
+  const { connectT, acceptT, portOf } = await import('./fixtures/helpers.js');
+  const b = connectT(t, portOf(a.listener)); // the lowest free number: the one just freed
+  t.equal(b.fileno(), fd, 'the number was reused');
+  const peer = await acceptT(t, a.listener);
+  peer.send('y');
+  t.equal(await pollFor(p, fd, POLLIN), POLLIN, 'the new socket, and its data, with no POLLNVAL');
+  p.register(fd, POLLIN | POLLOUT);
+  t.equal(eventsOf(await p.poll(0), fd), POLLIN | POLLOUT, 'registering again changes the new socket’s mask');
+});
+
+t.test('a number registered before it is open reports POLLNVAL until a socket takes it', async (t) => {
+  const p = pollT(t);
+  const l = await (await import('./fixtures/helpers.js')).listenT(t);
+  const next = l.fileno() + 1;
+  p.register(next, POLLOUT);
+  t.equal(eventsOf(await p.poll(0), next), POLLNVAL);
+  const c = (await import('./fixtures/helpers.js')).connectT(t, (l.getsockname() as { port: number }).port);
+  t.equal(c.fileno(), next);
+  t.equal(await pollFor(p, next, POLLOUT), POLLOUT, 'once connected it is the socket that answers');
+});
+
+t.test('a mask of the wrong type is a TypeError; an endless timeout waits for readiness', async (t) => {
+  const { client, server } = await socketPair(t);
+  const p = pollT(t);
+  t.throws(() => p.register(server, '1' as never), { code: 'ERR_INVALID_ARG_TYPE' });
+  t.throws(() => p.register(server, 1.5), { code: 'ERR_INVALID_ARG_VALUE' });
+  p.register(server, POLLIN);
+  const waiting = p.poll(Infinity);
+  client.send('z');
+  t.same(await waiting, [[server.fileno(), POLLIN]]);
+});

@@ -279,3 +279,33 @@ t.test("a selector with only an 'error' listener hears EBADF when a socket in it
   t.equal(sel.rlist.size, 0, 'removing the closed socket is possible, and clears the error');
   t.same(await sel.select(0), [[], [], []]);
 });
+
+t.test("after an EBADF, removing the closed socket lets 'ready' resume for the others", async (t) => {
+  const sel = selectorT(t);
+  const a = await socketPair(t);
+  const b = await socketPair(t);
+  a.client.send('hello');
+  await expectReady({ readable: [a.server] });
+  sel.rlist.add(a.server);
+  sel.rlist.add(b.server);
+  const errors: Error[] = [];
+  sel.on('error', (e) => errors.push(e));
+  let batches = 0;
+  sel.on('ready', () => batches++);
+  b.server.close();
+  await until(() => errors.length > 0, "the 'error' event");
+  sel.rlist.delete(b.server);
+  const before = batches;
+  await until(() => batches > before, "'ready' events again");
+  t.pass('answers resumed');
+});
+
+t.test('close() empties the sets, and a failed add on a closed selector changes nothing', async (t) => {
+  const sel = new Selector();
+  const { client, server } = await socketPair(t);
+  sel.rlist.add(server);
+  sel.close();
+  t.equal(sel.rlist.size, 0, 'emptied');
+  t.throws(() => sel.wlist.add(client), { code: 'EBADF' });
+  t.notOk(sel.wlist.has(client), 'not added');
+});

@@ -169,3 +169,16 @@ for (const [name, make] of MODELS) {
     });
   });
 }
+
+for (const [name, make] of MODELS) {
+  t.test(`${name}: modify of a closed, still-registered socket fails with EBADF and changes nothing`, async (t) => {
+    const sel = make();
+    t.teardown(() => sel.close());
+    const { server } = await socketPair(t);
+    const key = sel.register(server, EVENT_READ, 'k');
+    server.close();
+    t.throws(() => sel.modify(server, EVENT_WRITE), { code: 'EBADF' });
+    t.equal(sel.getKey(server), key, 'the key is as it was');
+    t.equal(sel.unregister(server), key, 'and unregister still works');
+  });
+}

@@ -429,3 +429,28 @@ t.test('a socket destroyed by the library that owns the net.Socket is readable w
   t.equal(c.recv(10)?.length, 0);
   t.throws(() => c.send('x'), { code: 'EPIPE', syscall: 'send' });
 });
+
+t.test('a small send to a reset peer is not lost: the failed write leaves ECONNRESET pending, reported once', async (t) => {
+  for (const size of [10, 5000]) {
+    const l = await listenT(t);
+    const c = connectT(t, portOf(l));
+    const s = await acceptT(t, l);
+    await expectReady({ writable: [c] });
+    c.reset();
+    let thrown: string | undefined;
+    try {
+      s.send(Buffer.alloc(size));
+    } catch (err) {
+      thrown = (err as SocketError).code;
+    }
+    if (thrown === undefined) {
+      // the send was queued (small) or went out before the reset arrived: the failure must surface later
+      await expectReady({ readable: [s], exceptional: [s] });
+      t.throws(() => s.recv(10), { code: 'ECONNRESET' }, `size ${size}: the next call reports the reset`);
+    } else {
+      t.equal(thrown, 'ECONNRESET', `size ${size}: send reported the reset itself`);
+    }
+    t.equal(s.recv(10)?.length, 0, `size ${size}: then EOF, and no second report`);
+    t.throws(() => s.send('x'), { code: 'EPIPE' });
+  }
+});
