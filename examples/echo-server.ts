@@ -191,7 +191,13 @@ async function main(): Promise<void> {
     console.error(`usage: echo-server [port] [--verbose] [--trace]   (bad port: ${portArg})`);
     process.exit(2);
   }
-  const srv = await runEchoServer({ port, verbose: args.includes('--verbose'), trace: args.includes('--trace') });
+  let srv: Awaited<ReturnType<typeof runEchoServer>>;
+  try {
+    srv = await runEchoServer({ port, verbose: args.includes('--verbose'), trace: args.includes('--trace') });
+  } catch (err) {
+    console.error(`echo-server: cannot listen on 127.0.0.1:${port}: ${(err as { code?: string }).code ?? String(err)}`);
+    process.exit(1);
+  }
   console.log(`echo server listening on 127.0.0.1:${srv.port}`);
   // On Ctrl-C or SIGTERM: report and exit now, without waiting for the current wait to end; the kernel
   // closes every socket with the process.

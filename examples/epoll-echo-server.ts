@@ -168,7 +168,13 @@ async function main(): Promise<void> {
     console.error(`usage: epoll-echo-server [port] [--verbose]   (bad port: ${portArg})`);
     process.exit(2);
   }
-  const srv = await runEpollEchoServer({ port, verbose: args.includes('--verbose') });
+  let srv: Awaited<ReturnType<typeof runEpollEchoServer>>;
+  try {
+    srv = await runEpollEchoServer({ port, verbose: args.includes('--verbose') });
+  } catch (err) {
+    console.error(`epoll-echo-server: cannot listen on 127.0.0.1:${port}: ${(err as { code?: string }).code ?? String(err)}`);
+    process.exit(1);
+  }
   console.log(`echo server listening on 127.0.0.1:${srv.port}`);
   // On Ctrl-C or SIGTERM: report and exit now, without waiting for the current wait to end; the kernel
   // closes every socket with the process.

@@ -22,10 +22,11 @@ export const selectCost = new CostCounter();
  *
  * Level-triggered; every socket that became ready in the same event-loop turn comes back in the same call.
  * `timeoutMs`: `undefined`/`null` waits until something is ready, `0` polls, `> 0` waits at most that long
- * (a fraction rounds up). O(n) in the lists' length, like select(2) itself: the lists are checked when
- * the call is made and again when it settles, in the check phase of the event-loop turn, so what arrived in
- * that turn is in the answer. When nothing is ready yet, it waits on a {@link Selector}, which costs nothing
- * while nothing happens.
+ * (a fraction rounds up). O(n) in the lists' length, like select(2) itself. The answer is given in the
+ * check phase of the event-loop turn, so what Node read in that turn is in it — except that right after
+ * such an answer, with nothing new from the network, one call per turn is answered at once (your own sends
+ * may have made sockets writable). When nothing is ready yet, it waits on a {@link Selector}, which costs
+ * nothing while nothing happens.
  *
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a list that is not an array or an item that is not a
  * socket, an integer or an object with `fileno()`; `ERR_INVALID_ARG_VALUE` for three empty lists and no
@@ -37,12 +38,12 @@ export const selectCost = new CostCounter();
  * @example
  * const [readable, writable] = await select([listener, ...clients], pendingWrites, [], 1000)
  */
-export async function select(
-  rlist: readonly Selectable[],
-  wlist: readonly Selectable[],
-  xlist: readonly Selectable[],
+export async function select<R extends Selectable, W extends Selectable = R, X extends Selectable = R>(
+  rlist: readonly R[],
+  wlist: readonly W[],
+  xlist: readonly X[],
   timeoutMs?: number | null,
-): Promise<ReadyLists> {
+): Promise<[readable: R[], writable: W[], exceptional: X[]]> {
   let start = now();
   const lists = [rlist, wlist, xlist] as const;
   const files: Pollable[][] = [[], [], []];
@@ -86,7 +87,7 @@ export async function select(
   }
 
   const ready = anyReady(files);
-  if ((ready || ms === 0) && mayAnswerNow()) return answer(lists, files, nfds, start);
+  if ((ready || ms === 0) && mayAnswerNow()) return answer(lists, files, nfds, start) as [R[], W[], X[]];
   if (ms !== 0 && !ready) {
     // Nothing is ready: wait on a Selector, which is woken by the sockets themselves.
     const sel = new Selector();
@@ -102,7 +103,7 @@ export async function select(
   } else {
     await nextCheckPhase();
   }
-  return answer(lists, files, nfds, start);
+  return answer(lists, files, nfds, start) as [R[], W[], X[]];
 }
 
 const NAMES = ['rlist', 'wlist', 'xlist'] as const;

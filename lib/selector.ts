@@ -191,9 +191,10 @@ export class Selector extends EventEmitter<SelectorEvents> {
   /**
    * Waits for the next batch of ready sockets. `timeoutMs`: `undefined`/`null` waits until something is
    * ready; `0` polls (settles in this turn of the event loop, possibly with three empty lists); `> 0`
-   * waits at most that long (a fraction rounds up), then settles with three empty lists. Even when sockets
-   * are ready already, the promise settles only after Node has had its turn at I/O, so a `while` loop
-   * around `await select()` never starves the sockets it waits for.
+   * waits at most that long (a fraction rounds up), then settles with three empty lists. The promise
+   * settles after Node has had its turn at I/O (one call per turn, made right after such an answer while
+   * nothing new came from the network, is answered at once), so a `while` loop around `await select()`
+   * never starves the sockets it waits for.
    * @throws {TypeError} `ERR_INVALID_ARG_VALUE` when all three sets are empty and there is no timeout
    * (select(2) would sleep forever; here it is taken as a bug).
    * @throws {RangeError} `ERR_OUT_OF_RANGE` for a negative or NaN timeout.
