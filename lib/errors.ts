@@ -84,11 +84,6 @@ export function outOfRange(name: string, range: string, actual: unknown): Coded<
     'ERR_OUT_OF_RANGE');
 }
 
-/** `Error` with code `ERR_SOCKET_CLOSED`-style names for state misuse that POSIX has no errno for. */
-export function stateError(code: string, message: string): Coded<Error> {
-  return coded(new Error(message), code);
-}
-
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return `${String(value)}`;

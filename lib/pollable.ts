@@ -68,8 +68,3 @@ export abstract class Pollable implements FileLike {
     for (const w of ws) w.closed();
   }
 }
-
-/** True for the objects net-select can watch. */
-export function isPollable(x: unknown): x is Pollable {
-  return x instanceof Pollable;
-}
