@@ -173,7 +173,10 @@ export class Listener extends Pollable {
       return;
     }
     if (size >= this.#backlog) this.#stats.overflowed++;
-    this.#queue.enqueue(new Socket(ns, this.#sizes, false));
+    const sock = new Socket(ns, this.#sizes, false);
+    const own = this.#server.address();
+    if (typeof own === 'string') sock._knownAddresses(own); // a Unix socket: its address is the listener's path
+    this.#queue.enqueue(sock);
     if (size === 0) this._wake();
   }
 }

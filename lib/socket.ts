@@ -28,7 +28,10 @@ export interface BufferOptions {
 /** Where to connect: a TCP host and port, or a Unix socket path. */
 export type ConnectOptions = ({ host?: string; port: number } | { path: string }) & BufferOptions;
 
-/** A socket's address: TCP as Python gives it, a Unix socket as its path. */
+/**
+ * A socket's address: TCP as Python gives it (`{ address, port, family }`), a Unix socket as its path
+ * (`''` for an unnamed Unix socket, such as a client's own end).
+ */
 export type SockAddr = { address: string; port: number; family: string } | string;
 
 /** @internal The default `sndbuf` and `rcvbuf`: 256 KiB. */
@@ -94,7 +97,8 @@ export class Socket extends Pollable {
   #nospace = false; // a send found the queue full: the next space freed is a wake (EPOLLOUT edge)
   #sndbuf: number;
   #rcvbuf: number;
-  #local: SockAddr = ''; // the last local address Node reported
+  #local: SockAddr = ''; // the last local address Node reported (or what we know of a Unix socket)
+  #unixPeer: string | undefined; // the path a Unix client connected to: Node does not report it
   readonly #onWritten: (err?: Error | null) => void;
 
   /** @internal Use {@link connect}, `Listener.accept()` or {@link Socket.adopt}. */
@@ -355,8 +359,17 @@ export class Socket extends Pollable {
     if (this.#state === CLOSED) throw sysError('EBADF', 'getpeername');
     const ns = this.#ns;
     if (this.#state === CONNECTING || this.#dead) throw sysError('ENOTCONN', 'getpeername');
-    if (ns.remotePort === undefined) return ns.remoteAddress ?? '';
+    if (ns.remotePort === undefined) return this.#unixPeer ?? ns.remoteAddress ?? '';
     return { address: ns.remoteAddress ?? '', port: ns.remotePort, family: ns.remoteFamily ?? '' };
+  }
+
+  /**
+   * @internal What Node cannot tell: the addresses of a Unix socket (a client's peer is the path it connected
+   * to, an accepted socket's own address is the listener's path), and a TCP socket's before it is bound.
+   */
+  _knownAddresses(local: SockAddr, unixPeer?: string): void {
+    if (typeof this.#local === 'string' && this.#local === '') this.#local = local;
+    this.#unixPeer = unixPeer;
   }
 
   /** @internal Gives a connection from the accept queue its descriptor. */
@@ -531,7 +544,14 @@ export function connect(options: ConnectOptions): Socket {
   const ns = new net.Socket({ allowHalfOpen: true });
   ns.connect(target);
   try {
-    return new Socket(ns, sizes, true);
+    const sock = new Socket(ns, sizes, true);
+    // Until connected, Node reports no local address: an unbound socket's is 0.0.0.0:0 (a Unix one's is '').
+    if ('path' in target) sock._knownAddresses('', target.path);
+    else {
+      const v6 = net.isIPv6(target.host ?? '');
+      sock._knownAddresses({ address: v6 ? '::' : '0.0.0.0', port: 0, family: v6 ? 'IPv6' : 'IPv4' });
+    }
+    return sock;
   } catch (err) {
     ns.destroy();
     throw err;

@@ -169,6 +169,9 @@ t.test('Unix domain sockets: listen and connect by path', async (t) => {
   t.teardown(() => c.close());
   const s = await acceptT(t, l);
   await expectReady({ writable: [c] });
+  t.equal(c.getpeername(), path, "a Unix client's peer is the path it connected to");
+  t.equal(s.getsockname(), path, "an accepted Unix socket's own address is the listener's path");
+  t.equal(c.getsockname(), '', "a Unix client's own end is unnamed");
   c.send('over a path');
   t.equal((await recvExactly(s, 11)).toString(), 'over a path');
   c.close();
@@ -453,4 +456,13 @@ t.test('a small send to a reset peer is not lost: the failed write leaves ECONNR
     t.equal(s.recv(10)?.length, 0, `size ${size}: then EOF, and no second report`);
     t.throws(() => s.send('x'), { code: 'EPIPE' });
   }
+});
+
+t.test('a TCP socket still connecting reports the unbound address 0.0.0.0:0, then its real one', async (t) => {
+  const l = await listenT(t);
+  const c = connectT(t, portOf(l));
+  t.same(c.getsockname(), { address: '0.0.0.0', port: 0, family: 'IPv4' });
+  await expectReady({ writable: [c] });
+  const a = c.getsockname();
+  t.ok(typeof a !== 'string' && a.port > 0 && a.address === '127.0.0.1', 'bound once connected');
 });
