@@ -43,6 +43,7 @@ const EMPTY = Buffer.alloc(0);
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 2;
+const UNCONNECTED = 3; // an adopted net.Socket that was never connected
 
 // Sends of one event-loop turn are coalesced: each socket's queue is written once, after the current job.
 const toFlush: Socket[] = [];
@@ -107,7 +108,7 @@ export class Socket extends Pollable {
     this.#ns = ns;
     this.#sndbuf = sizes.sndbuf;
     this.#rcvbuf = sizes.rcvbuf;
-    this.#state = ns.connecting ? CONNECTING : OPEN;
+    this.#state = ns.connecting ? CONNECTING : ns.pending && !ns.destroyed ? UNCONNECTED : OPEN;
     if (withFd) this.#fd = allocFd(this, ns.connecting ? 'connect' : 'socket');
     this.#onWritten = () => {
       if (this.#nospace && this.#pending() < this.#sndbuf) {
@@ -135,9 +136,9 @@ export class Socket extends Pollable {
       this.#dead = true;
       this._wake();
     });
-    if (ns.connecting) {
+    if (this.#state !== OPEN) {
       ns.once('connect', () => {
-        if (this.#state !== CONNECTING) return;
+        if (this.#state !== CONNECTING && this.#state !== UNCONNECTED) return;
         this.#state = OPEN;
         this.#localAddress();
         this._wake();
@@ -174,6 +175,8 @@ export class Socket extends Pollable {
     if (rdDown) ev |= POLLRDHUP;
     if (rdDown && wrDown) ev |= POLLHUP;
     if (wrDown || (this.#state === OPEN && this.#pending() < this.#sndbuf)) ev |= POLLOUT;
+    // Never connected (Linux's TCP_CLOSE): a hang-up, and "writable" since send fails at once.
+    if (this.#state === UNCONNECTED && !this.#ns.connecting) ev |= POLLOUT | POLLHUP;
     return ev;
   }
 
@@ -221,6 +224,7 @@ export class Socket extends Pollable {
     if (this.#rqBytes > 0) return this.#take(bufsize);
     if (this.#error) throw this.#consumeError('recv');
     if (this.#eof || this.#rdShut || this.#dead) return EMPTY;
+    if (this.#state === UNCONNECTED && !this.#ns.connecting) throw sysError('ENOTCONN', 'recv');
     return null;
   }
 
@@ -242,7 +246,8 @@ export class Socket extends Pollable {
     if (this.#state === CLOSED) throw sysError('EBADF', 'send');
     if (this.#error) throw this.#consumeError('send');
     if (this.#wrShut || this.#dead) throw sysError('EPIPE', 'send');
-    if (this.#state === CONNECTING) return 0;
+    if (this.#state === UNCONNECTED && !this.#ns.connecting) throw sysError('ENOTCONN', 'send');
+    if (this.#state !== OPEN) return 0;
     const free = this.#sndbuf - this.#pending();
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     const len = bytes.length;
@@ -299,7 +304,7 @@ export class Socket extends Pollable {
   shutdown(how: number): void {
     checkInt(how, 'how', SHUT_RD, SHUT_RDWR);
     if (this.#state === CLOSED) throw sysError('EBADF', 'shutdown');
-    if (this.#state === CONNECTING || this.#dead) throw sysError('ENOTCONN', 'shutdown');
+    if (this.#state !== OPEN || this.#dead) throw sysError('ENOTCONN', 'shutdown');
     if (how !== SHUT_WR && !this.#rdShut) {
       this.#rdShut = true;
       this.#ns.pause();
@@ -358,7 +363,7 @@ export class Socket extends Pollable {
   getpeername(): SockAddr {
     if (this.#state === CLOSED) throw sysError('EBADF', 'getpeername');
     const ns = this.#ns;
-    if (this.#state === CONNECTING || this.#dead) throw sysError('ENOTCONN', 'getpeername');
+    if (this.#state !== OPEN || this.#dead) throw sysError('ENOTCONN', 'getpeername');
     if (ns.remotePort === undefined) return this.#unixPeer ?? ns.remoteAddress ?? '';
     return { address: ns.remoteAddress ?? '', port: ns.remotePort, family: ns.remoteFamily ?? '' };
   }
