@@ -15,6 +15,7 @@
  * and waited for its echo) lost the echo still queued for it.
  */
 import { pathToFileURL } from 'node:url';
+import { serveFromCommandLine } from './serve-cli.js';
 import Queue from 'yocto-queue';
 import { listen, select, selectCost, type Listener, type Socket } from '../lib/index.js';
 
@@ -183,31 +184,12 @@ export async function runEchoServer(opts: EchoServerOptions = {}): Promise<EchoS
   };
 }
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const portArg = args.find((a) => !a.startsWith('--'));
-  const port = portArg === undefined ? 5002 : Number(portArg);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`usage: echo-server [port] [--verbose] [--trace]   (bad port: ${portArg})`);
-    process.exit(2);
-  }
-  let srv: Awaited<ReturnType<typeof runEchoServer>>;
-  try {
-    srv = await runEchoServer({ port, verbose: args.includes('--verbose'), trace: args.includes('--trace') });
-  } catch (err) {
-    console.error(`echo-server: cannot listen on 127.0.0.1:${port}: ${(err as { code?: string }).code ?? String(err)}`);
-    process.exit(1);
-  }
-  console.log(`echo server listening on 127.0.0.1:${srv.port}`);
-  // On Ctrl-C or SIGTERM: report and exit now, without waiting for the current wait to end; the kernel
-  // closes every socket with the process.
-  const quit = (): void => {
-    const s = srv.stats;
-    console.log(`stopped: ${s.clients} clients, ${s.bytesEchoed} bytes echoed, ${s.selectCalls} select calls`);
-    process.exit(0);
-  };
-  process.once('SIGINT', quit);
-  process.once('SIGTERM', quit);
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void serveFromCommandLine(
+    'echo-server',
+    5002,
+    ['--verbose', '--trace'],
+    (port, has) => runEchoServer({ port, verbose: has('--verbose'), trace: has('--trace') }),
+    (s) => `stopped: ${s.stats.clients} clients, ${s.stats.bytesEchoed} bytes echoed, ${s.stats.selectCalls} select calls`,
+  );
 }
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main();

@@ -12,6 +12,7 @@
  * Try:   nc 127.0.0.1 5003
  */
 import { pathToFileURL } from 'node:url';
+import { serveFromCommandLine } from './serve-cli.js';
 import {
   EPOLLERR,
   EPOLLET,
@@ -160,31 +161,12 @@ export async function runEpollEchoServer(
   };
 }
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const portArg = args.find((a) => !a.startsWith('--'));
-  const port = portArg === undefined ? 5003 : Number(portArg);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`usage: epoll-echo-server [port] [--verbose]   (bad port: ${portArg})`);
-    process.exit(2);
-  }
-  let srv: Awaited<ReturnType<typeof runEpollEchoServer>>;
-  try {
-    srv = await runEpollEchoServer({ port, verbose: args.includes('--verbose') });
-  } catch (err) {
-    console.error(`epoll-echo-server: cannot listen on 127.0.0.1:${port}: ${(err as { code?: string }).code ?? String(err)}`);
-    process.exit(1);
-  }
-  console.log(`echo server listening on 127.0.0.1:${srv.port}`);
-  // On Ctrl-C or SIGTERM: report and exit now, without waiting for the current wait to end; the kernel
-  // closes every socket with the process.
-  const quit = (): void => {
-    const s = srv.stats;
-    console.log(`stopped: ${s.clients} clients, ${s.bytesEchoed} bytes echoed, ${s.waits} epoll_wait calls`);
-    process.exit(0);
-  };
-  process.once('SIGINT', quit);
-  process.once('SIGTERM', quit);
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void serveFromCommandLine(
+    'epoll-echo-server',
+    5003,
+    ['--verbose'],
+    (port, has) => runEpollEchoServer({ port, verbose: has('--verbose') }),
+    (s) => `stopped: ${s.stats.clients} clients, ${s.stats.bytesEchoed} bytes echoed, ${s.stats.waits} epoll_wait calls`,
+  );
 }
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main();

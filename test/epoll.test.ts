@@ -18,13 +18,8 @@ import {
   setFdLimit,
 } from '../lib/index.js';
 import { acceptT, connectT, expectReady, portOf, socketPair } from './fixtures/helpers.js';
-import { eventsOf, pollFor } from './fixtures/models.js';
+import { epollT, eventsOf, pollFor } from './fixtures/models.js';
 
-function epollT(t: { teardown(fn: () => unknown): void }): Epoll {
-  const ep = new Epoll();
-  t.teardown(() => ep.close());
-  return ep;
-}
 
 t.test('level-triggered: unread data is reported by every poll until it is read', async (t) => {
   const { client, server } = await socketPair(t);

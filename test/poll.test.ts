@@ -1,14 +1,9 @@
 /** The poll model: level-triggered, POLLNVAL per entry for a closed descriptor, no FD_SETSIZE cap. */
 import t from 'tap';
-import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, Poll, select } from '../lib/index.js';
+import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, select } from '../lib/index.js';
 import { socketPair } from './fixtures/helpers.js';
-import { eventsOf, pollFor } from './fixtures/models.js';
+import { pollT, eventsOf, pollFor } from './fixtures/models.js';
 
-function pollT(t: { teardown(fn: () => unknown): void }): Poll {
-  const p = new Poll();
-  t.teardown(() => p.close());
-  return p;
-}
 
 t.test('POLLIN while data is queued, POLLOUT while the send queue has room', async (t) => {
   const { client, server } = await socketPair(t);
