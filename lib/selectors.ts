@@ -112,9 +112,8 @@ class PollerBackend implements Backend {
 
 /**
  * The shared implementation; use {@link SelectSelector}, {@link PollSelector}, {@link EpollSelector} or
- * {@link DefaultSelector}. Results are masked by the events each key asked for, and a key unregistered
- * before `select()` settles is never in its answer. Entries already handed back are the program's: if a
- * handler may unregister another socket of the same batch, check `getKey` before using its entry.
+ * {@link DefaultSelector}. Results are masked by the events each key asked for; a key unregistered before
+ * `select()` settles is never in its answer, and one unregistered while its batch is iterated is skipped.
  *
  * Unregister a socket before closing it. A socket closed while registered is where the models differ, as
  * they do in CPython: select fails every call with `EBADF` until it is unregistered, poll reports it
@@ -194,6 +193,9 @@ export abstract class BaseSelector<D = unknown> {
   /**
    * Waits for registered sockets to become ready and returns `[key, events]` for each, the events masked
    * by what the key asked for. `timeoutMs`: `undefined`/`null` waits, `0` polls, `> 0` waits at most that.
+   * Iterating the answer (`for ... of`) is live: an entry whose key a handler unregistered meanwhile is
+   * skipped, and one whose key was modified comes with the new key, masked by its new events.
+   * @example for (const [key, events] of await sel.select(1000)) if (events & EVENT_READ) key.fileobj...
    */
   async select(timeoutMs?: number | null): Promise<[SelectorKey<D>, number][]> {
     this.#checkOpen();
@@ -205,10 +207,10 @@ export abstract class BaseSelector<D = unknown> {
       let ev = 0;
       if (rev & ~POLLOUT) ev |= EVENT_READ; // errors and hang-ups wake both, as in CPython
       if (rev & ~POLLIN) ev |= EVENT_WRITE;
-      ev &= key.events;
-      if (ev !== 0) out.push([key, ev]);
+      // Unmasked for now: a key modified while the batch is handled is masked again when it is reached.
+      if (ev & key.events) out.push([key, ev]);
     }
-    return out;
+    return Batch.make(out, (key) => this.#keys.get(key.fileobj));
   }
 
   /** The key of `fileobj`, or `undefined` when it is not registered. */
@@ -240,6 +242,38 @@ export abstract class BaseSelector<D = unknown> {
 
   #checkOpen(): void {
     if (this.#closed) throw sysError('EBADF', 'select', 'the selector is closed');
+  }
+}
+
+/**
+ * An answer of `select()`: an array of `[key, events]` whose iterator re-checks each key when it is
+ * reached, so a handler that unregisters (or modifies) another socket of the same batch never receives a
+ * stale entry. Indexing the array gives the entries as they were.
+ */
+class Batch<D> extends Array<[SelectorKey<D>, number]> {
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+
+  #current: (key: SelectorKey<D>) => SelectorKey<D> | undefined = () => undefined;
+
+  static make<D>(entries: [SelectorKey<D>, number][], current: (key: SelectorKey<D>) => SelectorKey<D> | undefined): Batch<D> {
+    const b = new Batch<D>();
+    b.#current = current;
+    for (const [key, ev] of entries) b.push([key, ev & key.events]);
+    b.#raw = entries;
+    return b;
+  }
+
+  #raw: [SelectorKey<D>, number][] = [];
+
+  override *[Symbol.iterator](): ArrayIterator<[SelectorKey<D>, number]> {
+    for (const [key, ev] of this.#raw) {
+      const now = this.#current(key);
+      if (now === undefined) continue; // unregistered while the batch was being handled
+      const masked = ev & now.events;
+      if (masked !== 0) yield now === key ? [key, masked] : [now, masked];
+    }
   }
 }
 

@@ -182,3 +182,34 @@ for (const [name, make] of MODELS) {
     t.equal(sel.unregister(server), key, 'and unregister still works');
   });
 }
+
+for (const [name, make] of MODELS) {
+  t.test(`${name}: a key unregistered or modified by a handler while its batch is handled is not delivered stale`, async (t) => {
+    const sel = make();
+    t.teardown(() => sel.close());
+    const a = await socketPair(t);
+    const b = await socketPair(t);
+    const c = await socketPair(t);
+    sel.register(a.server, EVENT_READ, 'a');
+    sel.register(b.server, EVENT_READ, 'b');
+    sel.register(c.server, EVENT_READ, 'c');
+    for (const p of [a, b, c]) p.client.send('x');
+    const deadline = performance.now() + PATIENCE_MS;
+    let batch = await sel.select(1000);
+    while (batch.length < 3 && performance.now() < deadline) batch = await sel.select(50);
+    t.equal(batch.length, 3, 'all three in one batch');
+    const seen: string[] = [];
+    for (const [key] of batch) {
+      seen.push(key.data as string);
+      if (seen.length === 1) {
+        // the first handler drops one of the others and stops reading another
+        const others = ['a', 'b', 'c'].filter((d) => d !== key.data);
+        const byData = { a: a.server, b: b.server, c: c.server } as const;
+        sel.unregister(byData[others[0] as 'a' | 'b' | 'c']);
+        sel.modify(byData[others[1] as 'a' | 'b' | 'c'], EVENT_WRITE, 'w');
+      }
+    }
+    t.equal(seen.length, 1, `neither the unregistered key nor the one no longer reading was delivered: ${seen.join(',')}`);
+    t.equal(batch.length, 3, 'the array itself still shows what was ready when select settled');
+  });
+}
