@@ -14,6 +14,7 @@ import net from 'node:net';
 import { allocFd, freeFd } from './fd-table.js';
 import { fromNodeError, invalidArgType, sysError, type SocketError } from './errors.js';
 import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDHUP, SHUT_RD, SHUT_RDWR, SHUT_WR } from './flags.js';
+import { ChunkQueue } from './chunk-queue.js';
 import { Pollable } from './pollable.js';
 import { checkInt, checkOptions } from './validate.js';
 
@@ -88,9 +89,7 @@ export class Socket extends Pollable {
   #dead = false; // reset, refused or destroyed: both directions are gone
   #error: (Error & { code?: unknown }) | null = null;
   #reported = false; // the connection's error was thrown once already: later ones are the same failure
-  #rq: Buffer[] = [];
-  #rqHead = 0;
-  #rqBytes = 0;
+  readonly #rq = new ChunkQueue(); // the model of the kernel's receive buffer
   #paused = false;
   #out: Buffer[] = [];
   #outBytes = 0;
@@ -171,7 +170,7 @@ export class Socket extends Pollable {
     let ev = this.#error ? POLLERR : 0;
     const rdDown = this.#eof || this.#rdShut || this.#dead;
     const wrDown = this.#wrShut || this.#dead;
-    if (this.#rqBytes > 0 || rdDown) ev |= POLLIN;
+    if (this.#rq.bytes > 0 || rdDown) ev |= POLLIN;
     if (rdDown) ev |= POLLRDHUP;
     if (rdDown && wrDown) ev |= POLLHUP;
     if (wrDown || (this.#state === OPEN && this.#pending() < this.#sndbuf)) ev |= POLLOUT;
@@ -206,7 +205,7 @@ export class Socket extends Pollable {
 
   /** Bytes received and not yet taken by `recv` (SIOCINQ). */
   get recvQueueSize(): number {
-    return this.#rqBytes;
+    return this.#rq.bytes;
   }
 
   /**
@@ -221,7 +220,11 @@ export class Socket extends Pollable {
   recv(bufsize: number): Buffer | null {
     checkInt(bufsize, 'bufsize', 1);
     if (this.#state === CLOSED) throw sysError('EBADF', 'recv');
-    if (this.#rqBytes > 0) return this.#take(bufsize);
+    if (this.#rq.bytes > 0) {
+      const data = this.#rq.take(bufsize);
+      if (this.#paused) this.#flowControl();
+      return data;
+    }
     if (this.#error) throw this.#consumeError('recv');
     if (this.#eof || this.#rdShut || this.#dead) return EMPTY;
     if (this.#state === UNCONNECTED && !this.#ns.connecting) throw sysError('ENOTCONN', 'recv');
@@ -452,55 +455,19 @@ export class Socket extends Pollable {
   #onData(chunk: Buffer): void {
     if (this.#state === CLOSED || this.#rdShut) return;
     this.#rq.push(chunk);
-    this.#rqBytes += chunk.length;
     this.#flowControl();
     this._wake();
   }
 
   #flowControl(): void {
     if (this.#rdShut || this.#state === CLOSED) return;
-    if (!this.#paused && this.#rqBytes >= this.#rcvbuf) {
+    if (!this.#paused && this.#rq.bytes >= this.#rcvbuf) {
       this.#paused = true;
       this.#ns.pause();
-    } else if (this.#paused && this.#rqBytes < this.#rcvbuf) {
+    } else if (this.#paused && this.#rq.bytes < this.#rcvbuf) {
       this.#paused = false;
       this.#ns.resume();
     }
-  }
-
-  #take(n: number): Buffer {
-    const rq = this.#rq;
-    let first = rq[this.#rqHead] as Buffer;
-    let out: Buffer;
-    if (first.length > n) {
-      out = first.subarray(0, n);
-      rq[this.#rqHead] = first.subarray(n);
-    } else if (first.length === n || rq.length - this.#rqHead === 1) {
-      out = first;
-      rq[this.#rqHead++] = EMPTY;
-    } else {
-      const total = Math.min(n, this.#rqBytes);
-      out = Buffer.allocUnsafe(total);
-      let off = 0;
-      while (off < total) {
-        first = rq[this.#rqHead] as Buffer;
-        const k = Math.min(first.length, total - off);
-        first.copy(out, off, 0, k);
-        off += k;
-        if (k === first.length) rq[this.#rqHead++] = EMPTY;
-        else rq[this.#rqHead] = first.subarray(k);
-      }
-    }
-    this.#rqBytes -= out.length;
-    if (this.#rqHead === rq.length) {
-      rq.length = 0;
-      this.#rqHead = 0;
-    } else if (this.#rqHead > 64) {
-      rq.splice(0, this.#rqHead);
-      this.#rqHead = 0;
-    }
-    if (this.#paused) this.#flowControl();
-    return out;
   }
 
   #consumeError(syscall: string): SocketError {
@@ -514,51 +481,7 @@ export class Socket extends Pollable {
     this.#state = CLOSED;
     if (this.#fd >= 0) freeFd(this.#fd);
     this.#fd = -1;
-    this.#rq = [];
-    this.#rqHead = 0;
-    this.#rqBytes = 0;
+    this.#rq.clear();
     this._closed();
-  }
-}
-
-/**
- * Starts a non-blocking connect and returns the socket at once. It becomes writable when the connection is
- * up. A failed connect (`ECONNREFUSED`) makes it readable, writable and exceptional, and the next `recv` or
- * `send` throws the error, as `connect(2)` on a non-blocking socket reports it through `SO_ERROR`.
- * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a malformed `options`.
- * @throws {RangeError} `ERR_OUT_OF_RANGE` for a port outside 0..65535 or a bad buffer size.
- * @throws {SocketError} `EMFILE` past the open-file limit.
- * @example
- * const sock = connect({ host: '127.0.0.1', port: 8080 })
- * await select([], [sock], [])
- */
-export function connect(options: ConnectOptions): Socket {
-  const opts = checkOptions(options, 'options');
-  if (options === undefined) throw invalidArgType('options', 'of type object', options);
-  const sizes = checkBufferOptions(opts);
-  let target: net.NetConnectOpts;
-  if (opts.path !== undefined) {
-    if (typeof opts.path !== 'string' || opts.path === '') throw invalidArgType('options.path', 'a non-empty string', opts.path);
-    target = { path: opts.path, allowHalfOpen: true };
-  } else {
-    const port = checkInt(opts.port, 'options.port', 0, 65535);
-    const host = opts.host ?? '127.0.0.1';
-    if (typeof host !== 'string') throw invalidArgType('options.host', 'of type string', host);
-    target = { host, port, allowHalfOpen: true };
-  }
-  const ns = new net.Socket({ allowHalfOpen: true });
-  ns.connect(target);
-  try {
-    const sock = new Socket(ns, sizes, true);
-    // Until connected, Node reports no local address: an unbound socket's is 0.0.0.0:0 (a Unix one's is '').
-    if ('path' in target) sock._knownAddresses('', target.path);
-    else {
-      const v6 = net.isIPv6(target.host ?? '');
-      sock._knownAddresses({ address: v6 ? '::' : '0.0.0.0', port: 0, family: v6 ? 'IPv6' : 'IPv4' });
-    }
-    return sock;
-  } catch (err) {
-    ns.destroy();
-    throw err;
   }
 }

@@ -1,0 +1,66 @@
+/**
+ * The receive queue of a socket: the chunks Node delivered, taken from the front by `recv(n)`.
+ * A take that fits in the first chunk returns a view of it (no copy); only a take that spans chunks copies.
+ */
+
+const EMPTY = Buffer.alloc(0);
+
+/** @internal A FIFO of Buffers with a byte count. */
+export class ChunkQueue {
+  #chunks: Buffer[] = [];
+  #head = 0;
+  #bytes = 0;
+
+  /** Bytes queued. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Appends a chunk. O(1). */
+  push(chunk: Buffer): void {
+    this.#chunks.push(chunk);
+    this.#bytes += chunk.length;
+  }
+
+  /** Takes up to `n` bytes from the front (the queue must not be empty). O(chunks spanned). */
+  take(n: number): Buffer {
+    const q = this.#chunks;
+    let first = q[this.#head] as Buffer;
+    let out: Buffer;
+    if (first.length > n) {
+      out = first.subarray(0, n);
+      q[this.#head] = first.subarray(n);
+    } else if (first.length === n || q.length - this.#head === 1) {
+      out = first;
+      q[this.#head++] = EMPTY;
+    } else {
+      const total = Math.min(n, this.#bytes);
+      out = Buffer.allocUnsafe(total);
+      let off = 0;
+      while (off < total) {
+        first = q[this.#head] as Buffer;
+        const k = Math.min(first.length, total - off);
+        first.copy(out, off, 0, k);
+        off += k;
+        if (k === first.length) q[this.#head++] = EMPTY;
+        else q[this.#head] = first.subarray(k);
+      }
+    }
+    this.#bytes -= out.length;
+    if (this.#head === q.length) {
+      q.length = 0;
+      this.#head = 0;
+    } else if (this.#head > 64) {
+      q.splice(0, this.#head); // drop the taken slots now and then, not on every take
+      this.#head = 0;
+    }
+    return out;
+  }
+
+  /** Drops everything. */
+  clear(): void {
+    this.#chunks = [];
+    this.#head = 0;
+    this.#bytes = 0;
+  }
+}

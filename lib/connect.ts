@@ -1,0 +1,47 @@
+/** `connect()`: a non-blocking connect, as `connect(2)` on an `O_NONBLOCK` socket. */
+import net from 'node:net';
+import { invalidArgType } from './errors.js';
+import { Socket, checkBufferOptions, type ConnectOptions } from './socket.js';
+import { checkInt, checkOptions } from './validate.js';
+
+/**
+ * Starts a non-blocking connect and returns the socket at once. It becomes writable when the connection is
+ * up. A failed connect (`ECONNREFUSED`) makes it readable, writable and exceptional, and the next `recv` or
+ * `send` throws the error, as `connect(2)` on a non-blocking socket reports it through `SO_ERROR`.
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a malformed `options`.
+ * @throws {RangeError} `ERR_OUT_OF_RANGE` for a port outside 0..65535 or a bad buffer size.
+ * @throws {SocketError} `EMFILE` past the open-file limit.
+ * @example
+ * const sock = connect({ host: '127.0.0.1', port: 8080 })
+ * await select([], [sock], [])
+ */
+export function connect(options: ConnectOptions): Socket {
+  const opts = checkOptions(options, 'options');
+  if (options === undefined) throw invalidArgType('options', 'of type object', options);
+  const sizes = checkBufferOptions(opts);
+  let target: net.NetConnectOpts;
+  if (opts.path !== undefined) {
+    if (typeof opts.path !== 'string' || opts.path === '') throw invalidArgType('options.path', 'a non-empty string', opts.path);
+    target = { path: opts.path, allowHalfOpen: true };
+  } else {
+    const port = checkInt(opts.port, 'options.port', 0, 65535);
+    const host = opts.host ?? '127.0.0.1';
+    if (typeof host !== 'string') throw invalidArgType('options.host', 'of type string', host);
+    target = { host, port, allowHalfOpen: true };
+  }
+  const ns = new net.Socket({ allowHalfOpen: true });
+  ns.connect(target);
+  try {
+    const sock = new Socket(ns, sizes, true);
+    // Until connected, Node reports no local address: an unbound socket's is 0.0.0.0:0 (a Unix one's is '').
+    if ('path' in target) sock._knownAddresses('', target.path);
+    else {
+      const v6 = net.isIPv6(target.host ?? '');
+      sock._knownAddresses({ address: v6 ? '::' : '0.0.0.0', port: 0, family: v6 ? 'IPv6' : 'IPv4' });
+    }
+    return sock;
+  } catch (err) {
+    ns.destroy();
+    throw err;
+  }
+}
