@@ -14,7 +14,7 @@ import { allocFd, freeFd } from './fd-table.js';
 import { fromNodeError, invalidArgType, sysError } from './errors.js';
 import { POLLERR, POLLIN, POLLNVAL } from './flags.js';
 import { Pollable } from './pollable.js';
-import { Socket, checkBufferOptions, type BufferOptions, type SockAddr } from './socket.js';
+import { Socket, checkBufferOptions, resetOrDestroy, type BufferOptions, type SockAddr } from './socket.js';
 import { checkInt, checkOptions } from './validate.js';
 
 /** Options of {@link listen} and {@link Listener.adopt}. */
@@ -169,7 +169,7 @@ export class Listener extends Pollable {
     if (size >= this.#cap) {
       this.#stats.dropped++;
       ns.on('error', () => {});
-      ns.resetAndDestroy();
+      resetOrDestroy(ns);
       return;
     }
     if (size >= this.#backlog) this.#stats.overflowed++;
@@ -177,7 +177,7 @@ export class Listener extends Pollable {
     const own = this.#server.address();
     if (typeof own === 'string') sock._knownAddresses(own); // a Unix socket: its address is the listener's path
     this.#queue.enqueue(sock);
-    if (size === 0) this._wake();
+    this._wake(); // every connection is new readiness: an edge for EPOLLET, as on Linux
   }
 }
 

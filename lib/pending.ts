@@ -35,17 +35,20 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export class Pending<R> {
   readonly #waiters: Waiter<R>[] = [];
   readonly #run: () => void;
-  readonly #deliverNow: () => void;
+  readonly #deliverNow: (checkPhase: boolean) => void;
   #scheduled = false;
   #closed = false;
 
-  /** @param deliver runs once per turn when scheduled; it calls {@link Pending.serve}. */
-  constructor(deliver: () => void) {
+  /**
+   * @param deliver runs once per turn when scheduled (`checkPhase` true), or at once for a call answered
+   * right away (false); it calls {@link Pending.serve}.
+   */
+  constructor(deliver: (checkPhase: boolean) => void) {
     this.#run = () => {
       this.#scheduled = false;
       if (this.#closed) return;
       noteCheckPhaseAnswer();
-      deliver();
+      deliver(true);
     };
     this.#deliverNow = deliver;
   }
@@ -81,7 +84,7 @@ export class Pending<R> {
       }
       if (!w.poll && !ready) return;
       // Right after a check-phase answer, with nothing new from the network, answer now (once per turn).
-      if (mayAnswerNow()) this.#deliverNow();
+      if (mayAnswerNow()) this.#deliverNow(false);
       if (this.#waiters.includes(w)) this.schedule();
     });
   }

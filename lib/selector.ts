@@ -137,7 +137,7 @@ export class Selector extends EventEmitter<SelectorEvents> {
 
   readonly #entries = new Map<Pollable, Entry>();
   readonly #list: ReadyList<Entry>;
-  readonly #pending = new Pending<ReadyLists>(() => this.#run());
+  readonly #pending = new Pending<ReadyLists>((checkPhase) => this.#run(checkPhase));
   #badf = 0; // entries whose file was closed while registered
   #maxFd = -1;
   #closed = false;
@@ -272,8 +272,9 @@ export class Selector extends EventEmitter<SelectorEvents> {
     }
   }
 
-  #run(): void {
-    const listening = this.listenerCount('ready') > 0;
+  #run(checkPhase: boolean): void {
+    // 'ready' is the once-per-turn event: a promise answered at once does not fire it a second time.
+    const listening = checkPhase && this.listenerCount('ready') > 0;
     if (this.#badf > 0 && (this.#pending.size > 0 || listening || this.listenerCount('error') > 0)) {
       const err = sysError('EBADF', 'select', 'a socket in the sets was closed');
       this.#pending.rejectAll(err);

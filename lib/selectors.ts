@@ -193,8 +193,9 @@ export abstract class BaseSelector<D = unknown> {
   /**
    * Waits for registered sockets to become ready and returns `[key, events]` for each, the events masked
    * by what the key asked for. `timeoutMs`: `undefined`/`null` waits, `0` polls, `> 0` waits at most that.
-   * Iterating the answer (`for ... of`) is live: an entry whose key a handler unregistered meanwhile is
-   * skipped, and one whose key was modified comes with the new key, masked by its new events.
+   * Iterating the answer (`for ... of`, spread, `Array.from`) is live: an entry whose key a handler
+   * unregistered meanwhile is skipped, and one whose key was modified comes with the new key, masked by its
+   * new events. Indexing, `length` and the array methods (`forEach`, `map`, ...) see the answer as it was.
    * @example for (const [key, events] of await sel.select(1000)) if (events & EVENT_READ) key.fileobj...
    */
   async select(timeoutMs?: number | null): Promise<[SelectorKey<D>, number][]> {
@@ -248,7 +249,8 @@ export abstract class BaseSelector<D = unknown> {
 /**
  * An answer of `select()`: an array of `[key, events]` whose iterator re-checks each key when it is
  * reached, so a handler that unregisters (or modifies) another socket of the same batch never receives a
- * stale entry. Indexing the array gives the entries as they were.
+ * stale entry. Indexing, `length` and the array methods (which do not use the iterator) give the entries
+ * as they were.
  */
 class Batch<D> extends Array<[SelectorKey<D>, number]> {
   static override get [Symbol.species](): ArrayConstructor {

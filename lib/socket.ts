@@ -11,6 +11,7 @@
  */
 import { writeSync } from 'node:fs';
 import net from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { allocFd, freeFd } from './fd-table.js';
 import { fromNodeError, invalidArgType, sysError, type SocketError } from './errors.js';
 import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDHUP, SHUT_RD, SHUT_RDWR, SHUT_WR } from './flags.js';
@@ -260,16 +261,14 @@ export class Socket extends Pollable {
       return 0;
     }
     const n = len <= free ? len : free;
+    // A partial send promises an EPOLLOUT edge once there is room again (#onWritten, or the next tick).
+    if (n < len) this.#nospace = true;
     let off = 0;
     if (n >= DIRECT_MIN && this.#out.length === 0) {
       // Nothing queued before it: write(2) it now. The kernel copies what it takes, so only the rest is copied.
       off = this.#writeNow(bytes, 0, n, true);
       if (off === n) {
-        // A partial send promises an EPOLLOUT edge once there is room: there is already, so wake next tick.
-        if (n < len) {
-          this.#nospace = true;
-          this.#queueFlush();
-        }
+        if (n < len) this.#queueFlush(); // room already: the promised edge comes next tick
         return n;
       }
     }
@@ -347,7 +346,7 @@ export class Socket extends Pollable {
     this.#outBytes = 0;
     const ns = this.#ns;
     if (ns.destroyed || ns.connecting) ns.destroy();
-    else ns.resetAndDestroy();
+    else resetOrDestroy(ns);
   }
 
   /**
@@ -388,7 +387,7 @@ export class Socket extends Pollable {
   /** @internal Drops a connection that was never accepted (the listener closed, or overflowed). */
   _abort(): void {
     this.#state = CLOSED;
-    if (!this.#ns.destroyed) this.#ns.resetAndDestroy();
+    if (!this.#ns.destroyed) resetOrDestroy(this.#ns);
   }
 
   /** @internal Writes this turn's sends as one chunk. */
@@ -419,6 +418,8 @@ export class Socket extends Pollable {
   #writeNow(buf: Uint8Array, off: number, len: number, inSend: boolean): number {
     const ns = this.#ns;
     if (ns.writableLength > 0 || ns.connecting) return 0;
+    // A TLS socket's descriptor carries ciphertext: its bytes must go through Node's TLS layer.
+    if (ns instanceof TLSSocket) return 0;
     const fd = (ns as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
     if (typeof fd !== 'number' || fd < 0) return 0;
     try {
@@ -483,5 +484,17 @@ export class Socket extends Pollable {
     this.#fd = -1;
     this.#rq.clear();
     this._closed();
+  }
+}
+
+/**
+ * @internal Closes with a reset (SO_LINGER 0) where Node can — TCP only; a Unix socket has no reset and is
+ * simply closed.
+ */
+export function resetOrDestroy(ns: net.Socket): void {
+  try {
+    ns.resetAndDestroy();
+  } catch {
+    ns.destroy();
   }
 }

@@ -202,3 +202,44 @@ t.test('concurrent waits each get their own answer, within their own maxevents',
   t.equal(many.length, 4, 'maxevents 10 gets all four');
   t.not(one, many, 'two arrays, not one shared');
 });
+
+t.test('edge-triggered: a partial send always brings an EPOLLOUT edge once there is room, however the kernel took it', async (t) => {
+  const { client, server } = await socketPair(t, { client: { sndbuf: 16384 } });
+  const ep = epollT(t);
+  ep.register(client, EPOLLOUT | EPOLLET);
+  await pollFor(ep, client.fileno(), EPOLLOUT);
+  // Offer more than fits, without reading, until the kernel itself takes only part of a send: the rest
+  // waits in the send queue, which is not full. Then stop sending: no later send may arm the edge for us.
+  const chunk = Buffer.alloc(1 << 20, 1);
+  let sends = 0;
+  let partial = 0;
+  while (client.sendQueueSize === 0 && sends < 10_000) {
+    if (client.send(chunk) < chunk.length) partial++;
+    sends++;
+  }
+  t.equal(partial, sends, 'every send was partial (bigger than sndbuf)');
+  t.ok(client.sendQueueSize > 0 && client.sendQueueSize < client.sndbuf, 'the kernel took part; the queue is not full');
+  // Drain the peer: room comes back, and with it one edge.
+  const drained = (async () => {
+    for (let i = 0; i < 2000; i++) {
+      await expectReady({ readable: [server] }, undefined, 2000).catch(() => undefined);
+      if (server.recv(1 << 20) === null) break;
+      if (client.sendQueueSize === 0 && server.recvQueueSize === 0) break;
+    }
+  })();
+  t.ok((await pollFor(ep, client.fileno(), EPOLLOUT, 10_000)) & EPOLLOUT, 'the promised edge came');
+  await drained;
+});
+
+t.test('edge-triggered on a listener: every new connection is an edge, even while others wait', async (t) => {
+  const { listenT, connectT, portOf } = await import('./fixtures/helpers.js');
+  const l = await listenT(t);
+  const ep = epollT(t);
+  ep.register(l, EPOLLIN | EPOLLET);
+  connectT(t, portOf(l));
+  await pollFor(ep, l.fileno(), EPOLLIN);
+  t.same(await ep.poll(30), [], 'no new connection, no edge (one is still queued)');
+  connectT(t, portOf(l));
+  await pollFor(ep, l.fileno(), EPOLLIN);
+  t.equal(l.pending, 2, 'two queued, none accepted');
+});

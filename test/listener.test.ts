@@ -260,3 +260,27 @@ t.test('Listener.adopt rejects anything but a net.Server', async (t) => {
   t.throws(() => Listener.adopt(server, { backlog: 0 }), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
   t.equal(openFdCount(), before);
 });
+
+t.test('Unix sockets have no reset: reset(), an overflow and close() with queued connections simply close them', async (t) => {
+  const { rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { connect, listen } = await import('../lib/index.js');
+  const path = join(tmpdir(), `net-select-unix-reset-${process.pid}.sock`);
+  t.teardown(() => rmSync(path, { force: true }));
+  const l = await listen({ path, backlog: 1, maxOverflow: 0 });
+  t.teardown(() => l.close());
+  // One at a time, so that the kernel's own queue (1 here) never refuses one before Node takes it.
+  for (let i = 0; i < 3; i++) {
+    const c = connect({ path });
+    t.teardown(() => c.close());
+    await until(() => l.pending + l.stats.dropped === i + 1, `arrival ${i + 1}`);
+  }
+  t.equal(l.stats.dropped, 2, 'past the cap: closed, without a crash');
+  const s = l.accept();
+  t.ok(s);
+  t.doesNotThrow(() => s?.reset(), 'reset() of a Unix socket closes it');
+  t.equal(s?.fileno(), -1);
+  connect({ path }).close();
+  t.doesNotThrow(() => l.close(), 'close() with a queued Unix connection');
+});

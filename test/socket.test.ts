@@ -480,3 +480,25 @@ t.test('an adopted net.Socket that was never connected: ENOTCONN, until it conne
   await expectReady({ writable: [s] });
   t.equal(s.send('now'), 3, 'connected: it sends');
 });
+
+t.test('an adopted TLS socket sends through TLS: bytes are never written past it to the descriptor', async (t) => {
+  const tls = await import('node:tls');
+  const { TLS_CERT, TLS_KEY } = await import('./fixtures/tls.js');
+  const got: Buffer[] = [];
+  const server = tls.createServer({ key: TLS_KEY, cert: TLS_CERT }, (c) => {
+    c.on('data', (d: Buffer) => got.push(d));
+    c.on('error', () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => server.close());
+  const port = (server.address() as net.AddressInfo).port;
+  const ts = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false });
+  await new Promise((r) => ts.once('secureConnect', r));
+  const s = Socket.adopt(ts);
+  t.teardown(() => s.close());
+  const big = Buffer.alloc(8192, 7);
+  await sendAll(s, Buffer.from('small'));
+  await sendAll(s, big);
+  await until(() => Buffer.concat(got).length >= 5 + big.length, 'the plaintext at the TLS server');
+  t.ok(Buffer.concat(got).equals(Buffer.concat([Buffer.from('small'), big])), 'every byte arrived as plaintext');
+});
