@@ -252,7 +252,8 @@ export class Selector extends EventEmitter<SelectorEvents> {
       return;
     }
     e.items[which] = item;
-    const mask = (e.items[0] ? SELECT_READ : 0) | (e.items[1] ? SELECT_WRITE : 0) | (e.items[2] ? SELECT_EXCEPT : 0);
+    let mask = 0;
+    for (let k = 0; k < 3; k++) if (e.items[k] !== undefined) mask |= SETS[k] as number;
     if (mask !== 0) {
       this.#list.modify(e.reg, mask);
       return;
@@ -288,10 +289,8 @@ export class Selector extends EventEmitter<SelectorEvents> {
     const r: Selectable[] = [];
     const w: Selectable[] = [];
     const x: Selectable[] = [];
-    let ready = 0;
     this.#list.collect(Infinity, (reg, rev) => {
       const items = reg.data.items;
-      ready++;
       if (items[0] !== undefined && rev & SELECT_READ) r.push(items[0]);
       if (items[1] !== undefined && rev & SELECT_WRITE) w.push(items[1]);
       if (items[2] !== undefined && rev & SELECT_EXCEPT) x.push(items[2]);
@@ -299,6 +298,8 @@ export class Selector extends EventEmitter<SelectorEvents> {
     if (r.length > 1) r.sort(byFd);
     if (w.length > 1) w.sort(byFd);
     if (x.length > 1) x.sort(byFd);
+    // As select(2) counts: one per descriptor per set it is ready in (the free select() counts the same way).
+    const ready = r.length + w.length + x.length;
     const any = ready > 0;
     if (any || this.#pending.polling) {
       this.cost.record(this.#maxFd + 1, selectCopyBytes(this.#maxFd + 1), start, ready);
