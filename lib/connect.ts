@@ -1,7 +1,7 @@
 /** `connect()`: a non-blocking connect, as `connect(2)` on an `O_NONBLOCK` socket. */
-import net from 'node:net';
 import { invalidArgType } from './errors.js';
 import { Socket, checkBufferOptions, type ConnectOptions } from './socket.js';
+import { nodeConnect } from './transport/node.js';
 import { checkInt, checkOptions } from './validate.js';
 
 /**
@@ -19,29 +19,21 @@ export function connect(options: ConnectOptions): Socket {
   const opts = checkOptions(options, 'options');
   if (options === undefined) throw invalidArgType('options', 'of type object', options);
   const sizes = checkBufferOptions(opts);
-  let target: net.NetConnectOpts;
+  let target: { host: string; port: number } | { path: string };
   if (opts.path !== undefined) {
     if (typeof opts.path !== 'string' || opts.path === '') throw invalidArgType('options.path', 'a non-empty string', opts.path);
-    target = { path: opts.path, allowHalfOpen: true };
+    target = { path: opts.path };
   } else {
     const port = checkInt(opts.port, 'options.port', 0, 65535);
     const host = opts.host ?? '127.0.0.1';
     if (typeof host !== 'string') throw invalidArgType('options.host', 'of type string', host);
-    target = { host, port, allowHalfOpen: true };
+    target = { host, port };
   }
-  const ns = new net.Socket({ allowHalfOpen: true });
-  ns.connect(target);
+  const t = nodeConnect(target);
   try {
-    const sock = new Socket(ns, sizes, true);
-    // Until connected, Node reports no local address: an unbound socket's is 0.0.0.0:0 (a Unix one's is '').
-    if ('path' in target) sock._knownAddresses('', target.path);
-    else {
-      const v6 = net.isIPv6(target.host ?? '');
-      sock._knownAddresses({ address: v6 ? '::' : '0.0.0.0', port: 0, family: v6 ? 'IPv6' : 'IPv4' });
-    }
-    return sock;
+    return new Socket(t, sizes, true);
   } catch (err) {
-    ns.destroy();
+    t.reset();
     throw err;
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The process-wide descriptor table. Every open socket (and every epoll instance) holds one small integer
- * from it. Numbers are handed out lowest-free-first, as POSIX requires of `open`/`socket`/`accept`, so a
+ * Descriptor tables. Every open socket (and every epoll instance) holds one small integer from its host's
+ * table: the process's own, or a simulated host's (each starts at 3, as separate processes do). Numbers are handed out lowest-free-first, as POSIX requires of `open`/`socket`/`accept`, so a
  * closed number is the next one reused. 0, 1 and 2 are taken by stdio, as in any process.
  *
  * These are net-select's numbers, not the kernel's: Node keeps the real descriptors to itself.
@@ -18,11 +18,52 @@ export interface FileLike {
 export const FD_SETSIZE = 1024;
 
 const FIRST_FD = 3;
-const table = new Map<number, FileLike>();
-// A binary min-heap of numbers below `next` that were freed: lowest-free-first in O(log n).
-const freed: number[] = [];
-let next = FIRST_FD;
-let limit = readNofileLimit();
+
+/**
+ * @internal One descriptor table: a process's, or a simulated host's. Numbers are handed out
+ * lowest-free-first from 3.
+ */
+export class FdTable {
+  readonly #table = new Map<number, FileLike>();
+  // A binary min-heap of numbers below `#next` that were freed: lowest-free-first in O(log n).
+  readonly #freed: number[] = [];
+  #next = FIRST_FD;
+  /** The open-file limit (RLIMIT_NOFILE). */
+  limit: number;
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  /** Takes the lowest free number for `file`. Throws `EMFILE` past the limit. O(log n). */
+  alloc(file: FileLike, syscall: string): number {
+    if (this.#table.size + FIRST_FD >= this.limit) {
+      throw sysError('EMFILE', syscall, `open-file limit ${this.limit} reached`);
+    }
+    // Every free number below `#next` is in the heap, so its minimum is the lowest free number.
+    const fd = this.#freed.length > 0 ? heapPop(this.#freed) : this.#next++;
+    this.#table.set(fd, file);
+    return fd;
+  }
+
+  /** Gives `fd` back. O(log n). */
+  free(fd: number): void {
+    if (this.#table.delete(fd)) heapPush(this.#freed, fd);
+  }
+
+  /** The open object behind `fd`, or `undefined`. O(1). */
+  lookup(fd: number): FileLike | undefined {
+    return this.#table.get(fd);
+  }
+
+  /** Descriptors open now. */
+  get size(): number {
+    return this.#table.size;
+  }
+}
+
+/** @internal The process's own table. */
+export const processFds = new FdTable(readNofileLimit());
 
 function readNofileLimit(): number {
   try {
@@ -35,28 +76,24 @@ function readNofileLimit(): number {
   return 1024;
 }
 
-/** @internal Takes the lowest free number for `file`. Throws `EMFILE` past the limit. O(log n). */
+/** @internal Takes the lowest free number of the process's table for `file`. Throws `EMFILE` past the limit. */
 export function allocFd(file: FileLike, syscall: string): number {
-  if (table.size + FIRST_FD >= limit) throw sysError('EMFILE', syscall, `open-file limit ${limit} reached`);
-  // Every free number below `next` is in the heap, so its minimum is the lowest free number.
-  const fd = freed.length > 0 ? heapPop() : next++;
-  table.set(fd, file);
-  return fd;
+  return processFds.alloc(file, syscall);
 }
 
-/** @internal Gives `fd` back to the table. O(log n). */
+/** @internal Gives `fd` back to the process's table. O(log n). */
 export function freeFd(fd: number): void {
-  if (table.delete(fd)) heapPush(fd);
+  processFds.free(fd);
 }
 
-/** The open object behind `fd`, or `undefined` when no such descriptor is open. O(1). */
+/** The open object behind `fd` in this process, or `undefined` when no such descriptor is open. O(1). */
 export function lookupFd(fd: number): FileLike | undefined {
-  return table.get(fd);
+  return processFds.lookup(fd);
 }
 
-/** The number of descriptors net-select has open now (stdio not counted). */
+/** The number of descriptors net-select has open now in this process (stdio not counted). */
 export function openFdCount(): number {
-  return table.size;
+  return processFds.size;
 }
 
 /**
@@ -64,7 +101,7 @@ export function openFdCount(): number {
  * with `EMFILE`. Defaults to this process's own soft limit.
  */
 export function getFdLimit(): number {
-  return limit;
+  return processFds.limit;
 }
 
 /**
@@ -75,10 +112,10 @@ export function getFdLimit(): number {
 export function setFdLimit(n: number): void {
   if (typeof n !== 'number') throw invalidArgType('n', 'of type number', n);
   if (!Number.isInteger(n) || n < FIRST_FD + 1) throw outOfRange('n', `an integer >= ${FIRST_FD + 1}`, n);
-  limit = n;
+  processFds.limit = n;
 }
 
-function heapPush(v: number): void {
+function heapPush(freed: number[], v: number): void {
   freed.push(v);
   let i = freed.length - 1;
   while (i > 0) {
@@ -91,7 +128,7 @@ function heapPush(v: number): void {
   freed[i] = v;
 }
 
-function heapPop(): number {
+function heapPop(freed: number[]): number {
   const top = freed[0] as number;
   const last = freed.pop() as number;
   const n = freed.length;

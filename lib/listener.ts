@@ -1,5 +1,6 @@
 /**
- * A listening socket with a non-blocking `accept`, over a `net.Server`.
+ * A listening socket with a non-blocking `accept`, over a {@link ListenTransport} (Node's `net.Server`, or
+ * a simulated one).
  *
  * Node takes connections from the kernel as soon as they arrive, so the accept queue lives here. A real
  * kernel holds at most `backlog` completed connections and lets the rest wait in the clients' SYN retries;
@@ -8,13 +9,13 @@
  * and counted as `dropped`: its client sees `ECONNRESET` (or EOF). No queued connection has a descriptor
  * until `accept` gives it one.
  */
-import net from 'node:net';
 import Queue from 'yocto-queue';
-import { allocFd, freeFd } from './fd-table.js';
 import { fromNodeError, invalidArgType, sysError } from './errors.js';
 import { POLLERR, POLLIN, POLLNVAL } from './flags.js';
 import { Pollable } from './pollable.js';
-import { Socket, checkBufferOptions, resetOrDestroy, type BufferOptions, type SockAddr } from './socket.js';
+import { Socket, checkBufferOptions, type BufferOptions, type SockAddr } from './socket.js';
+import { NodeListenTransport, type NetServer } from './transport/node.js';
+import type { ListenTransport, StreamTransport } from './transport/transport.js';
 import { checkInt, checkOptions } from './validate.js';
 
 /** Options of {@link listen} and {@link Listener.adopt}. */
@@ -49,7 +50,7 @@ export interface ListenerStats {
  * const client = srv.accept()   // a Socket, or null when none is pending
  */
 export class Listener extends Pollable {
-  #server: net.Server;
+  readonly #t: ListenTransport;
   #fd: number;
   #closed = false;
   #error: (Error & { code?: unknown }) | null = null;
@@ -57,26 +58,26 @@ export class Listener extends Pollable {
   #backlog: number;
   #cap: number;
   #sizes: { sndbuf: number; rcvbuf: number };
-  #onConnection = (ns: net.Socket) => this.#arrive(ns);
-  #onError = (err: Error) => {
-    if (this.#closed) return;
-    this.#error ??= err;
-    this._wake();
-  };
   readonly #stats: ListenerStats = { accepted: 0, overflowed: 0, dropped: 0 };
 
   /** @internal Use {@link listen} or {@link Listener.adopt}. */
-  constructor(server: net.Server, opts: ListenOptions) {
-    super();
+  constructor(t: ListenTransport, opts: ListenOptions) {
+    super(t.host);
     const o = checkOptions(opts, 'options');
     this.#backlog = o.backlog === undefined ? 128 : checkInt(o.backlog, 'options.backlog', 1);
     const overflow = o.maxOverflow === undefined ? 4096 : checkInt(o.maxOverflow, 'options.maxOverflow', 0);
     this.#cap = this.#backlog + overflow;
     this.#sizes = checkBufferOptions(o);
-    this.#server = server;
-    this.#fd = allocFd(this, 'socket');
-    server.on('connection', this.#onConnection);
-    server.on('error', this.#onError);
+    this.#t = t;
+    this.#fd = t.host.fds.alloc(this, 'socket');
+    t.bind({
+      connection: (st) => this.#arrive(st),
+      error: (err) => {
+        if (this.#closed) return;
+        this.#error ??= err;
+        this._changed(0, true);
+      },
+    });
   }
 
   /**
@@ -85,9 +86,8 @@ export class Listener extends Pollable {
    * @throws {TypeError} `ERR_INVALID_ARG_TYPE` unless `server` is a `net.Server`.
    * @throws {SocketError} `EMFILE` past the open-file limit.
    */
-  static adopt(server: net.Server, options?: Omit<ListenOptions, 'host' | 'port' | 'path'>): Listener {
-    if (!(server instanceof net.Server)) throw invalidArgType('server', 'an instance of net.Server', server);
-    return new Listener(server, options ?? {});
+  static adopt(server: NetServer, options?: Omit<ListenOptions, 'host' | 'port' | 'path'>): Listener {
+    return new Listener(NodeListenTransport.adopt(server), options ?? {});
   }
 
   /** The descriptor number, or -1 once closed. */
@@ -138,9 +138,7 @@ export class Listener extends Pollable {
    */
   getsockname(): SockAddr {
     if (this.#closed) throw sysError('EBADF', 'getsockname');
-    const a = this.#server.address();
-    if (a === null) return '';
-    return typeof a === 'string' ? a : { address: a.address, port: a.port, family: a.family };
+    return this.#t.address();
   }
 
   /**
@@ -150,34 +148,27 @@ export class Listener extends Pollable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    freeFd(this.#fd);
+    this._host.fds.free(this.#fd);
     this.#fd = -1;
-    this.#server.off('connection', this.#onConnection);
-    this.#server.close();
-    this.#server.on('error', () => {});
-    this.#server.off('error', this.#onError);
+    this.#t.close();
     for (let s = this.#queue.dequeue(); s !== undefined; s = this.#queue.dequeue()) s._abort();
     this._closed();
   }
 
-  #arrive(ns: net.Socket): void {
+  #arrive(t: StreamTransport): void {
     if (this.#closed) {
-      ns.destroy();
+      t.close();
       return;
     }
     const size = this.#queue.size;
     if (size >= this.#cap) {
       this.#stats.dropped++;
-      ns.on('error', () => {});
-      resetOrDestroy(ns);
+      t.reset();
       return;
     }
     if (size >= this.#backlog) this.#stats.overflowed++;
-    const sock = new Socket(ns, this.#sizes, false);
-    const own = this.#server.address();
-    if (typeof own === 'string') sock._knownAddresses(own); // a Unix socket: its address is the listener's path
-    this.#queue.enqueue(sock);
-    this._wake(); // every connection is new readiness: an edge for EPOLLET, as on Linux
+    this.#queue.enqueue(new Socket(t, this.#sizes, false));
+    this._changed(POLLIN, true); // every connection is new readiness: an edge for EPOLLET, as on Linux
   }
 }
 
@@ -189,12 +180,12 @@ export class Listener extends Pollable {
  */
 export async function listen(options: ListenOptions = {}): Promise<Listener> {
   const o = checkOptions(options, 'options');
-  let target: net.ListenOptions;
   // The kernel's queue is made as long as ours with its overflow: the model of `backlog` lives here, and a
   // short kernel queue would reset a burst (with syncookies) instead of letting it wait.
   const backlog =
     (o.backlog === undefined ? 128 : checkInt(o.backlog, 'options.backlog', 1)) +
     (o.maxOverflow === undefined ? 4096 : checkInt(o.maxOverflow, 'options.maxOverflow', 0));
+  let target: { path: string; backlog: number } | { host: string; port: number; backlog: number };
   if (o.path !== undefined) {
     if (typeof o.path !== 'string' || o.path === '') throw invalidArgType('options.path', 'a non-empty string', o.path);
     target = { path: o.path, backlog };
@@ -203,20 +194,13 @@ export async function listen(options: ListenOptions = {}): Promise<Listener> {
     if (typeof host !== 'string') throw invalidArgType('options.host', 'of type string', host);
     target = { host, port: o.port === undefined ? 0 : checkInt(o.port, 'options.port', 0, 65535), backlog };
   }
-  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false });
-  const listener = new Listener(server, o); // validates the rest and takes the descriptor first
+  const t = new NodeListenTransport();
+  const listener = new Listener(t, o); // validates the rest and takes the descriptor first
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(target, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await t.listen(target);
   } catch (err) {
     listener.close();
     throw fromNodeError(err as Error, 'bind');
   }
   return listener;
 }
-

@@ -1,21 +1,29 @@
 /**
  * The base of everything that select, poll and epoll can watch: it reports its readiness as a mask of
- * `POLL*` bits and tells the interest lists that watch it when that readiness may have changed.
+ * `POLL*` bits and tells the interest lists that watch it when that readiness changes.
  *
- * The split between {@link Pollable._wake} and {@link Pollable._update} is the one Linux makes: a *wake*
- * comes from the network (data, a FIN, a reset, send-buffer space, a connection), and is what an
- * edge-triggered epoll reports; an *update* comes from the program's own call (`recv`, `shutdown`) and only
- * changes what a level-triggered check sees next.
+ * Every state change goes through one door, {@link Pollable._changed}, as every change of a Linux socket
+ * goes through `sk_data_ready`, `sk_write_space`, `sk_state_change` or `sk_error_report`. A change is one of
+ * two kinds, the split Linux makes:
+ *
+ * - a **wake** carries a key, the bits the event is about (`POLLIN` for data, `POLLOUT` for send space, 0 for
+ *   a state change, which concerns every bit). It comes from the network — or from a program call that Linux
+ *   also wakes for, such as `shutdown()` or a larger send buffer. Each wake is an edge for `EPOLLET`, and a
+ *   registration whose interest shares no bit with the key is not woken (`ep_poll_callback`'s filter).
+ * - an **update** is any other change by the program's own call (`recv`, `send`). Linux wakes no one for
+ *   these; here the level-triggered registrations whose bits rose are re-checked, and edge-triggered ones
+ *   hear nothing.
  */
 import type { FileLike } from './fd-table.js';
-import { noteWake } from './turn.js';
+import { processHost, type Host } from './host.js';
 
 /** @internal One registration of a file in an interest list; the list implements the callbacks. */
 export interface Watch {
-  /** New readiness arrived from the network. */
-  wake(): void;
-  /** The program changed the file's state itself. */
-  update(): void;
+  /**
+   * The file's readiness changed. `key`: the bits concerned (0: all). `edge`: a wake (an edge for
+   * `EPOLLET`), or only a program's update (level-triggered interest re-checks).
+   */
+  wake(key: number, edge: boolean): void;
   /** The file was closed: its descriptor is gone. */
   closed(): void;
 }
@@ -23,6 +31,13 @@ export interface Watch {
 /** A socket or listener as select/poll/epoll see it. */
 export abstract class Pollable implements FileLike {
   #watches: Watch[] = [];
+  #level = 0; // events() when last announced
+  /** @internal The host whose descriptor table and turn this file belongs to. */
+  readonly _host: Host;
+
+  constructor(host: Host = processHost) {
+    this._host = host;
+  }
 
   /** The descriptor number, or -1 once closed. */
   abstract fileno(): number;
@@ -48,23 +63,37 @@ export abstract class Pollable implements FileLike {
     if (i < ws.length) ws[i] = last;
   }
 
-  /** @internal Readiness may have risen because of the network. */
-  protected _wake(): void {
-    noteWake();
+  /**
+   * @internal The one door for a change of state: call it after changing what `events()` computes.
+   * `wake` true: a wake with `key` (0: every bit), an edge. `wake` false: the program's own update; only the
+   * bits that rose are offered to level-triggered interest. O(watchers).
+   */
+  protected _changed(key: number, wake: boolean): void {
+    const after = this.events();
+    const rising = after & ~this.#level;
+    this.#level = after;
+    if (wake) this._host.turn.noteWake();
+    else if (rising === 0) return;
     const ws = this.#watches;
-    for (let i = 0; i < ws.length; i++) (ws[i] as Watch).wake();
+    const k = wake ? key : rising;
+    for (let i = 0; i < ws.length; i++) (ws[i] as Watch).wake(k, wake);
+  }
+
+  /** @internal A state change from the network that concerns every bit (`sk_state_change`). */
+  protected _wake(): void {
+    this._changed(0, true);
   }
 
   /** @internal The program's own call changed the state. */
   protected _update(): void {
-    const ws = this.#watches;
-    for (let i = 0; i < ws.length; i++) (ws[i] as Watch).update();
+    this._changed(0, false);
   }
 
   /** @internal The descriptor is gone: every watcher hears of it once, then none remain. */
   protected _closed(): void {
     const ws = this.#watches;
     this.#watches = [];
+    this.#level = 0;
     for (const w of ws) w.closed();
   }
 }

@@ -34,15 +34,13 @@ export class Registration<T> implements Watch {
     this.mask = mask;
   }
 
-  /** @internal */
-  wake(): void {
+  /** @internal A wake (`edge`) or a program's update, about the bits in `key` (0: all). */
+  wake(key: number, edge: boolean): void {
+    // As ep_poll_callback: a wake about bits this registration does not ask for is dropped...
+    if (key !== 0 && (key & ((this.mask & EVENT_BITS) | this.list.always)) === 0) return;
+    // ...and the program's own calls never create an edge: only level-triggered interest re-checks.
+    if (!edge && (this.mask & EPOLLET) !== 0) return;
     this.list._offer(this);
-  }
-
-  /** @internal */
-  update(): void {
-    // The program's own calls never create an edge: only level-triggered interest re-checks.
-    if ((this.mask & EPOLLET) === 0) this.list._offer(this);
   }
 
   /** @internal */
@@ -62,13 +60,14 @@ export interface ReadyListOwner<T> {
 /** @internal The ready queue of one select/poll/epoll instance. */
 export class ReadyList<T> {
   readonly #ready = new Set<Registration<T>>();
-  readonly #always: number;
+  /** Bits reported whatever the mask. */
+  readonly always: number;
   readonly #owner: ReadyListOwner<T>;
 
   /** @param always bits reported whatever the mask (poll and epoll: `POLLERR | POLLHUP`). */
   constructor(owner: ReadyListOwner<T>, always: number) {
     this.#owner = owner;
-    this.#always = always;
+    this.always = always;
   }
 
   /** Registrations waiting to be re-checked. */
@@ -108,7 +107,7 @@ export class ReadyList<T> {
   /** The bits `reg` would report now, or 0. */
   revents(reg: Registration<T>): number {
     if (reg.disarmed) return 0;
-    return reg.file.events() & ((reg.mask & EVENT_BITS) | this.#always);
+    return reg.file.events() & ((reg.mask & EVENT_BITS) | this.always);
   }
 
   /**

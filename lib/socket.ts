@@ -1,60 +1,58 @@
 /**
- * A connected stream socket with the non-blocking POSIX calls — `recv`, `send`, `shutdown`, `close` — over a
- * `net.Socket`.
+ * A connected stream socket with the non-blocking POSIX calls — `recv`, `send`, `shutdown`, `close` — as a
+ * small state machine over a {@link StreamTransport}, after Linux's TCP socket.
  *
- * Node pushes data at us; this class keeps it in a receive queue (the model of the kernel's receive buffer)
- * until the program asks for it, and keeps what the program sent in a send queue (the model of the send
- * buffer) until Node has handed it to the kernel. Both queues have a size (`rcvbuf`, `sndbuf`), so a send
- * bigger than the free space is partial, exactly as on a non-blocking POSIX socket. Node cannot size the
- * kernel's own buffers, which absorb several MB on loopback before our queues fill: what a test can force is
- * the user-space part.
+ * The transport pushes what arrives; this class keeps it in a receive queue (the model of the kernel's
+ * receive buffer) until the program asks for it, and keeps what the program sent in a send queue (the model
+ * of the send buffer) until the transport takes it. Both queues have a size (`rcvbuf`, `sndbuf`), so a send
+ * bigger than the free space is partial, exactly as on a non-blocking POSIX socket.
+ *
+ * The state is Linux's: a connection state, the `sk_shutdown` bits (`RCV_SHUTDOWN` after the peer's FIN or
+ * our `shutdown(SHUT_RD)`, `SEND_SHUTDOWN` after ours), whether the peer's FIN arrived (`SOCK_DONE`), and a
+ * pending error (`sk_err`). `events()` is `tcp_poll` over it; `recv` and `send` take their decisions in the
+ * order `tcp_recvmsg` and `tcp_sendmsg` do. Every change goes through `Pollable._changed`, with the wake
+ * Linux makes for it.
  */
-import { writeSync } from 'node:fs';
-import net from 'node:net';
-import { TLSSocket } from 'node:tls';
-import { allocFd, freeFd } from './fd-table.js';
 import { fromNodeError, invalidArgType, sysError, type SocketError } from './errors.js';
-import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDHUP, SHUT_RD, SHUT_RDWR, SHUT_WR } from './flags.js';
+import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDHUP, SHUT_RD, SHUT_RDWR } from './flags.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { Pollable } from './pollable.js';
 import { checkInt, checkOptions } from './validate.js';
+import { NodeTransport, type NetSocket } from './transport/node.js';
+import type { SockAddr, StreamTransport } from './transport/transport.js';
+
+export type { SockAddr } from './transport/transport.js';
 
 /** Buffer sizes of a socket, in bytes (the models of SO_SNDBUF and SO_RCVBUF). */
 export interface BufferOptions {
-  /** How many bytes `send` accepts before Node has passed them to the kernel. Default 256 KiB. */
+  /** How many bytes `send` accepts before the transport has taken them. Default 256 KiB. */
   sndbuf?: number;
-  /** How many received bytes are held before Node stops reading from the kernel. Default 256 KiB. */
+  /** How many received bytes are held before reading from the network stops. Default 256 KiB. */
   rcvbuf?: number;
 }
 
 /** Where to connect: a TCP host and port, or a Unix socket path. */
 export type ConnectOptions = ({ host?: string; port: number } | { path: string }) & BufferOptions;
 
-/**
- * A socket's address: TCP as Python gives it (`{ address, port, family }`), a Unix socket as its path
- * (`''` for an unnamed Unix socket, such as a client's own end).
- */
-export type SockAddr = { address: string; port: number; family: string } | string;
-
 /** @internal The default `sndbuf` and `rcvbuf`: 256 KiB. */
 export const DEFAULT_BUFSIZE = 256 * 1024;
-/** Sends at least this big are written at once, uncopied; smaller ones are copied and coalesced per turn. */
+/** Sends at least this big are written at once, uncopied; smaller ones are copied and coalesced per job. */
 const DIRECT_MIN = 4096;
 const EMPTY = Buffer.alloc(0);
 
-const CONNECTING = 0;
-const OPEN = 1;
-const CLOSED = 2;
-const UNCONNECTED = 3; // an adopted net.Socket that was never connected
+/**
+ * The connection states. `unconnected`: never connected (an adopted socket; Linux's TCP_CLOSE before any
+ * connect). `aborted`: the connection was reset, refused or destroyed (TCP_CLOSE after it; both directions
+ * are shut). `closed`: the descriptor is closed.
+ */
+type State = 'unconnected' | 'connecting' | 'connected' | 'aborted' | 'closed';
 
-// Sends of one event-loop turn are coalesced: each socket's queue is written once, after the current job.
-const toFlush: Socket[] = [];
-let flushScheduled = false;
-function flushAll(): void {
-  flushScheduled = false;
-  for (let i = 0; i < toFlush.length; i++) (toFlush[i] as Socket)._flush();
-  toFlush.length = 0;
-}
+// sk_shutdown bits.
+const RCV_SHUTDOWN = 1;
+const SEND_SHUTDOWN = 2;
+const SHUTDOWN_MASK = 3;
+
+type NetError = Error & { code?: unknown };
 
 /** @internal */
 export function checkBufferOptions(opts: Record<string, unknown>): { sndbuf: number; rcvbuf: number } {
@@ -69,11 +67,11 @@ export function checkBufferOptions(opts: Record<string, unknown>): { sndbuf: num
  * {@link Socket.adopt}.
  *
  * Readiness (`events()`), as Linux's `tcp_poll` computes it:
- * - `POLLIN`: received bytes are queued, or the read side is shut (EOF), or an error is pending.
- * - `POLLOUT`: connected and the send queue has room; also once writing can only fail (after a shutdown or
- *   an error), since `send` then does not block.
+ * - `POLLIN`: received bytes are queued, or the read side is shut (the peer's FIN, our `SHUT_RD`, a reset).
+ * - `POLLOUT`: connected and the send queue has room; also once writing can only fail (after our
+ *   `shutdown(SHUT_WR)` or a reset), since `send` then does not block.
  * - `POLLERR`: an error is pending; the next `recv` or `send` throws it, once.
- * - `POLLRDHUP`: the peer's FIN arrived (or we shut our read side). `POLLHUP`: both directions are shut.
+ * - `POLLRDHUP`: the read side is shut. `POLLHUP`: both directions are shut, or the socket is not connected.
  *
  * @example
  * const sock = connect({ host: '127.0.0.1', port })
@@ -81,83 +79,62 @@ export function checkBufferOptions(opts: Record<string, unknown>): { sndbuf: num
  * sock.send('ping')
  */
 export class Socket extends Pollable {
-  #ns: net.Socket;
+  readonly #t: StreamTransport;
   #fd = -1;
-  #state: number;
-  #eof = false; // the peer's FIN arrived
-  #rdShut = false; // shutdown(SHUT_RD)
-  #wrShut = false; // shutdown(SHUT_WR)
-  #dead = false; // reset, refused or destroyed: both directions are gone
-  #error: (Error & { code?: unknown }) | null = null;
-  #reported = false; // the connection's error was thrown once already: later ones are the same failure
+  #state: State;
+  #shut = 0; // sk_shutdown
+  #fin = false; // the peer's FIN arrived (SOCK_DONE)
+  #error: NetError | null = null; // sk_err
   readonly #rq = new ChunkQueue(); // the model of the kernel's receive buffer
   #paused = false;
   #out: Buffer[] = [];
   #outBytes = 0;
   #queuedForFlush = false;
   #nospace = false; // a send found the queue full: the next space freed is a wake (EPOLLOUT edge)
+  #probing = false; // a check for a reset after EOF is scheduled
   #sndbuf: number;
   #rcvbuf: number;
-  #local: SockAddr = ''; // the last local address Node reported (or what we know of a Unix socket)
-  #unixPeer: string | undefined; // the path a Unix client connected to: Node does not report it
-  readonly #onWritten: (err?: Error | null) => void;
 
   /** @internal Use {@link connect}, `Listener.accept()` or {@link Socket.adopt}. */
-  constructor(ns: net.Socket, sizes: { sndbuf: number; rcvbuf: number }, withFd: boolean) {
-    super();
-    this.#ns = ns;
+  constructor(t: StreamTransport, sizes: { sndbuf: number; rcvbuf: number }, withFd: boolean) {
+    super(t.host);
+    this.#t = t;
     this.#sndbuf = sizes.sndbuf;
     this.#rcvbuf = sizes.rcvbuf;
-    this.#state = ns.connecting ? CONNECTING : ns.pending && !ns.destroyed ? UNCONNECTED : OPEN;
-    if (withFd) this.#fd = allocFd(this, ns.connecting ? 'connect' : 'socket');
-    this.#onWritten = () => {
-      if (this.#nospace && this.#pending() < this.#sndbuf) {
-        this.#nospace = false;
-        this._wake();
-      }
-    };
-    ns.on('data', (chunk: Buffer) => this.#onData(chunk));
-    // A stream paused by its creator (or by a server's pauseOnConnect) would never deliver: reading is ours now.
-    if (ns.isPaused()) ns.resume();
-    ns.on('end', () => {
-      if (this.#state === CLOSED) return;
-      this.#eof = true;
-      this._wake();
+    const start = t.start;
+    this.#state = start === 'connecting' || start === 'unconnected' ? start : start === 'dead' ? 'aborted' : 'connected';
+    if (start === 'dead') this.#shut = SHUTDOWN_MASK;
+    if (start === 'ended') this.#receiveFin();
+    if (withFd) this.#fd = t.host.fds.alloc(this, start === 'connecting' ? 'connect' : 'socket');
+    t.bind({
+      data: (chunk) => this.#onData(chunk),
+      end: () => {
+        if (this.#state === 'closed' || this.#state === 'aborted') return;
+        this.#receiveFin();
+        this._changed(0, true);
+      },
+      error: (err) => this.#onReset(err),
+      close: () => this.#onReset(null),
+      connect: () => {
+        if (this.#state !== 'connecting' && this.#state !== 'unconnected') return;
+        this.#state = 'connected';
+        this._changed(0, true);
+      },
+      written: () => this.#onWritten(),
     });
-    ns.on('error', (err: Error) => {
-      if (this.#state === CLOSED || this.#reported) return;
-      this.#error ??= err;
-      this.#dead = true;
-      this._wake();
-    });
-    ns.on('close', () => {
-      if (this.#state === CLOSED) return;
-      // Destroyed under us (by an adopting library, or after an error): both directions are gone.
-      this.#dead = true;
-      this._wake();
-    });
-    if (this.#state !== OPEN) {
-      ns.once('connect', () => {
-        if (this.#state !== CONNECTING && this.#state !== UNCONNECTED) return;
-        this.#state = OPEN;
-        this.#localAddress();
-        this._wake();
-      });
-    } else this.#localAddress();
-    if (ns.readableEnded) this.#eof = true;
-    if (ns.destroyed) this.#dead = true;
   }
 
   /**
    * Wraps a `net.Socket` that another library created. From now on read it only through this object: its
    * data is taken with a `'data'` listener. Create it with `allowHalfOpen: true` if you want to keep writing
-   * after the peer's FIN (Node otherwise ends our side at once).
+   * after the peer's FIN (Node otherwise ends our side at once). Sends of 4 KiB or more go to the kernel's
+   * descriptor directly, so the `net.Socket`'s `bytesWritten` does not count them.
    * @throws {TypeError} `ERR_INVALID_ARG_TYPE` unless `socket` is a `net.Socket`.
    * @example const sock = Socket.adopt(net.connect(port, '127.0.0.1'))
    */
-  static adopt(socket: net.Socket, options?: BufferOptions): Socket {
-    if (!(socket instanceof net.Socket)) throw invalidArgType('socket', 'an instance of net.Socket', socket);
-    return new Socket(socket, checkBufferOptions(checkOptions(options, 'options')), true);
+  static adopt(socket: NetSocket, options?: BufferOptions): Socket {
+    const sizes = checkBufferOptions(checkOptions(options, 'options'));
+    return new Socket(NodeTransport.adopt(socket), sizes, true);
   }
 
   /** The descriptor number; -1 once closed (and before `accept` hands the socket out). */
@@ -167,16 +144,17 @@ export class Socket extends Pollable {
 
   /** The `POLL*` bits the kernel would report now; see the class comment. O(1). */
   events(): number {
-    if (this.#state === CLOSED) return POLLNVAL;
+    if (this.#fin) this.#probe(true);
+    const st = this.#sync();
+    if (st === 'closed') return POLLNVAL;
+    const shut = this.#shut;
     let ev = this.#error ? POLLERR : 0;
-    const rdDown = this.#eof || this.#rdShut || this.#dead;
-    const wrDown = this.#wrShut || this.#dead;
-    if (this.#rq.bytes > 0 || rdDown) ev |= POLLIN;
-    if (rdDown) ev |= POLLRDHUP;
-    if (rdDown && wrDown) ev |= POLLHUP;
-    if (wrDown || (this.#state === OPEN && this.#pending() < this.#sndbuf)) ev |= POLLOUT;
-    // Never connected (Linux's TCP_CLOSE): a hang-up, and "writable" since send fails at once.
-    if (this.#state === UNCONNECTED && !this.#ns.connecting) ev |= POLLOUT | POLLHUP;
+    if (shut === SHUTDOWN_MASK || st === 'unconnected' || st === 'aborted') ev |= POLLHUP;
+    if (shut & RCV_SHUTDOWN) ev |= POLLIN | POLLRDHUP;
+    if (st !== 'connecting') {
+      if (this.#rq.bytes > 0) ev |= POLLIN;
+      if (shut & SEND_SHUTDOWN || this.#pending() < this.#sndbuf) ev |= POLLOUT;
+    }
     return ev;
   }
 
@@ -187,6 +165,8 @@ export class Socket extends Pollable {
 
   set sndbuf(n: number) {
     this.#sndbuf = checkInt(n, 'sndbuf', 1);
+    // Linux's setsockopt(SO_SNDBUF) calls sk_write_space: waiters for room hear of it.
+    if (this.#state !== 'closed') this._changed(POLLOUT, true);
   }
 
   /** The receive queue's size in bytes (SO_RCVBUF). */
@@ -199,7 +179,7 @@ export class Socket extends Pollable {
     this.#flowControl();
   }
 
-  /** Bytes accepted by `send` that Node has not yet handed to the kernel (SIOCOUTQ, in this model). */
+  /** Bytes accepted by `send` that the transport has not yet taken (SIOCOUTQ, in this model). */
   get sendQueueSize(): number {
     return this.#pending();
   }
@@ -212,23 +192,29 @@ export class Socket extends Pollable {
   /**
    * Takes up to `bufsize` received bytes, at once.
    *
-   * Returns the bytes (queued data comes first, even after a FIN or a reset); an empty Buffer at EOF, and
-   * every time after; `null` when nothing has arrived yet (would-block is a value, not an error).
+   * Returns the bytes (queued data comes first, even after a FIN, a reset or `shutdown(SHUT_RD)`); an empty
+   * Buffer at EOF (the peer's FIN, or our read side shut), and every time after; `null` when nothing has
+   * arrived yet (would-block is a value, not an error).
    * @throws {RangeError} `ERR_OUT_OF_RANGE` unless `bufsize` is an integer >= 1.
-   * @throws {SocketError} `EBADF` once closed; a pending error (`ECONNRESET`, `ECONNREFUSED`, ...) once.
+   * @throws {SocketError} `EBADF` once closed; `ENOTCONN` if never connected; a pending error
+   * (`ECONNRESET`, `ECONNREFUSED`, `EPIPE`, ...) once.
    * @example const data = sock.recv(65536); if (data === null) return; if (data.length === 0) sock.close()
    */
   recv(bufsize: number): Buffer | null {
     checkInt(bufsize, 'bufsize', 1);
-    if (this.#state === CLOSED) throw sysError('EBADF', 'recv');
+    const st = this.#sync();
+    if (st === 'closed') throw sysError('EBADF', 'recv');
     if (this.#rq.bytes > 0) {
       const data = this.#rq.take(bufsize);
       if (this.#paused) this.#flowControl();
       return data;
     }
+    this.#probe();
+    // tcp_recvmsg's order: the peer's FIN, then a pending error, then our shut read side.
+    if (this.#fin) return EMPTY;
     if (this.#error) throw this.#consumeError('recv');
-    if (this.#eof || this.#rdShut || this.#dead) return EMPTY;
-    if (this.#state === UNCONNECTED && !this.#ns.connecting) throw sysError('ENOTCONN', 'recv');
+    if (this.#shut & RCV_SHUTDOWN) return EMPTY;
+    if (st === 'unconnected') throw sysError('ENOTCONN', 'recv');
     return null;
   }
 
@@ -236,22 +222,27 @@ export class Socket extends Pollable {
    * Takes as much of `data` as the send queue has room for and returns that count: 0 when it is full (or
    * still connecting), fewer than `data`'s length for a partial send (then an `EPOLLOUT` edge follows once
    * there is room). The caller may reuse `data` at once, as POSIX copies it: a send of 4 KiB or more with
-   * nothing queued before it is written to the kernel's descriptor at once (write(2), the kernel copies what
-   * it takes, only the rest is copied here); smaller sends are copied and those of one job leave together in
-   * one write. O(bytes not taken by the kernel).
+   * nothing queued before it is handed to the network at once (the kernel copies what it takes, only the rest
+   * is copied here); smaller sends are copied and those of one job leave together in one write.
+   * O(bytes not taken at once).
    * @throws {TypeError} `ERR_INVALID_ARG_TYPE` unless `data` is a string, Buffer or Uint8Array.
-   * @throws {SocketError} `EBADF` once closed; a pending error once; `EPIPE` after `shutdown(SHUT_WR)` or a reset.
+   * @throws {SocketError} `EBADF` once closed; a pending error once; `EPIPE` after `shutdown(SHUT_WR)`, a
+   * reset, or on a socket that was never connected.
    * @example let off = 0; off += sock.send(buf.subarray(off))
    */
   send(data: Uint8Array | string): number {
     if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
       throw invalidArgType('data', 'of type string or an instance of Buffer or Uint8Array', data);
     }
-    if (this.#state === CLOSED) throw sysError('EBADF', 'send');
+    const st = this.#sync();
+    if (st === 'closed') throw sysError('EBADF', 'send');
+    this.#probe();
+    // tcp_sendmsg: not connected waits for the connect (would-block), or fails with the error or EPIPE.
     if (this.#error) throw this.#consumeError('send');
-    if (this.#wrShut || this.#dead) throw sysError('EPIPE', 'send');
-    if (this.#state === UNCONNECTED && !this.#ns.connecting) throw sysError('ENOTCONN', 'send');
-    if (this.#state !== OPEN) return 0;
+    if (st !== 'connected' || this.#shut & SEND_SHUTDOWN) {
+      if (st === 'connecting') return 0;
+      throw sysError('EPIPE', 'send');
+    }
     const free = this.#sndbuf - this.#pending();
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     const len = bytes.length;
@@ -265,10 +256,10 @@ export class Socket extends Pollable {
     if (n < len) this.#nospace = true;
     let off = 0;
     if (n >= DIRECT_MIN && this.#out.length === 0) {
-      // Nothing queued before it: write(2) it now. The kernel copies what it takes, so only the rest is copied.
+      // Nothing queued before it: hand it over now. The kernel copies what it takes, so only the rest is copied.
       off = this.#writeNow(bytes, 0, n, true);
       if (off === n) {
-        if (n < len) this.#queueFlush(); // room already: the promised edge comes next tick
+        if (n < len || this.#fin) this.#queueFlush(); // the promised edge, or a check for a reset, next tick
         return n;
       }
     }
@@ -290,63 +281,66 @@ export class Socket extends Pollable {
   #queueFlush(): void {
     if (this.#queuedForFlush) return;
     this.#queuedForFlush = true;
-    toFlush.push(this);
-    if (!flushScheduled) {
-      flushScheduled = true;
-      process.nextTick(flushAll);
-    }
+    this._host.queueFlush(this);
   }
 
   /**
-   * Shuts one or both directions: `SHUT_RD` (0), `SHUT_WR` (1, the peer reads EOF after what was sent),
-   * `SHUT_RDWR` (2). The descriptor stays open until `close`.
+   * Shuts one or both directions: `SHUT_RD` (0: `recv` returns EOF once the queue is empty, though data
+   * that still arrives is returned, as on Linux), `SHUT_WR` (1: the peer reads EOF after what was sent),
+   * `SHUT_RDWR` (2). The descriptor stays open until `close`. Every watcher of the socket is woken, as Linux's
+   * `sk_state_change` does. Data that arrives after both directions are shut resets the connection.
    * @throws {RangeError} `ERR_OUT_OF_RANGE` unless `how` is 0, 1 or 2.
-   * @throws {SocketError} `EBADF` once closed; `ENOTCONN` while connecting or after a reset.
+   * @throws {SocketError} `EBADF` once closed; `ENOTCONN` while connecting, if never connected, or after a
+   * reset (the bits are still set, as on Linux).
    */
   shutdown(how: number): void {
     checkInt(how, 'how', SHUT_RD, SHUT_RDWR);
-    if (this.#state === CLOSED) throw sysError('EBADF', 'shutdown');
-    if (this.#state !== OPEN || this.#dead) throw sysError('ENOTCONN', 'shutdown');
-    if (how !== SHUT_WR && !this.#rdShut) {
-      this.#rdShut = true;
-      this.#ns.pause();
+    const st = this.#sync();
+    if (st === 'closed') throw sysError('EBADF', 'shutdown');
+    if (st === 'connecting') throw sysError('ENOTCONN', 'shutdown');
+    const bits = how + 1; // SHUT_RD -> RCV_SHUTDOWN, SHUT_WR -> SEND_SHUTDOWN, SHUT_RDWR -> both
+    const fresh = bits & ~this.#shut;
+    this.#shut |= bits;
+    if (st !== 'connected') {
+      this._changed(0, true);
+      throw sysError('ENOTCONN', 'shutdown');
     }
-    if (how !== SHUT_RD && !this.#wrShut) {
-      this.#wrShut = true;
+    if (fresh & SEND_SHUTDOWN) {
       this._flush();
-      this.#ns.end();
+      this.#t.end();
     }
-    this._update();
+    this._changed(0, true);
   }
 
   /**
-   * Closes the socket: queued sends still leave, then a FIN; the descriptor number is free at once and
-   * `fileno()` is -1. Every select/poll/epoll watching it hears of it. Closing twice does nothing.
+   * Closes the socket: queued sends still leave, then a FIN — or a reset (RST) when received data was left
+   * unread, as Linux's `tcp_close` does. The descriptor number is free at once and `fileno()` is -1. Every
+   * select/poll/epoll watching it hears of it. Closing twice does nothing.
    */
   close(): void {
-    if (this.#state === CLOSED) return;
+    if (this.#state === 'closed') return;
+    const unread = this.#rq.bytes > 0;
+    if (unread) {
+      this.reset();
+      return;
+    }
     this._flush();
     this.#release();
-    const ns = this.#ns;
-    ns.pause();
-    // An orphan still sending must not keep the process alive, as the kernel's orphans do not.
-    ns.unref();
-    if (ns.writableLength > 0 && !ns.destroyed) ns.destroySoon();
-    else ns.destroy();
+    this.#t.close();
   }
 
   /**
-   * Closes with a reset (SO_LINGER of 0, then close): queued data is dropped and the peer's next call fails
-   * with `ECONNRESET`. For tests that need a reset on demand.
+   * Closes with a reset (SO_LINGER of 0, then close): what `send` accepted is handed to the network first
+   * (over loopback the peer receives it), the rest is dropped, and the peer's next call fails with
+   * `ECONNRESET`. For tests that need a reset on demand.
    */
   reset(): void {
-    if (this.#state === CLOSED) return;
+    if (this.#state === 'closed') return;
+    if (this.#state === 'connected' && this.#out.length > 0) this._flush();
     this.#release();
     this.#out = [];
     this.#outBytes = 0;
-    const ns = this.#ns;
-    if (ns.destroyed || ns.connecting) ns.destroy();
-    else resetOrDestroy(ns);
+    this.#t.reset();
   }
 
   /**
@@ -354,8 +348,8 @@ export class Socket extends Pollable {
    * @throws {SocketError} `EBADF` once closed.
    */
   getsockname(): SockAddr {
-    if (this.#state === CLOSED) throw sysError('EBADF', 'getsockname');
-    return this.#localAddress();
+    if (this.#state === 'closed') throw sysError('EBADF', 'getsockname');
+    return this.#t.localAddress() ?? '';
   }
 
   /**
@@ -363,38 +357,29 @@ export class Socket extends Pollable {
    * @throws {SocketError} `EBADF` once closed; `ENOTCONN` while connecting or after a reset.
    */
   getpeername(): SockAddr {
-    if (this.#state === CLOSED) throw sysError('EBADF', 'getpeername');
-    const ns = this.#ns;
-    if (this.#state !== OPEN || this.#dead) throw sysError('ENOTCONN', 'getpeername');
-    if (ns.remotePort === undefined) return this.#unixPeer ?? ns.remoteAddress ?? '';
-    return { address: ns.remoteAddress ?? '', port: ns.remotePort, family: ns.remoteFamily ?? '' };
-  }
-
-  /**
-   * @internal What Node cannot tell: the addresses of a Unix socket (a client's peer is the path it connected
-   * to, an accepted socket's own address is the listener's path), and a TCP socket's before it is bound.
-   */
-  _knownAddresses(local: SockAddr, unixPeer?: string): void {
-    if (typeof this.#local === 'string' && this.#local === '') this.#local = local;
-    this.#unixPeer = unixPeer;
+    const st = this.#sync();
+    if (st === 'closed') throw sysError('EBADF', 'getpeername');
+    if (st !== 'connected') throw sysError('ENOTCONN', 'getpeername');
+    return this.#t.remoteAddress() ?? '';
   }
 
   /** @internal Gives a connection from the accept queue its descriptor. */
   _accepted(): void {
-    this.#fd = allocFd(this, 'accept');
+    this.#fd = this._host.fds.alloc(this, 'accept');
   }
 
   /** @internal Drops a connection that was never accepted (the listener closed, or overflowed). */
   _abort(): void {
-    this.#state = CLOSED;
-    if (!this.#ns.destroyed) resetOrDestroy(this.#ns);
+    this.#state = 'closed';
+    this.#t.reset();
   }
 
-  /** @internal Writes this turn's sends as one chunk. */
+  /** @internal Writes this job's sends as one chunk. */
   _flush(): void {
     this.#queuedForFlush = false;
+    if (this.#state === 'closed') return;
+    if (this.#fin) this.#scheduleProbe();
     const out = this.#out;
-    if (this.#state === CLOSED) return;
     if (out.length === 0) {
       this.#onWritten();
       return;
@@ -402,99 +387,132 @@ export class Socket extends Pollable {
     const chunk = out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out, this.#outBytes);
     this.#out = [];
     this.#outBytes = 0;
-    if (this.#dead || this.#ns.destroyed) return;
-    let off = 0;
-    off = this.#writeNow(chunk, 0, chunk.length, false);
+    if (this.#state === 'aborted') return;
+    const off = this.#writeNow(chunk, 0, chunk.length, false);
     if (off < 0) return; // failed: the error is pending, the next recv or send reports it
-    if (off < chunk.length) this.#ns.write(off === 0 ? chunk : chunk.subarray(off), this.#onWritten);
-    else this.#onWritten(); // all in the kernel: the queue has room again
+    if (off < chunk.length) this.#t.write(off === 0 ? chunk : chunk.subarray(off));
+    else this.#onWritten(); // all taken: the queue has room again
   }
 
   /**
-   * write(2) straight to the kernel's descriptor, when Node exposes it and its own write queue is empty (so
-   * the bytes stay in order). Returns the bytes the kernel took: 0 when it would block, or when the
-   * descriptor is not available. A hard failure becomes the pending error, and is thrown.
+   * Hands bytes to the transport at once. Returns how many it took (0 when it would block). A hard failure
+   * aborts the connection: thrown at once from `send` (send(2) reports it itself), pending otherwise.
    */
   #writeNow(buf: Uint8Array, off: number, len: number, inSend: boolean): number {
-    const ns = this.#ns;
-    if (ns.writableLength > 0 || ns.connecting) return 0;
-    // A TLS socket's descriptor carries ciphertext: its bytes must go through Node's TLS layer.
-    if (ns instanceof TLSSocket) return 0;
-    const fd = (ns as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
-    if (typeof fd !== 'number' || fd < 0) return 0;
     try {
-      return writeSync(fd, buf, off, len);
+      return this.#t.tryWrite(buf, off, len);
     } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return 0;
-      this.#dead = true;
-      if (inSend) {
-        // send(2) reports it itself, once; a reset that Node sees later is the same error.
-        this.#error = null;
-        this.#reported = true;
-        throw fromNodeError(err as Error, 'send');
-      }
+      this.#abort();
+      if (inSend) throw fromNodeError(err as NetError, 'send');
       // A coalesced write, after send() returned: the error is pending, as SO_ERROR would be.
-      this.#error ??= err as Error;
-      this._wake();
+      this.#error ??= err as NetError;
+      this._changed(0, true);
       return -1;
     }
   }
 
-  // Node forgets the address once its handle is gone (after a reset); the kernel's socket keeps it bound.
-  #localAddress(): SockAddr {
-    const a = this.#ns.address();
-    if (typeof a === 'string') return a;
-    if ('port' in a) this.#local = { address: a.address, port: a.port, family: a.family };
-    return this.#local;
+  /** A connect that Node started under an adopted, never-connected socket. */
+  #sync(): State {
+    if (this.#state === 'unconnected' && this.#t.connecting) this.#state = 'connecting';
+    return this.#state;
   }
 
   #pending(): number {
-    return this.#outBytes + this.#ns.writableLength;
+    return this.#outBytes + this.#t.queued;
+  }
+
+  #receiveFin(): void {
+    this.#fin = true;
+    this.#shut |= RCV_SHUTDOWN;
   }
 
   #onData(chunk: Buffer): void {
-    if (this.#state === CLOSED || this.#rdShut) return;
+    const st = this.#state;
+    if (st === 'closed' || st === 'aborted') return;
+    if (this.#shut === SHUTDOWN_MASK && !this.#fin) {
+      // Data for a socket whose both directions we shut (Linux's FIN_WAIT with RCV_SHUTDOWN): RFC 1122 says
+      // reset, and Linux does (TCPABORTONDATA). The data is dropped.
+      this.#t.reset();
+      this.#onReset(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+      return;
+    }
     this.#rq.push(chunk);
     this.#flowControl();
-    this._wake();
+    this._changed(POLLIN, true);
+  }
+
+  /** The connection failed (`err`), or the transport went away under us (`null`). */
+  #onReset(err: NetError | null): void {
+    const st = this.#state;
+    if (st === 'closed' || st === 'aborted') return; // tcp_reset on a closed connection does nothing
+    if (err) {
+      // tcp_reset's errno: refused while connecting, EPIPE after the peer's FIN (CLOSE_WAIT), else a reset.
+      const code = st === 'connecting' ? err.code : this.#fin && !(this.#shut & SEND_SHUTDOWN) ? 'EPIPE' : err.code;
+      this.#error ??= code === err.code ? err : Object.assign(new Error(String(code)), { code });
+    }
+    this.#abort();
+    this._changed(0, true);
+  }
+
+  #abort(): void {
+    this.#state = 'aborted';
+    this.#shut = SHUTDOWN_MASK;
+  }
+
+  #onWritten(): void {
+    if (this.#nospace && this.#pending() < this.#sndbuf) {
+      this.#nospace = false;
+      this._changed(POLLOUT, true);
+    }
+  }
+
+  // After the peer's FIN a transport may no longer watch for a reset (Node does not): the data we send the
+  // closed peer comes back as an RST. Ask the transport after each write, once the network had a turn.
+  #scheduleProbe(): void {
+    if (this.#probing) return;
+    this.#probing = true;
+    setImmediate(() => {
+      this.#probing = false;
+      this.#probe(false);
+    });
+  }
+
+  /**
+   * Asks the transport whether a reset came after the peer's FIN. `quiet`: from `events()`, which a ready
+   * list may be walking: the state changes now, the wake follows in the next tick.
+   */
+  #probe(quiet = false): void {
+    if (!this.#fin || this.#state !== 'connected' || this.#error || this.#shut & SEND_SHUTDOWN) return;
+    const err = this.#t.probeReset();
+    if (err === null) return;
+    if (!quiet) return this.#onReset(err);
+    this.#error = err;
+    this.#abort();
+    process.nextTick(() => this._changed(0, true));
   }
 
   #flowControl(): void {
-    if (this.#rdShut || this.#state === CLOSED) return;
+    if (this.#state === 'closed') return;
     if (!this.#paused && this.#rq.bytes >= this.#rcvbuf) {
       this.#paused = true;
-      this.#ns.pause();
+      this.#t.pause();
     } else if (this.#paused && this.#rq.bytes < this.#rcvbuf) {
       this.#paused = false;
-      this.#ns.resume();
+      this.#t.resume();
     }
   }
 
   #consumeError(syscall: string): SocketError {
-    const err = this.#error as Error & { code?: unknown };
+    const err = this.#error as NetError;
     this.#error = null;
-    this.#reported = true;
     return fromNodeError(err, syscall);
   }
 
   #release(): void {
-    this.#state = CLOSED;
-    if (this.#fd >= 0) freeFd(this.#fd);
+    this.#state = 'closed';
+    if (this.#fd >= 0) this._host.fds.free(this.#fd);
     this.#fd = -1;
     this.#rq.clear();
     this._closed();
-  }
-}
-
-/**
- * @internal Closes with a reset (SO_LINGER 0) where Node can — TCP only; a Unix socket has no reset and is
- * simply closed.
- */
-export function resetOrDestroy(ns: net.Socket): void {
-  try {
-    ns.resetAndDestroy();
-  } catch {
-    ns.destroy();
   }
 }

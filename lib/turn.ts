@@ -6,22 +6,45 @@
  * turn: the call after it waits for the next check phase, so Node always gets its turn at I/O.
  */
 
-const state = { wakes: 0, answeredAt: -1, immediateUsed: false };
+/** @internal The turn state of one host. */
+export class Turn {
+  #wakes = 0;
+  #answeredAt = -1;
+  #immediateUsed = false;
 
-/** @internal A socket reported a network event (data, FIN, reset, space, a connection). */
+  /** A file reported a network event (data, FIN, reset, space, a connection). */
+  noteWake(): void {
+    this.#wakes++;
+  }
+
+  /** An answer was given in the check phase: it saw every event so far. */
+  noteCheckPhaseAnswer(): void {
+    this.#answeredAt = this.#wakes;
+    this.#immediateUsed = false;
+  }
+
+  /** Whether a call may be answered now, from the current state; takes this turn's one chance. */
+  mayAnswerNow(): boolean {
+    if (this.#immediateUsed || this.#wakes !== this.#answeredAt) return false;
+    this.#immediateUsed = true;
+    return true;
+  }
+}
+
+/** @internal The process's turn. */
+export const processTurn = new Turn();
+
+/** @internal {@link Turn.noteWake} of the process. */
 export function noteWake(): void {
-  state.wakes++;
+  processTurn.noteWake();
 }
 
-/** @internal An answer was given in the check phase: it saw every event so far. */
+/** @internal {@link Turn.noteCheckPhaseAnswer} of the process. */
 export function noteCheckPhaseAnswer(): void {
-  state.answeredAt = state.wakes;
-  state.immediateUsed = false;
+  processTurn.noteCheckPhaseAnswer();
 }
 
-/** @internal Whether a call may be answered now, from the current state; takes this turn's one chance. */
+/** @internal {@link Turn.mayAnswerNow} of the process. */
 export function mayAnswerNow(): boolean {
-  if (state.immediateUsed || state.wakes !== state.answeredAt) return false;
-  state.immediateUsed = true;
-  return true;
+  return processTurn.mayAnswerNow();
 }

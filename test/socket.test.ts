@@ -467,14 +467,14 @@ t.test('a TCP socket still connecting reports the unbound address 0.0.0.0:0, the
   t.ok(typeof a !== 'string' && a.port > 0 && a.address === '127.0.0.1', 'bound once connected');
 });
 
-t.test('an adopted net.Socket that was never connected: ENOTCONN, until it connects', async (t) => {
+t.test('an adopted net.Socket that was never connected: recv ENOTCONN and send EPIPE (as Linux), until it connects', async (t) => {
   const l = await listenT(t);
   const ns = new net.Socket({ allowHalfOpen: true });
   const s = Socket.adopt(ns);
   t.teardown(() => s.close());
   t.equal(s.events(), POLLOUT | POLLHUP, 'as Linux polls a fresh TCP socket');
   t.throws(() => s.recv(10), { code: 'ENOTCONN', syscall: 'recv' });
-  t.throws(() => s.send('x'), { code: 'ENOTCONN', syscall: 'send' });
+  t.throws(() => s.send('x'), { code: 'EPIPE', syscall: 'send' }, 'tcp_sendmsg on TCP_CLOSE: EPIPE');
   t.throws(() => s.getpeername(), { code: 'ENOTCONN' });
   ns.connect(portOf(l), '127.0.0.1');
   await expectReady({ writable: [s] });

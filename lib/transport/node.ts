@@ -1,0 +1,260 @@
+/**
+ * The Node backend: stream and listen transports over `net.Socket` and `net.Server`.
+ *
+ * This file holds every Node internal net-select uses, feature-detected with a fallback to the public API:
+ * the kernel descriptor behind a socket (`_handle.fd`), which lets `tryWrite` call write(2) at once with no
+ * copy, and lets `probeReset` see a reset that Node no longer watches for after EOF. Without a descriptor
+ * (a TLS socket, another Node), writes go through the stream and a reset after EOF goes unseen until a write
+ * fails.
+ */
+import { writeSync } from 'node:fs';
+import net from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { invalidArgType } from '../errors.js';
+import { processHost } from '../host.js';
+import type { ListenSink, ListenTransport, SockAddr, StreamSink, StreamTransport, TransportStart } from './transport.js';
+
+/** A `net.Socket`, the type `Socket.adopt` takes. */
+export type NetSocket = net.Socket;
+/** A `net.Server`, the type `Listener.adopt` takes. */
+export type NetServer = net.Server;
+
+const EMPTY = Buffer.alloc(0);
+const ignore = (): void => {};
+
+/** The kernel descriptor behind a Node socket, or -1 when Node does not expose it. */
+function kernelFd(ns: net.Socket): number {
+  // A TLS socket's descriptor carries ciphertext: its bytes must go through Node's TLS layer.
+  if (ns instanceof TLSSocket) return -1;
+  const fd = (ns as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : -1;
+}
+
+function wouldBlock(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === 'EAGAIN' || code === 'EWOULDBLOCK';
+}
+
+/** @internal A stream transport over a `net.Socket`. */
+export class NodeTransport implements StreamTransport {
+  readonly host = processHost;
+  readonly start: TransportStart;
+  readonly #ns: net.Socket;
+  #local: SockAddr; // the last local address Node reported (or what we know of a Unix socket)
+  readonly #unixPeer: string | undefined; // the path a Unix client connected to: Node does not report it
+  #sink: StreamSink | undefined;
+  readonly #onWritten = (): void => this.#sink?.written();
+
+  /**
+   * @param known what Node cannot tell: a Unix socket's addresses (a client's peer is the path it connected
+   * to, an accepted socket's own address is the listener's path), and a TCP socket's before it is bound.
+   */
+  constructor(ns: net.Socket, known: { local?: SockAddr; unixPeer?: string } = {}) {
+    this.#ns = ns;
+    this.#local = known.local ?? '';
+    this.#unixPeer = known.unixPeer;
+    this.start = ns.connecting
+      ? 'connecting'
+      : ns.destroyed
+        ? 'dead'
+        : ns.pending
+          ? 'unconnected'
+          : ns.readableEnded
+            ? 'ended'
+            : 'open';
+  }
+
+  /** Wraps a `net.Socket` made elsewhere. @throws {TypeError} `ERR_INVALID_ARG_TYPE` for anything else. */
+  static adopt(socket: unknown): NodeTransport {
+    if (!(socket instanceof net.Socket)) throw invalidArgType('socket', 'an instance of net.Socket', socket);
+    return new NodeTransport(socket);
+  }
+
+  get connecting(): boolean {
+    return this.#ns.connecting;
+  }
+
+  get queued(): number {
+    return this.#ns.writableLength;
+  }
+
+  bind(sink: StreamSink): void {
+    this.#sink = sink;
+    const ns = this.#ns;
+    ns.on('data', (chunk: Buffer) => sink.data(chunk));
+    // A stream paused by its creator (or by a server's pauseOnConnect) would never deliver: reading is ours now.
+    if (ns.isPaused()) ns.resume();
+    // libuv reports a reset that follows data as EOF (POLLHUP after a short read): ask the kernel. Its
+    // errno says which came first: EPIPE, a FIN then the reset (CLOSE_WAIT); ECONNRESET, no FIN at all.
+    ns.on('end', () => {
+      const err = this.probeReset();
+      if (err === null || err.code === 'EPIPE') sink.end();
+      if (err) sink.error(err);
+    });
+    ns.on('error', (err: Error) => sink.error(err));
+    ns.on('close', () => sink.close());
+    if (this.start === 'connecting' || this.start === 'unconnected') {
+      ns.once('connect', () => {
+        this.localAddress();
+        sink.connect();
+      });
+    } else this.localAddress();
+  }
+
+  pause(): void {
+    this.#ns.pause();
+  }
+
+  resume(): void {
+    this.#ns.resume();
+  }
+
+  tryWrite(buf: Uint8Array, off: number, len: number): number {
+    const ns = this.#ns;
+    // Only while Node's own queue is empty, so that the bytes stay in order.
+    if (ns.writableLength > 0 || ns.connecting) return 0;
+    const fd = kernelFd(ns);
+    if (fd < 0) return 0;
+    try {
+      return writeSync(fd, buf, off, len);
+    } catch (err) {
+      if (wouldBlock(err)) return 0;
+      throw err;
+    }
+  }
+
+  write(buf: Buffer): void {
+    this.#ns.write(buf, this.#onWritten);
+  }
+
+  end(): void {
+    this.#ns.end();
+  }
+
+  close(): void {
+    const ns = this.#ns;
+    ns.on('error', ignore);
+    ns.pause();
+    // An orphan still sending must not keep the process alive, as the kernel's orphans do not.
+    ns.unref();
+    if (ns.writableLength > 0 && !ns.destroyed) ns.destroySoon();
+    else ns.destroy();
+  }
+
+  reset(): void {
+    const ns = this.#ns;
+    ns.on('error', ignore);
+    if (ns.destroyed || ns.connecting) ns.destroy();
+    // libuv refuses SO_LINGER 0 while a shutdown (our FIN) is in progress: reset once it is done.
+    else if (ns.writableEnded && !ns.writableFinished) ns.once('finish', () => resetOrDestroy(ns));
+    else resetOrDestroy(ns);
+  }
+
+  // Node forgets the address once its handle is gone (after a reset); the kernel's socket keeps it bound.
+  localAddress(): SockAddr {
+    const a = this.#ns.address();
+    if (typeof a === 'string') return a;
+    if ('port' in a) this.#local = { address: a.address, port: a.port, family: a.family };
+    return this.#local;
+  }
+
+  remoteAddress(): SockAddr {
+    const ns = this.#ns;
+    if (ns.remotePort === undefined) return this.#unixPeer ?? ns.remoteAddress ?? '';
+    return { address: ns.remoteAddress ?? '', port: ns.remotePort, family: ns.remoteFamily ?? '' };
+  }
+
+  probeReset(): (Error & { code?: unknown }) | null {
+    // Node stops reading at EOF, so a reset that comes after it raises no event. A zero-length write(2)
+    // asks the kernel: it fails once the reset has arrived, and costs one syscall otherwise.
+    const ns = this.#ns;
+    const fd = kernelFd(ns);
+    // After our own FIN every write fails with EPIPE: the answer would say nothing.
+    if (fd < 0 || ns.writableLength > 0 || ns.writableEnded) return null;
+    try {
+      writeSync(fd, EMPTY, 0, 0);
+      return null;
+    } catch (err) {
+      return wouldBlock(err) ? null : (err as Error);
+    }
+  }
+}
+
+/** @internal Starts a non-blocking connect over Node. */
+export function nodeConnect(target: { host: string; port: number } | { path: string }): NodeTransport {
+  const ns = new net.Socket({ allowHalfOpen: true });
+  ns.connect({ ...target, allowHalfOpen: true } as net.NetConnectOpts);
+  // Until connected, Node reports no local address: an unbound socket's is 0.0.0.0:0 (a Unix one's is '').
+  if ('path' in target) return new NodeTransport(ns, { local: '', unixPeer: target.path });
+  const v6 = net.isIPv6(target.host);
+  return new NodeTransport(ns, { local: { address: v6 ? '::' : '0.0.0.0', port: 0, family: v6 ? 'IPv6' : 'IPv4' } });
+}
+
+/** @internal A listen transport over a `net.Server`. */
+export class NodeListenTransport implements ListenTransport {
+  readonly host = processHost;
+  readonly #server: net.Server;
+  #sink: ListenSink | undefined;
+  readonly #onConnection = (ns: net.Socket): void => {
+    const own = this.#server.address();
+    // A Unix socket: an accepted socket's address is the listener's path.
+    this.#sink?.connection(new NodeTransport(ns, typeof own === 'string' ? { local: own } : {}));
+  };
+  readonly #onError = (err: Error): void => this.#sink?.error(err);
+
+  constructor(server: net.Server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false })) {
+    this.#server = server;
+  }
+
+  /** Wraps a `net.Server` made elsewhere. @throws {TypeError} `ERR_INVALID_ARG_TYPE` for anything else. */
+  static adopt(server: unknown): NodeListenTransport {
+    if (!(server instanceof net.Server)) throw invalidArgType('server', 'an instance of net.Server', server);
+    return new NodeListenTransport(server);
+  }
+
+  /** Binds and listens; rejects with Node's error (`EADDRINUSE`, ...). */
+  listen(target: { host: string; port: number; backlog: number } | { path: string; backlog: number }): Promise<void> {
+    const server = this.#server;
+    return new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(target, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  bind(sink: ListenSink): void {
+    this.#sink = sink;
+    this.#server.on('connection', this.#onConnection);
+    this.#server.on('error', this.#onError);
+  }
+
+  address(): SockAddr {
+    const a = this.#server.address();
+    if (a === null) return '';
+    return typeof a === 'string' ? a : { address: a.address, port: a.port, family: a.family };
+  }
+
+  close(): void {
+    const server = this.#server;
+    server.off('connection', this.#onConnection);
+    // Connections that still arrive before the close completes are refused by destroying them.
+    server.on('connection', (ns: net.Socket) => ns.destroy());
+    server.close();
+    server.on('error', ignore);
+    server.off('error', this.#onError);
+  }
+}
+
+/**
+ * @internal Closes with a reset (SO_LINGER 0) where Node can — TCP only; a Unix socket has no reset and is
+ * simply closed.
+ */
+export function resetOrDestroy(ns: net.Socket): void {
+  try {
+    ns.resetAndDestroy();
+  } catch {
+    ns.destroy();
+  }
+}
