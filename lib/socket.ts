@@ -144,7 +144,7 @@ export class Socket extends Pollable {
 
   /** The `POLL*` bits the kernel would report now; see the class comment. O(1). */
   events(): number {
-    if (this.#fin) this.#probe(true);
+    if (this.#fin || this.#paused) this.#probe(true);
     const st = this.#sync();
     if (st === 'closed') return POLLNVAL;
     const shut = this.#shut;
@@ -205,6 +205,7 @@ export class Socket extends Pollable {
     const st = this.#sync();
     if (st === 'closed') throw sysError('EBADF', 'recv');
     if (this.#rq.bytes > 0) {
+      if (this.#paused) this.#probe();
       const data = this.#rq.take(bufsize);
       if (this.#paused) this.#flowControl();
       return data;
@@ -428,8 +429,9 @@ export class Socket extends Pollable {
 
   #onData(chunk: Buffer): void {
     const st = this.#state;
-    if (st === 'closed' || st === 'aborted') return;
-    if (this.#shut === SHUTDOWN_MASK && !this.#fin) {
+    if (st === 'closed') return;
+    // (After a reset, what the kernel had received before it is still read, as Linux returns it.)
+    if (st === 'connected' && this.#shut === SHUTDOWN_MASK && !this.#fin) {
       // Data for a socket whose both directions we shut (Linux's FIN_WAIT with RCV_SHUTDOWN): RFC 1122 says
       // reset, and Linux does (TCPABORTONDATA). The data is dropped.
       this.#t.reset();
@@ -478,11 +480,12 @@ export class Socket extends Pollable {
   }
 
   /**
-   * Asks the transport whether a reset came after the peer's FIN. `quiet`: from `events()`, which a ready
-   * list may be walking: the state changes now, the wake follows in the next tick.
+   * Asks the transport whether a reset came that it does not report: after the peer's FIN, or while reading
+   * is paused (a full receive queue), the transport may not be watching. `quiet`: from `events()`, which a
+   * ready list may be walking: the state changes now, the wake follows in the next tick.
    */
   #probe(quiet = false): void {
-    if (!this.#fin || this.#state !== 'connected' || this.#error || this.#shut & SEND_SHUTDOWN) return;
+    if (!(this.#fin || this.#paused) || this.#state !== 'connected' || this.#error || this.#shut & SEND_SHUTDOWN) return;
     const err = this.#t.probeReset();
     if (err === null) return;
     if (!quiet) return this.#onReset(err);

@@ -183,3 +183,14 @@ t.test('the in-memory pair keeps the same contract: data, EOF, a reset on unread
   t.throws(() => b.send('z'), { code: 'EPIPE' }, 'reset after our FIN came in: EPIPE');
   t.equal(typeof EPOLLIN, 'number');
 });
+
+t.test('a reset is seen while reading is paused on a full receive queue (the kernel is asked)', async (t) => {
+  const { client: a, server: b } = await socketPair(t);
+  b.rcvbuf = 1024;
+  a.send(Buffer.alloc(64 * 1024, 7));
+  await until(() => b.recvQueueSize >= 1024, 'the receive queue to fill');
+  a.reset();
+  await until(() => (b.events() & POLLERR) !== 0, 'the reset to show while b does not read');
+  t.equal(b.events() & (POLLERR | POLLHUP | POLLIN), POLLERR | POLLHUP | POLLIN, 'ERR|HUP|IN, as Linux reports at once');
+  t.ok(b.recv(100)?.length, 'queued data still comes first');
+});
