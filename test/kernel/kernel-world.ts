@@ -6,7 +6,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { Obs, Op, Outcome, Step } from './model.js';
+import type { Obs, Op, Outcome, Side, Step, World } from './model.js';
 
 const HELPER = fileURLToPath(new URL('./kernel_helper.py', import.meta.url));
 
@@ -72,5 +72,39 @@ export class KernelWorld {
   close(): void {
     if (this.#exited) return;
     this.#proc.stdin.end(`${JSON.stringify({ cmd: 'quit' })}\n`);
+  }
+}
+
+/**
+ * A second kernel world in the place of net-select's (`npm run test:kernel -- --self`): Linux against
+ * itself. Every disagreement it reports is noise of the harness (settling, timing), never a bug of net-select.
+ */
+export class KernelAsWorld implements World {
+  readonly #k = new KernelWorld();
+  #last: Step | null = null;
+
+  open(): Promise<Step> {
+    return this.#k.open();
+  }
+
+  async call(op: Op): Promise<Outcome> {
+    this.#last = await this.#k.apply(op);
+    return this.#last.outcome;
+  }
+
+  async settled(_op: Op, _outcome: Outcome, _agrees: (bits: Record<Side, number>) => boolean): Promise<Step> {
+    return this.#last as Step;
+  }
+
+  async linger(step: Step): Promise<Step> {
+    return step;
+  }
+
+  async end(): Promise<void> {
+    await this.#k.end();
+  }
+
+  close(): void {
+    this.#k.close();
   }
 }

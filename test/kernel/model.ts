@@ -47,6 +47,22 @@ export interface Step {
   obs: Obs;
 }
 
+/** The side compared against Linux: net-select's (node-world.ts), or Linux again as a check of the harness. */
+export interface World {
+  /** A fresh pair, registered everywhere, settled: the set-up step. */
+  open(): Promise<Step>;
+  /** Makes the program's call and classifies its result. */
+  call(op: Op): Promise<Outcome>;
+  /** Settles after `op` (`agrees`: do these poll bits match Linux's answer?) and observes. */
+  settled(op: Op, outcome: Outcome, agrees: (bits: Record<Side, number>) => boolean): Promise<Step>;
+  /** Waits until the world is quiet and observes again, merging late edges into `step`. */
+  linger(step: Step): Promise<Step>;
+  /** Closes the pair. */
+  end(): void | Promise<void>;
+  /** Closes the world. */
+  close(): void;
+}
+
 const BIT_NAMES: [number, string][] = [
   [0x001, 'IN'],
   [0x002, 'PRI'],

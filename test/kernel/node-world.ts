@@ -24,12 +24,24 @@ import {
   POLLERR,
   POLLHUP,
   connect,
+  listen,
   select,
   type Listener,
   type Socket,
 } from '../../lib/index.js';
 import { expectReady, portOf } from '../fixtures/helpers.js';
-import { ET_NAMES, SIDES, peer, type EtName, type Obs, type Op, type Outcome, type Side, type Step } from './model.js';
+import {
+  ET_NAMES,
+  SIDES,
+  peer,
+  type EtName,
+  type Obs,
+  type Op,
+  type Outcome,
+  type Side,
+  type Step,
+  type World,
+} from './model.js';
 
 /** How long net-select must stay quiet before a disagreeing answer is taken as final. */
 export const QUIET_MS = 40;
@@ -70,12 +82,23 @@ interface Pair {
 }
 
 /** net-select's world: one listener, one pair at a time. */
-export class NodeWorld {
+export class NodeWorld implements World {
   readonly #listener: Listener;
   #pair: Pair | null = null;
 
-  constructor(listener: Listener) {
+  private constructor(listener: Listener) {
     this.#listener = listener;
+  }
+
+  /** A world with its listener on 127.0.0.1. */
+  static async create(): Promise<NodeWorld> {
+    return new NodeWorld(await listen({ host: '127.0.0.1', port: 0 }));
+  }
+
+  /** Closes the pair and the listener. */
+  close(): void {
+    this.end();
+    this.#listener.close();
   }
 
   get #p(): Pair {
