@@ -29,9 +29,11 @@ each open socket's TCP state (TCP_INFO), SIOCOUTQ (unacknowledged + unsent bytes
 SIOCINQ (received, unread) and poll bits. The pair is settled when three consecutive samples are identical
 and no socket is in a transient condition: a SYN/FIN handshake state (SYN_SENT, SYN_RECV, FIN_WAIT1,
 CLOSING, LAST_ACK) with nothing left unsent (a FIN queued behind data the peer's full window holds back is
-a stable state), or bytes sent but not yet acknowledged. Delayed ACKs (40 ms or more) would make that
-slow, so each sample first sets TCP_QUICKACK on every open socket, which sends an ACK the kernel was
-holding back; TCP_NODELAY is on, so Nagle holds nothing back. A transient condition that lasts 300 ms is
+a stable state), or bytes sent but not yet acknowledged by a socket that is not writable (the ACK frees the
+space that makes it writable, an EPOLLOUT edge; a writable socket's ACK changes nothing a program sees).
+Delayed ACKs (40 ms) make those waits slow, so each sample first sets TCP_QUICKACK on every open socket,
+which sends an ACK the kernel was holding back (only when the receiver has no unread data, so some waits
+still take 40 ms); TCP_NODELAY is on, so Nagle holds nothing back. A transient condition that lasts 300 ms is
 taken as settled anyway (reported as "timedOut"); loopback never needs that unless a peer vanished.
 """
 import errno
@@ -149,11 +151,11 @@ class Pair:
 
     @staticmethod
     def transient(snap):
-        for _side, state, outq, notsent, _inq, _bits in snap:
+        for _side, state, outq, notsent, _inq, bits in snap:
             if state in TRANSIENT_STATES and notsent == 0:
                 return True  # our SYN or FIN is out, its ACK is not in (a FIN behind unsent data waits, stably)
-            if state != TCP_CLOSE and outq > notsent:
-                return True  # sent, not yet acknowledged
+            if state != TCP_CLOSE and outq > notsent and not bits & select.POLLOUT:
+                return True  # sent, not yet acknowledged, and the ACK will free the space that makes it writable
         return False
 
     def settle(self):

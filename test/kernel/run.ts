@@ -107,10 +107,18 @@ export async function runSequence(w: Worlds, ops: Op[], cmp = new Comparator(), 
   if (d0.length) found.push({ at: -1, sig: signature(null, d0) });
   for (let i = 0; i < ops.length && found.every((f) => tolerate?.test(f.sig)); i++) {
     const op = ops[i] as Op;
+    // Both worlds at once: the kernel helper applies and settles while net-select does the same.
+    const asked = w.kernel.apply(op);
     const outcome = await w.node.call(op);
-    const k = await w.kernel.apply(op);
-    const diffs = cmp.outcome(op, k.outcome, outcome);
-    let n = await w.node.settled(op, outcome, (bits) => cmp.bitsAgree(k.obs.bits, bits));
+    let k: Step | null = null;
+    let diffs: Diff[] = [];
+    const answered = asked.then((step) => {
+      k = step;
+      diffs = cmp.outcome(op, step.outcome, outcome);
+      return step;
+    });
+    let n = await w.node.settled(op, outcome, (bits) => k !== null && cmp.bitsAgree(k.obs.bits, bits));
+    k = await answered;
     let obsDiffs = cmp.compareObs(k.obs, n.obs);
     if (obsDiffs.length) {
       // A late edge or a late change still counts: wait until net-select is quiet, then look again.
