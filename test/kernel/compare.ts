@@ -8,6 +8,7 @@ import { ET_NAMES, SIDES, peer, showBits, type EtName, type Obs, type Op, type O
 const IN = 0x001;
 const OUT = 0x004;
 const ERR = 0x008;
+const HUP = 0x010;
 const RDHUP = 0x2000;
 const ET_BITS: Record<EtName, number> = { all: IN | OUT | RDHUP, in: IN, out: OUT };
 
@@ -66,6 +67,8 @@ const klass = (o: Outcome): string => o.replace(/:\d+$/, '');
 export class Comparator {
   readonly #k: Flows = { a: { accepted: 0, received: 0 }, b: { accepted: 0, received: 0 } };
   readonly #n: Flows = { a: { accepted: 0, received: 0 }, b: { accepted: 0, received: 0 } };
+  /** The program shut this end for writing or closed it: a FIN is on its way, behind the data. */
+  readonly #finSent = { a: false, b: false };
   /** How many differences each exemption let pass, by name (shared with forks). */
   readonly exempted: Map<string, number>;
 
@@ -102,7 +105,9 @@ export class Comparator {
   /**
    * The bits of each end whose difference the buffer-size departure explains now:
    * - the sender's `OUT` while more than {@link SMALL} bytes are in flight (either world's queue may be full);
-   * - the receiver's `RDHUP` then too (a FIN waits behind the data that has not fit yet);
+   * - then too, if the sender has sent its FIN (shutdown for writing, close), the receiver's `RDHUP` and
+   *   `HUP`, and for edge-triggered presence every bit: the FIN waits behind the data that has not fit yet,
+   *   and its arrival wakes every registration;
    * - the receiver's `IN` when one world has bytes in flight and the other none (they took different amounts).
    * `edge` adds, for edge-triggered presence, the receiver's `IN` whenever the amounts are buffered (more data
    * arriving after a `recv` makes a new edge in one world and not the other).
@@ -115,7 +120,10 @@ export class Comparator {
       const [k, n] = this.#out(from);
       if (Math.max(k, n) > SMALL) {
         bits[from] |= OUT;
-        bits[to] |= RDHUP;
+        if (this.#finSent[from]) {
+          bits[to] |= RDHUP | HUP;
+          edge[to] |= IN | OUT | RDHUP;
+        }
       }
       if (k > 0 !== n > 0) bits[to] |= IN;
       if (this.#buffered(from)) edge[to] |= IN;
@@ -136,6 +144,7 @@ export class Comparator {
   outcome(op: Op, kernel: Outcome, node: Outcome): Diff[] {
     const diffs: Diff[] = [];
     if (kernel !== node && !this.#outcomeExempt(op, kernel, node)) diffs.push({ field: 'outcome', kernel, node });
+    if (op.op === 'close' || (op.op === 'shutdown' && op.n !== 0)) this.#finSent[op.side] = true;
     const moved = (flows: Flows, o: Outcome): void => {
       const c = count(o);
       if (c === null) return;

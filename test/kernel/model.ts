@@ -96,6 +96,23 @@ export function showOps(ops: readonly Op[]): string {
   return ops.map(showOp).join('; ');
 }
 
+/** Reads back what {@link showOps} printed: `a.send(3); b.shutdown(SHUT_RD); a.close()`. */
+export function parseOps(text: string): Op[] {
+  return text
+    .split(';')
+    .map((t) => t.trim())
+    .filter((t) => t !== '')
+    .map((t): Op => {
+      const m = /^([ab])\.(send|recv|shutdown|close|reset|wait)\((\w*)\)$/.exec(t);
+      if (!m) throw new Error(`not an op: ${t} (expected e.g. a.send(3), b.shutdown(SHUT_RD), a.close())`);
+      const side = m[1] as Side;
+      const arg = m[3] as string;
+      if (m[2] === 'send' || m[2] === 'recv') return { side, op: m[2], n: Number(arg) };
+      if (m[2] === 'shutdown') return { side, op: 'shutdown', n: SHUT.indexOf(arg) as 0 | 1 | 2 };
+      return { side, op: m[2] as 'close' | 'reset' | 'wait' };
+    });
+}
+
 /** An observation as one line: `a: IN|OUT sel=rw- lt=OUT et=[all:OUT in:- out:OUT]; b: ...`. */
 export function showObs(o: Obs): string {
   return SIDES.map((s) => {

@@ -58,6 +58,8 @@ export interface Options {
   seeds: number[];
   /** Sequences per seed. */
   n: number;
+  /** The index of each seed's first sequence (default 0): `from: 12, n: 1` reruns sequence #12 alone. */
+  from?: number;
   /** At most this many kinds of disagreement are shrunk; the others are only counted. */
   shrinkKinds?: number;
   /** Candidate runs per shrink. */
@@ -156,7 +158,7 @@ export async function runKernelDiff(opts: Options): Promise<Report> {
   let agreed = 0;
   try {
     for (const seed of opts.seeds) {
-      for (let i = 0; i < opts.n; i++) {
+      for (let i = opts.from ?? 0; i < (opts.from ?? 0) + opts.n; i++) {
         const ops = sequence(new Rng(sequenceSeed(seed, i)));
         const trace = await runSequence(w, ops, cmp.fork(), opts.tolerate);
         sequences++;
