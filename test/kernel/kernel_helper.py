@@ -24,7 +24,7 @@ OBS is what a program would observe once the pair has settled:
                      i.e. the edges since the previous drain (one event per socket, with the bits current at
                      the drain, as the kernel coalesces edges on its ready list)
 
-Settling (the rule, also followed in spirit by the Node side): after each op the helper samples, every 1 ms,
+Settling (the rule, also followed in spirit by the Node side): after each op the helper samples, every 0.5 ms,
 each open socket's TCP state (TCP_INFO), SIOCOUTQ (unacknowledged + unsent bytes), SIOCOUTQNSD (unsent),
 SIOCINQ (received, unread) and poll bits. The pair is settled when three consecutive samples are identical
 and no socket is in a transient condition: a SYN/FIN handshake state (SYN_SENT, SYN_RECV, FIN_WAIT1,
@@ -61,7 +61,7 @@ ET_MASKS = {
 # TCP states (include/net/tcp_states.h) in which the connection is still exchanging a handshake.
 TRANSIENT_STATES = {2, 3, 4, 9, 11}  # SYN_SENT, SYN_RECV, FIN_WAIT1, LAST_ACK, CLOSING
 TCP_CLOSE = 7
-SAMPLE_S = 0.001
+SAMPLE_S = 0.0005
 STABLE_SAMPLES = 3
 TRANSIENT_CAP_S = 0.3
 WAIT_OP_S = 0.010

@@ -231,24 +231,34 @@ export class NodeWorld implements World {
     }
   }
 
+  /** Every observation at once, so that all are answered in the same turn, from the same state. */
   async #observe(): Promise<Obs> {
     const p = this.#p;
-    const obs: Obs = { bits: { a: 0, b: 0 }, sel: { a: '', b: '' }, lt: { a: 0, b: 0 }, et: { all: {}, in: {}, out: {} } };
-    for (const side of SIDES) {
-      const s = p.socks[side];
-      obs.bits[side] = s.events();
+    const sel = async (s: Socket): Promise<string> => {
       try {
         const [r, w, x] = await select([s], [s], [s], 0);
-        obs.sel[side] = (r.length ? 'r' : '-') + (w.length ? 'w' : '-') + (x.length ? 'x' : '-');
+        return (r.length ? 'r' : '-') + (w.length ? 'w' : '-') + (x.length ? 'x' : '-');
       } catch (err) {
-        obs.sel[side] = errnoOf(err);
+        return errnoOf(err);
       }
-    }
-    for (const [fd, ev] of await p.lt.poll(0)) obs.lt[p.sideOf.get(fd) as Side] = ev;
-    for (const n of ET_NAMES) {
-      for (const [fd, ev] of await p.et[n].poll(0)) obs.et[n][p.sideOf.get(fd) as Side] = ev;
-    }
-    return obs;
+    };
+    const bySide = (events: [number, number][]): Partial<Record<Side, number>> =>
+      Object.fromEntries(events.map(([fd, ev]) => [p.sideOf.get(fd) as Side, ev]));
+    const bits = { a: p.socks.a.events(), b: p.socks.b.events() };
+    const [selA, selB, lt, all, inOnly, outOnly] = await Promise.all([
+      sel(p.socks.a),
+      sel(p.socks.b),
+      p.lt.poll(0),
+      p.et.all.poll(0),
+      p.et.in.poll(0),
+      p.et.out.poll(0),
+    ]);
+    return {
+      bits,
+      sel: { a: selA, b: selB },
+      lt: { a: 0, b: 0, ...bySide(lt) },
+      et: { all: bySide(all), in: bySide(inOnly), out: bySide(outOnly) },
+    };
   }
 
   /** Closes the current pair and its epolls. */
