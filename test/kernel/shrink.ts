@@ -1,7 +1,7 @@
 /**
  * Shrinks a disagreeing op sequence to a minimal one that still disagrees the same way: ops after the first
  * disagreeing step are cut, then each op is dropped if the disagreement survives without it, then each
- * send/recv size is made as small as it can be. Greedy, repeated until nothing more can go.
+ * send/recv size is replaced by the smallest round size that keeps it. Greedy, repeated until nothing more can go.
  */
 import type { Op } from './model.js';
 
@@ -11,11 +11,11 @@ import type { Op } from './model.js';
  */
 export type StillFails = (ops: Op[]) => Promise<number | null>;
 
-/** Smaller sizes to try for a send or recv of `n` bytes, smallest first. */
+/** Round sizes to try instead of `n`, smallest first: a minimal sequence reads better with round numbers. */
+const ROUND = [1, 10, 100, 1000, 4096, 10_000, 65_536, 100_000, 262_144];
+
 function smallerSizes(n: number): number[] {
-  const out = new Set<number>();
-  for (const c of [1, 100, 4096, 65_536, 262_144, n >> 1, n - 1]) if (c >= 1 && c < n) out.add(c);
-  return [...out].sort((x, y) => x - y);
+  return ROUND.filter((c) => c < n);
 }
 
 /**
