@@ -130,6 +130,7 @@ export async function runSequence(w: Worlds, ops: Op[], cmp = new Comparator(), 
     diffs.push(...obsDiffs);
     steps.push({ kernel: k, node: n, diffs });
     if (diffs.length) found.push({ at: i, sig: signature(op, diffs) });
+    if (cmp.diverged()) break;
   }
   await w.kernel.end();
   await w.node.end();
