@@ -1,0 +1,251 @@
+/**
+ * Compares Linux's answer with net-select's, step by step. Every difference is a failure except those that
+ * follow from a departure the README documents ("Departures from POSIX, on purpose"); each exemption below
+ * names the sentence it rests on, and is as narrow as the departure.
+ */
+import { ET_NAMES, SIDES, peer, showBits, type EtName, type Obs, type Op, type Outcome, type Side } from './model.js';
+
+const IN = 0x001;
+const OUT = 0x004;
+const ERR = 0x008;
+const HUP = 0x010;
+const RDHUP = 0x2000;
+const ET_BITS: Record<EtName, number> = { all: IN | OUT | RDHUP, in: IN, out: OUT };
+
+/** A documented departure, with the README sentence it rests on. */
+export interface Exemption {
+  name: string;
+  readme: string;
+}
+
+/** The except set carries errors: kernel `x` (out-of-band data only) is expected as `x || POLLERR`. */
+export const EXCEPT_SET: Exemption = {
+  name: 'except set carries pending errors',
+  readme:
+    'The except set carries pending errors. In POSIX, `xlist` reports only out-of-band (urgent) data. Node never ' +
+    'delivers out-of-band data, so an except set would always be empty; net-select reports a pending error there ' +
+    'instead.',
+};
+
+/**
+ * Buffer sizes: how much a send accepts, and so how much is in flight, where it waits and when the receiver
+ * sees it, differ. Compared then: outcome classes instead of byte counts, and readiness without the bits
+ * that hang on the amounts (see {@link Comparator.exempt}).
+ */
+export const BUFFER_SIZES: Exemption = {
+  name: 'buffer sizes',
+  readme:
+    'Buffers are modelled in user space. `sndbuf`/`rcvbuf` ... size the queues net-select keeps in front of Node, ' +
+    'like SO_SNDBUF/SO_RCVBUF: a `send` larger than the free space accepts only that much, so tests can force ' +
+    "partial sends. Node cannot size the kernel's own buffers, which absorb several MB on loopback before these " +
+    'queues fill.',
+};
+
+/**
+ * In-flight bytes up to this many are taken whole by a send and delivered whole before settling, in both
+ * worlds (the kernel's first receive window on loopback is ~128 KB; net-select's queues are 256 KiB).
+ */
+export const SMALL = 64 * 1024;
+
+/** One difference: where, and the two answers. */
+export interface Diff {
+  field: string;
+  kernel: string;
+  node: string;
+}
+
+interface Flow {
+  accepted: number;
+  received: number;
+}
+type Flows = Record<Side, Flow>; // by sender: a → b is `a`
+
+const count = (o: Outcome): number | null => (/^(sent|recv):(\d+)$/.exec(o) ? Number(o.split(':')[1]) : null);
+const klass = (o: Outcome): string => o.replace(/:\d+$/, '');
+
+/** Tracks the bytes in flight in each world, and compares each step's answers. */
+export class Comparator {
+  readonly #k: Flows = { a: { accepted: 0, received: 0 }, b: { accepted: 0, received: 0 } };
+  readonly #n: Flows = { a: { accepted: 0, received: 0 }, b: { accepted: 0, received: 0 } };
+  /** The program shut this end for writing or closed it: a FIN is on its way, behind the data. */
+  readonly #finSent = { a: false, b: false };
+  /** The program shut this end for reading. */
+  readonly #rdShut = { a: false, b: false };
+  /** A reset was seen while a FIN waited behind buffered data (see {@link diverged}). */
+  #resetBehindFin = false;
+  /** How many differences each exemption let pass, by name (shared with forks). */
+  readonly exempted: Map<string, number>;
+
+  /** False when the other world is Linux too (`--self`): its except set is POSIX's. */
+  readonly #exceptCarriesErrors: boolean;
+
+  constructor(exceptCarriesErrors = true, exempted = new Map<string, number>()) {
+    this.#exceptCarriesErrors = exceptCarriesErrors;
+    this.exempted = exempted;
+  }
+
+  /** A comparator for a fresh pair (nothing in flight) that counts into the same `exempted`. */
+  fork(): Comparator {
+    return new Comparator(this.#exceptCarriesErrors, this.exempted);
+  }
+
+  #pass(e: Exemption): true {
+    this.exempted.set(e.name, (this.exempted.get(e.name) ?? 0) + 1);
+    return true;
+  }
+
+  #out(from: Side): [kernel: number, node: number] {
+    const k = this.#k[from];
+    const n = this.#n[from];
+    return [k.accepted - k.received, n.accepted - n.received];
+  }
+
+  /** Bytes in flight from `from` are more than both worlds surely deliver, or differ between them. */
+  #buffered(from: Side): boolean {
+    const [k, n] = this.#out(from);
+    return k !== n || Math.max(k, n) > SMALL;
+  }
+
+  /**
+   * The bits of each end whose difference the buffer-size departure explains now:
+   * - the sender's `OUT` while more than {@link SMALL} bytes are in flight (either world's queue may be full);
+   * - then too, if the sender has sent its FIN (shutdown for writing, close), the receiver's `RDHUP` and
+   *   `HUP`, and for edge-triggered presence every bit: the FIN waits behind the data that has not fit yet,
+   *   and its arrival wakes every registration;
+   * - the receiver's `IN` when one world has bytes in flight and the other none (they took different amounts).
+   * `edge` adds, for edge-triggered presence, the receiver's `IN` whenever the amounts are buffered (more data
+   * arriving after a `recv` makes a new edge in one world and not the other).
+   */
+  exempt(): { bits: Record<Side, number>; edge: Record<Side, number> } {
+    const bits = { a: 0, b: 0 };
+    const edge = { a: 0, b: 0 };
+    for (const from of SIDES) {
+      const to = peer(from);
+      const [k, n] = this.#out(from);
+      if (Math.max(k, n) > SMALL) {
+        bits[from] |= OUT;
+        if (this.#finSent[from]) {
+          bits[to] |= RDHUP | HUP;
+          edge[to] |= IN | OUT | RDHUP;
+        }
+      }
+      if (k > 0 !== n > 0) bits[to] |= IN;
+      if (this.#buffered(from)) edge[to] |= IN;
+    }
+    return { bits, edge: { a: edge.a | bits.a, b: edge.b | bits.b } };
+  }
+
+  /**
+   * True once the rest of the sequence hangs on the buffers alone, so that its comparison ends:
+   * - more than {@link SMALL} bytes in flight towards an end shut for reading: Linux advertises no window
+   *   after `SHUT_RD`, so the data that has not fit stays with the sender until a zero-window probe (hundreds
+   *   of ms later), and only its arrival resets the connection; net-select's queues may have taken it all;
+   * - a reset reached an end while its peer's FIN waited behind more than SMALL bytes: whether the FIN got in
+   *   first (then the reset is `EPIPE`, and `recv` reads EOF) or not (`ECONNRESET`) hangs on the buffers.
+   */
+  diverged(): boolean {
+    const ended =
+      this.#resetBehindFin ||
+      SIDES.some((from) => Math.max(...this.#out(from)) > SMALL && this.#rdShut[peer(from)]);
+    return ended && this.#pass(BUFFER_SIZES);
+  }
+
+  /** True when net-select's `events()` match the kernel's poll bits, modulo the exemptions. */
+  bitsAgree(kernel: Record<Side, number>, node: Record<Side, number>): boolean {
+    const { bits } = this.exempt();
+    return SIDES.every((s) => ((kernel[s] ^ node[s]) & ~bits[s]) === 0);
+  }
+
+  /**
+   * Compares the two outcomes of `op` (with the amounts in flight before it), then counts what moved.
+   * Must be called once per op, before {@link compareObs}.
+   */
+  outcome(op: Op, kernel: Outcome, node: Outcome): Diff[] {
+    const diffs: Diff[] = [];
+    if (kernel !== node && !this.#outcomeExempt(op, kernel, node)) diffs.push({ field: 'outcome', kernel, node });
+    if (op.op === 'close' || (op.op === 'shutdown' && op.n !== 0)) this.#finSent[op.side] = true;
+    if (op.op === 'shutdown' && op.n !== 1) this.#rdShut[op.side] = true;
+    const moved = (flows: Flows, o: Outcome): void => {
+      const c = count(o);
+      if (c === null) return;
+      if (op.op === 'send') flows[op.side].accepted += c;
+      else flows[peer(op.side)].received += c;
+    };
+    moved(this.#k, kernel);
+    moved(this.#n, node);
+    return diffs;
+  }
+
+  #outcomeExempt(op: Op, kernel: Outcome, node: Outcome): boolean {
+    const from = peer(op.side);
+    const [kIn, nIn] = this.#out(from);
+    // A reset that comes before the FIN waiting behind the data is ECONNRESET; once the FIN is in, EPIPE.
+    if (Math.max(kIn, nIn) > SMALL && this.#finSent[from] && [kernel, node].sort().join() === 'ECONNRESET,EPIPE') {
+      return this.#pass(BUFFER_SIZES);
+    }
+    if (op.op === 'send') {
+      const pre = Math.max(...this.#out(op.side));
+      // Both sent: the counts differ only if one world could not take it all.
+      if (klass(kernel) === 'sent' && klass(node) === 'sent') return pre + op.n > SMALL && this.#pass(BUFFER_SIZES);
+      // One would block where the other took some: a queue was full in one world only.
+      const pair = [klass(kernel), klass(node)].sort().join();
+      return pair === 'EAGAIN,sent' && pre > SMALL && this.#pass(BUFFER_SIZES);
+    }
+    if (op.op === 'recv' && this.#buffered(from)) {
+      if (klass(kernel) === 'recv' && klass(node) === 'recv') return this.#pass(BUFFER_SIZES);
+      // The world with nothing in flight has nothing to give (would-block, or the EOF behind the data).
+      if (klass(node) === 'recv' && kIn === 0 && (kernel === 'EAGAIN' || kernel === 'EOF')) return this.#pass(BUFFER_SIZES);
+      if (klass(kernel) === 'recv' && nIn === 0 && (node === 'EAGAIN' || node === 'EOF')) return this.#pass(BUFFER_SIZES);
+    }
+    return false;
+  }
+
+  /** Compares what the program observes after an op. */
+  compareObs(kernel: Obs, node: Obs): Diff[] {
+    const diffs: Diff[] = [];
+    for (const from of SIDES) {
+      const to = peer(from);
+      const fin = Math.max(...this.#out(from)) > SMALL && this.#finSent[from];
+      if (fin && (kernel.bits[to] | node.bits[to]) & ERR) this.#resetBehindFin = true;
+    }
+    const { bits: ex, edge } = this.exempt();
+    const bitsDiff = (field: string, k: number | undefined, n: number | undefined, mask: number): void => {
+      if (k === n) return;
+      if (k !== undefined && n !== undefined && ((k ^ n) & ~mask) === 0 && this.#pass(BUFFER_SIZES)) return;
+      diffs.push({ field, kernel: showBits(k), node: showBits(n) });
+    };
+    for (const s of SIDES) {
+      bitsDiff(`bits.${s}`, kernel.bits[s], node.bits[s], ex[s]);
+      this.#selDiff(s, kernel, node, ex[s], diffs);
+      bitsDiff(`lt.${s}`, kernel.lt[s], node.lt[s], ex[s]);
+      for (const n of ET_NAMES) {
+        const k = kernel.et[n][s];
+        const v = node.et[n][s];
+        // Present in one world only: an edge that the amounts in flight explain (see exempt()).
+        if ((k === undefined) !== (v === undefined) && edge[s] & ET_BITS[n] && this.#pass(BUFFER_SIZES)) continue;
+        bitsDiff(`et.${n}.${s}`, k, v, ex[s]);
+      }
+    }
+    return diffs;
+  }
+
+  #selDiff(s: Side, kernel: Obs, node: Obs, ex: number, diffs: Diff[]): void {
+    const k = kernel.sel[s];
+    const n = node.sel[s];
+    if (k.length !== 3 || n.length !== 3) {
+      if (k !== n) diffs.push({ field: `sel.${s}`, kernel: k, node: n });
+      return;
+    }
+    // The except set: expected to hold the socket when the kernel reports a pending error.
+    let want = k;
+    if (this.#exceptCarriesErrors && k[2] === '-' && kernel.bits[s] & ERR) {
+      want = `${k.slice(0, 2)}x`;
+      if (n === want) this.#pass(EXCEPT_SET);
+    }
+    if (n === want) return;
+    const lettersDiffer = [0, 1, 2].filter((i) => want[i] !== n[i]);
+    const explained = lettersDiffer.every((i) => (i === 0 && ex & IN) || (i === 1 && ex & OUT));
+    if (explained && this.#pass(BUFFER_SIZES)) return;
+    diffs.push({ field: `sel.${s}`, kernel: want === k ? k : `${k} (expected ${want})`, node: n });
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * The net-select side of the differential test: a connected pair from `listen` + `connect` + `accept` on
+ * 127.0.0.1, watched the way kernel_helper.py watches its kernel pair — `events()`, `select()` of each end,
+ * a level-triggered `Epoll` and three persistent `EPOLLET` registrations.
+ *
+ * Settling (net-select delivers what Node has read, so the pair needs a few event-loop turns after an op):
+ * after each op the world checks once per turn (each check is an `epoll_wait` with timeout 0 on a sentinel
+ * edge-triggered epoll, which also tells whether any wake happened; from the fourth check on, 1 ms passes
+ * between checks) a snapshot of both ends' `events()` and queue sizes. It is settled when
+ *   - nothing changed and no wake came for two checks in a row, and
+ *   - every byte the op sequence put in flight has arrived (for each open direction, the receiver's queue
+ *     holds all that was accepted and not yet received, or is full), and
+ *   - the caller's `agrees` (the kernel's answer, modulo the documented departures) accepts `events()`;
+ * or when nothing changed for {@link QUIET_MS} (the answer is then final, agreeing or not), or after
+ * {@link CAP_MS} in all. A disagreement is therefore reported only after net-select stayed quiet for
+ * QUIET_MS: a late wake is waited for, a missing one is not waited for forever.
+ */
+import {
+  EPOLLET,
+  EPOLLIN,
+  EPOLLOUT,
+  EPOLLRDHUP,
+  Epoll,
+  POLLERR,
+  POLLHUP,
+  connect,
+  listen,
+  select,
+  type Listener,
+  type Socket,
+} from '../../lib/index.js';
+import { expectReady, portOf } from '../fixtures/helpers.js';
+import {
+  ET_NAMES,
+  SIDES,
+  peer,
+  type EtName,
+  type Obs,
+  type Op,
+  type Outcome,
+  type Side,
+  type Step,
+  type World,
+} from './model.js';
+
+/** How long net-select must stay quiet before a disagreeing answer is taken as final. */
+export const QUIET_MS = 40;
+/** The most a settle waits, in all. */
+export const CAP_MS = 600;
+/** What the `wait` op lets pass, in both worlds. */
+export const WAIT_OP_MS = 10;
+
+const LT_MASK = EPOLLIN | EPOLLOUT | EPOLLRDHUP;
+const ET_MASKS: Record<EtName, number> = {
+  all: EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+  in: EPOLLIN | EPOLLET,
+  out: EPOLLOUT | EPOLLET,
+};
+const CHUNK = Buffer.alloc(300_000, 0x5a);
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The errno name of a SocketError (or any error with a string `code`); anything else is a bug of the test. */
+function errnoOf(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && !code.startsWith('ERR_')) return code;
+  throw err;
+}
+
+/** Accepted minus received bytes, per direction (`a` means a → b), as this world counted them. */
+type Flow = Record<Side, { accepted: number; received: number }>;
+
+interface Pair {
+  socks: Record<Side, Socket>;
+  sideOf: Map<number, Side>;
+  lt: Epoll;
+  et: Record<EtName, Epoll>;
+  sentinel: Epoll;
+  flow: Flow;
+  /** Ends whose receiving is no longer simple to predict (closed, reset, read side shut). */
+  gone: Set<Side>;
+}
+
+/** net-select's world: one listener, one pair at a time. */
+export class NodeWorld implements World {
+  readonly #listener: Listener;
+  #pair: Pair | null = null;
+
+  private constructor(listener: Listener) {
+    this.#listener = listener;
+  }
+
+  /** A world with its listener on 127.0.0.1. */
+  static async create(): Promise<NodeWorld> {
+    return new NodeWorld(await listen({ host: '127.0.0.1', port: 0 }));
+  }
+
+  /** Closes the pair and the listener. */
+  close(): void {
+    this.end();
+    this.#listener.close();
+  }
+
+  get #p(): Pair {
+    if (!this.#pair) throw new Error('no pair: call open() first');
+    return this.#pair;
+  }
+
+  /** A fresh pair (the previous one is closed), registered everywhere, settled: the set-up step. */
+  async open(): Promise<Step> {
+    this.end();
+    const a = connect({ host: '127.0.0.1', port: portOf(this.#listener) });
+    await expectReady({ readable: [this.#listener] });
+    const b = this.#listener.accept();
+    if (!b) throw new Error('the listener was readable but accept() returned null');
+    await expectReady({ writable: [a] });
+    const sideOf = new Map<number, Side>([
+      [a.fileno(), 'a'],
+      [b.fileno(), 'b'],
+    ]);
+    const lt = new Epoll();
+    const et = { all: new Epoll(), in: new Epoll(), out: new Epoll() };
+    const sentinel = new Epoll();
+    for (const s of [a, b]) {
+      lt.register(s, LT_MASK);
+      for (const n of ET_NAMES) et[n].register(s, ET_MASKS[n]);
+      sentinel.register(s, ET_MASKS.all);
+    }
+    const flow = { a: { accepted: 0, received: 0 }, b: { accepted: 0, received: 0 } };
+    this.#pair = { socks: { a, b }, sideOf, lt, et, sentinel, flow, gone: new Set() };
+    await this.#settle(() => true);
+    return { op: null, outcome: 'ok', obs: await this.#observe() };
+  }
+
+  /**
+   * Settles after an op (see the file comment; `agrees` says whether `events()` of both ends matches the
+   * kernel's answer) and observes.
+   */
+  async settled(op: Op, outcome: Outcome, agrees: (bits: Record<Side, number>) => boolean): Promise<Step> {
+    await this.#settle(agrees);
+    return { op, outcome, obs: await this.#observe() };
+  }
+
+  /**
+   * Waits until net-select has been quiet for QUIET_MS, then observes again; edge-triggered events drained
+   * now are merged into `step`'s (an edge that came late still counts as one edge).
+   */
+  async linger(step: Step): Promise<Step> {
+    await this.#settle(() => false);
+    const obs = await this.#observe();
+    for (const n of ET_NAMES) obs.et[n] = { ...step.obs.et[n], ...obs.et[n] };
+    return { ...step, obs };
+  }
+
+  /** Makes the program's call and classifies its result; `wait` lets WAIT_OP_MS pass. */
+  async call(op: Op): Promise<Outcome> {
+    const p = this.#p;
+    const s = p.socks[op.side];
+    try {
+      switch (op.op) {
+        case 'send': {
+          const n = s.send(CHUNK.subarray(0, op.n));
+          p.flow[op.side].accepted += n;
+          return n > 0 ? `sent:${n}` : 'EAGAIN';
+        }
+        case 'recv': {
+          const data = s.recv(op.n);
+          if (data === null) return 'EAGAIN';
+          if (data.length === 0) return 'EOF';
+          p.flow[peer(op.side)].received += data.length;
+          return `recv:${data.length}`;
+        }
+        case 'shutdown':
+          s.shutdown(op.n);
+          if (op.n !== 1) p.gone.add(op.side);
+          return 'ok';
+        case 'close':
+          s.close();
+          p.gone.add(op.side);
+          return 'ok';
+        case 'reset':
+          s.reset();
+          p.gone.add(op.side);
+          return 'ok';
+        case 'wait':
+          await sleep(WAIT_OP_MS);
+          return 'ok';
+      }
+    } catch (err) {
+      return errnoOf(err);
+    }
+  }
+
+  /** True when every byte in flight has reached its receiver's queue (or the queue is full). */
+  #delivered(): boolean {
+    const p = this.#p;
+    for (const from of SIDES) {
+      const to = peer(from);
+      if (p.gone.has(from) || p.gone.has(to)) continue;
+      const r = p.socks[to];
+      if (r.events() & (POLLERR | POLLHUP)) continue;
+      const inFlight = p.flow[from].accepted - p.flow[from].received;
+      if (r.recvQueueSize !== inFlight && r.recvQueueSize < r.rcvbuf) return false;
+    }
+    return true;
+  }
+
+  #snapshot(): string {
+    const { a, b } = this.#p.socks;
+    return [a, b].map((s) => `${s.events()}/${s.recvQueueSize}/${s.sendQueueSize}`).join(' ');
+  }
+
+  async #settle(agrees: (bits: Record<Side, number>) => boolean): Promise<void> {
+    const p = this.#p;
+    const start = performance.now();
+    let last = '';
+    let quietSince = start;
+    let stable = 0;
+    for (let i = 0; ; i++) {
+      if (i >= 3) await sleep(1);
+      const woke = (await p.sentinel.poll(0)).length > 0;
+      const snap = this.#snapshot();
+      const t = performance.now();
+      if (woke || snap !== last) {
+        last = snap;
+        stable = 0;
+        quietSince = t;
+      } else stable++;
+      if (stable >= 2 && this.#delivered() && agrees({ a: p.socks.a.events(), b: p.socks.b.events() })) return;
+      if (t - quietSince >= QUIET_MS || t - start >= CAP_MS) return;
+    }
+  }
+
+  /** Every observation at once, so that all are answered in the same turn, from the same state. */
+  async #observe(): Promise<Obs> {
+    const p = this.#p;
+    const sel = async (s: Socket): Promise<string> => {
+      try {
+        const [r, w, x] = await select([s], [s], [s], 0);
+        return (r.length ? 'r' : '-') + (w.length ? 'w' : '-') + (x.length ? 'x' : '-');
+      } catch (err) {
+        return errnoOf(err);
+      }
+    };
+    const bySide = (events: [number, number][]): Partial<Record<Side, number>> =>
+      Object.fromEntries(events.map(([fd, ev]) => [p.sideOf.get(fd) as Side, ev]));
+    const bits = { a: p.socks.a.events(), b: p.socks.b.events() };
+    const [selA, selB, lt, all, inOnly, outOnly] = await Promise.all([
+      sel(p.socks.a),
+      sel(p.socks.b),
+      p.lt.poll(0),
+      p.et.all.poll(0),
+      p.et.in.poll(0),
+      p.et.out.poll(0),
+    ]);
+    return {
+      bits,
+      sel: { a: selA, b: selB },
+      lt: { a: 0, b: 0, ...bySide(lt) },
+      et: { all: bySide(all), in: bySide(inOnly), out: bySide(outOnly) },
+    };
+  }
+
+  /** Closes the current pair and its epolls. */
+  end(): void {
+    const p = this.#pair;
+    if (!p) return;
+    this.#pair = null;
+    p.socks.a.close();
+    p.socks.b.close();
+    for (const ep of [p.lt, p.sentinel, ...ET_NAMES.map((n) => p.et[n])]) ep.close();
+  }
+}
