@@ -27,8 +27,9 @@ const MAX_NESTS = 4;
  *   `EPOLLRDHUP` and still writable: half-close is not hang-up.
  * - An epoll instance is itself a file: it is readable (`EPOLLIN`) while one of its registrations would
  *   report something, so it can be watched by another epoll, a {@link Poll} or `select()`, as on Linux.
- *   Adding an instance to itself fails with `EINVAL`, closing a loop (or nesting deeper than Linux's 5
- *   levels) with `ELOOP`.
+ *   Adding an instance to itself fails with `EINVAL`; adding one that watches this one, directly or
+ *   through others, fails with `ELOOP`, and so does a chain of more than 5 instances from this one down
+ *   (Linux's EP_MAX_NESTS; instances above this one are not counted).
  *
  * Each call costs the kernel only the ready list, not the registered set (see `cost`).
  * @example
