@@ -47,10 +47,10 @@ export class Epoll extends Pollable {
   constructor() {
     super();
     this.#p = new Poller(EPOLL_MODEL, {
-      // The ready list became non-empty: whoever watches this instance hears of it (ep_poll_safewake).
-      // Unwatched, there is no one to tell, and the turn state must not count the program's own calls.
+      // The ready list became non-empty: whoever watches this instance hears of it, with an EPOLLIN key
+      // (ep_poll_safewake). Unwatched, there is no one to tell, and the turn must not count the call.
       queued: () => {
-        if (this.#watchers.size > 0) this._wake();
+        if (this.#watchers.size > 0) this._changed(POLLIN, true);
       },
       admit: (file) => this.#admit(file),
     });
