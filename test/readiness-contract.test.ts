@@ -1,8 +1,9 @@
 /**
  * One readiness contract, four models: the free `select()`, `Selector`, `Poll` and level-triggered
- * `Epoll` must tell the same facts about the same sockets. Each model is driven through a small adapter
- * (watch / unwatch / check), and what the models are allowed to differ in is declared as capabilities
- * (CPython's mixins), never as `if (name === ...)` in a test.
+ * `Epoll` must tell the same facts about the same sockets, over loopback TCP and over the in-memory pair
+ * (`net-select/testing`'s `socketpair`). Each model is driven through a small adapter (watch / unwatch /
+ * check), and what the models are allowed to differ in is declared as capabilities (CPython's mixins),
+ * never as `if (name === ...)` in a test.
  *
  * Absence is proven by the model: a check with timeout 0 answers from the state as it is, so "not
  * reported" means the model holds nothing, not that an event was late.
@@ -21,7 +22,9 @@ import {
   select,
   type Pollable,
   type PollEvent,
+  type Socket,
 } from '../lib/index.js';
+import { socketpair } from '../lib/testing/index.js';
 import { PATIENCE_MS, listenT, connectT, portOf, socketPair, until, type Cleanup } from './fixtures/helpers.js';
 
 /** What one check says about one watched file. */
@@ -172,157 +175,183 @@ async function waitFor(w: Watcher, f: Pollable, pred: (fact: Fact) => boolean, w
   }
 }
 
+/** Where the connected pairs come from. */
+interface Transport {
+  name: string;
+  pair(t: Cleanup): Promise<{ client: Socket; server: Socket }>;
+  /** It has listeners (the in-memory pair is connected at once, with no listener). */
+  listener: boolean;
+}
+
+const TRANSPORTS: Transport[] = [
+  { name: 'loopback TCP', pair: (t) => socketPair(t), listener: true },
+  {
+    name: 'in-memory pair',
+    pair: async (t) => {
+      const [client, server] = socketpair();
+      t.teardown(() => {
+        client.close();
+        server.close();
+      });
+      return { client, server };
+    },
+    listener: false,
+  },
+];
+
 for (const { name, caps, open } of MODELS) {
-  t.test(name, async (t) => {
-    t.test('a fresh connection has nothing to read: a zero-timeout check reports nothing', async (t) => {
-      const { server } = await socketPair(t);
-      const w = open(t);
-      w.watch(server, { read: true });
-      t.same(await w.check(0), new Map());
-    });
+  for (const { name: over, pair, listener } of TRANSPORTS) {
+    t.test(`${name} over ${over}`, async (t) => {
+      t.test('a fresh connection has nothing to read: a zero-timeout check reports nothing', async (t) => {
+        const { server } = await pair(t);
+        const w = open(t);
+        w.watch(server, { read: true });
+        t.same(await w.check(0), new Map());
+      });
 
-    t.test('interest masks the answer: a writable socket watched for reading only is not reported', async (t) => {
-      const { server } = await socketPair(t);
-      const w = open(t);
-      w.watch(server, { read: true });
-      t.same(await w.check(0), new Map());
-      w.unwatch(server);
-      w.watch(server, { write: true });
-      t.same(factOf(await w.check(0), server), { ...NONE, writable: true }, 'watched for writing: writable');
-    });
-
-    t.test('a connected socket is writable, and a check without timeout answers at once', async (t) => {
-      const { client } = await socketPair(t);
-      const w = open(t);
-      w.watch(client, { read: true, write: true });
-      t.same(factOf(await w.check(null), client), { ...NONE, writable: true });
-    });
-
-    t.test('data makes the reader readable until it is read (level-triggered)', async (t) => {
-      const { client, server } = await socketPair(t);
-      const w = open(t);
-      w.watch(server, { read: true });
-      client.send('hello');
-      await waitFor(w, server, (f) => f.readable, 'readable after data');
-      t.ok(factOf(await w.check(0), server).readable, 'again');
-      t.ok(factOf(await w.check(0), server).readable, 'and again');
-      t.equal(server.recv(100)?.toString(), 'hello');
-      t.same(await w.check(0), new Map(), 'read: nothing left to report');
-    });
-
-    t.test('a waiting check ends when data arrives', async (t) => {
-      const { client, server } = await socketPair(t);
-      const w = open(t);
-      w.watch(server, { read: true });
-      t.same(await w.check(0), new Map(), 'nothing ready: only readiness can end the wait');
-      const waiting = w.check(null);
-      client.send('x');
-      t.ok(factOf(await waiting, server).readable);
-    });
-
-    t.test('timeout 0 and a positive timeout answer with nothing when nothing is ready', async (t) => {
-      const { server } = await socketPair(t);
-      const w = open(t);
-      w.watch(server, { read: true });
-      t.same(await w.check(0), new Map());
-      t.same(await w.check(20), new Map(), 'the timeout expires with an empty answer');
-    });
-
-    t.test('a socket that is ready already is reported by the first check after it is watched', async (t) => {
-      const { client, server } = await socketPair(t);
-      client.send('x');
-      await until(() => server.recvQueueSize > 0, 'the byte at the server');
-      const w = open(t);
-      w.watch(server, { read: true });
-      t.ok(factOf(await w.check(0), server).readable);
-    });
-
-    t.test('several sockets ready together are reported in one answer', async (t) => {
-      const pairs = [await socketPair(t), await socketPair(t), await socketPair(t)];
-      const w = open(t);
-      for (const p of pairs) w.watch(p.server, { read: true });
-      for (const p of pairs) p.client.send('x');
-      await until(() => pairs.every((p) => p.server.recvQueueSize > 0), 'the bytes at every server');
-      const answer = await w.check(0);
-      t.ok(pairs.every((p) => factOf(answer, p.server).readable), 'all three readable in one answer');
-    });
-
-    t.test('EOF is readable forever; half-close is not hang-up: still writable', async (t) => {
-      const { client, server } = await socketPair(t);
-      const w = open(t);
-      w.watch(server, { read: true, write: true });
-      client.shutdown(SHUT_WR);
-      await waitFor(w, server, (f) => f.readable, 'readable at EOF');
-      for (let i = 0; i < 3; i++) {
-        t.equal(server.recv(10)?.length, 0, `recv returns EOF, call ${i + 1}`);
-        t.same(factOf(await w.check(0), server), { ...NONE, readable: true, writable: true }, `readable and writable, check ${i + 1}`);
-      }
-    });
-
-    t.test('both directions shut: readable, and a hang-up where the model can say it', async (t) => {
-      const { client, server } = await socketPair(t);
-      const w = open(t);
-      w.watch(server, { read: true });
-      client.shutdown(SHUT_WR);
-      await waitFor(w, server, (f) => f.readable, 'readable at EOF');
-      server.shutdown(SHUT_WR);
-      t.same(factOf(await w.check(0), server), { ...NONE, readable: true, hup: caps.hup });
-    });
-
-    t.test('a reset peer: a pending error wakes the reader; recv throws it once', async (t) => {
-      const { client, server } = await socketPair(t);
-      const w = open(t);
-      w.watch(server, { read: true });
-      client.reset();
-      const fact = await waitFor(w, server, (f) => f.error, 'the pending error');
-      t.ok(fact.readable, 'readable: recv will not block');
-      t.equal(fact.hup, caps.hup, 'a reset shuts both directions');
-      t.throws(() => server.recv(10), { code: 'ECONNRESET' });
-      t.same(factOf(await w.check(0), server), { ...NONE, readable: true, hup: caps.hup }, 'the error was taken; EOF stays');
-    });
-
-    t.test('a pending connection makes a listener readable; accept takes it', async (t) => {
-      const l = await listenT(t);
-      const w = open(t);
-      w.watch(l, { read: true });
-      t.same(await w.check(0), new Map());
-      connectT(t, portOf(l));
-      await waitFor(w, l, (f) => f.readable, 'the listener readable');
-      const s = l.accept();
-      t.ok(s);
-      t.teardown(() => s?.close());
-      t.same(await w.check(0), new Map(), 'nothing left to accept');
-    });
-
-    t.test('unwatching stops the reports at once', async (t) => {
-      const { client, server } = await socketPair(t);
-      const w = open(t);
-      w.watch(server, { read: true });
-      w.watch(client, { write: true });
-      client.send('x');
-      await waitFor(w, server, (f) => f.readable, 'readable');
-      w.unwatch(server);
-      const answer = await w.check(0);
-      t.equal(answer.has(server), false, 'the unwatched socket is not reported');
-      t.ok(factOf(answer, client).writable, 'the other one still is');
-    });
-
-    t.test(`a socket closed while watched: ${caps.closed}`, async (t) => {
-      const { client, server } = await socketPair(t);
-      const w = open(t);
-      w.watch(server, { read: true });
-      w.watch(client, { write: true });
-      server.close();
-      if (caps.closed === 'fails') {
-        await t.rejects(w.check(0), { code: 'EBADF' }, 'the whole call fails');
+      t.test('interest masks the answer: a writable socket watched for reading only is not reported', async (t) => {
+        const { server } = await pair(t);
+        const w = open(t);
+        w.watch(server, { read: true });
+        t.same(await w.check(0), new Map());
         w.unwatch(server);
-        t.ok(factOf(await w.check(0), client).writable, 'and works again once it is removed');
-        return;
-      }
-      const answer = await w.check(0);
-      t.ok(factOf(answer, client).writable, 'the other socket is still served');
-      if (caps.closed === 'nval') t.same(factOf(answer, server), { ...NONE, nval: true }, 'POLLNVAL for its entry only');
-      else t.equal(answer.has(server), false, 'forgotten, without a word');
+        w.watch(server, { write: true });
+        t.same(factOf(await w.check(0), server), { ...NONE, writable: true }, 'watched for writing: writable');
+      });
+
+      t.test('a connected socket is writable, and a check without timeout answers at once', async (t) => {
+        const { client } = await pair(t);
+        const w = open(t);
+        w.watch(client, { read: true, write: true });
+        t.same(factOf(await w.check(null), client), { ...NONE, writable: true });
+      });
+
+      t.test('data makes the reader readable until it is read (level-triggered)', async (t) => {
+        const { client, server } = await pair(t);
+        const w = open(t);
+        w.watch(server, { read: true });
+        client.send('hello');
+        await waitFor(w, server, (f) => f.readable, 'readable after data');
+        t.ok(factOf(await w.check(0), server).readable, 'again');
+        t.ok(factOf(await w.check(0), server).readable, 'and again');
+        t.equal(server.recv(100)?.toString(), 'hello');
+        t.same(await w.check(0), new Map(), 'read: nothing left to report');
+      });
+
+      t.test('a waiting check ends when data arrives', async (t) => {
+        const { client, server } = await pair(t);
+        const w = open(t);
+        w.watch(server, { read: true });
+        t.same(await w.check(0), new Map(), 'nothing ready: only readiness can end the wait');
+        const waiting = w.check(null);
+        client.send('x');
+        t.ok(factOf(await waiting, server).readable);
+      });
+
+      t.test('timeout 0 and a positive timeout answer with nothing when nothing is ready', async (t) => {
+        const { server } = await pair(t);
+        const w = open(t);
+        w.watch(server, { read: true });
+        t.same(await w.check(0), new Map());
+        t.same(await w.check(20), new Map(), 'the timeout expires with an empty answer');
+      });
+
+      t.test('a socket that is ready already is reported by the first check after it is watched', async (t) => {
+        const { client, server } = await pair(t);
+        client.send('x');
+        await until(() => server.recvQueueSize > 0, 'the byte at the server');
+        const w = open(t);
+        w.watch(server, { read: true });
+        t.ok(factOf(await w.check(0), server).readable);
+      });
+
+      t.test('several sockets ready together are reported in one answer', async (t) => {
+        const pairs = [await pair(t), await pair(t), await pair(t)];
+        const w = open(t);
+        for (const p of pairs) w.watch(p.server, { read: true });
+        for (const p of pairs) p.client.send('x');
+        await until(() => pairs.every((p) => p.server.recvQueueSize > 0), 'the bytes at every server');
+        const answer = await w.check(0);
+        t.ok(pairs.every((p) => factOf(answer, p.server).readable), 'all three readable in one answer');
+      });
+
+      t.test('EOF is readable forever; half-close is not hang-up: still writable', async (t) => {
+        const { client, server } = await pair(t);
+        const w = open(t);
+        w.watch(server, { read: true, write: true });
+        client.shutdown(SHUT_WR);
+        await waitFor(w, server, (f) => f.readable, 'readable at EOF');
+        for (let i = 0; i < 3; i++) {
+          t.equal(server.recv(10)?.length, 0, `recv returns EOF, call ${i + 1}`);
+          t.same(factOf(await w.check(0), server), { ...NONE, readable: true, writable: true }, `readable and writable, check ${i + 1}`);
+        }
+      });
+
+      t.test('both directions shut: readable, and a hang-up where the model can say it', async (t) => {
+        const { client, server } = await pair(t);
+        const w = open(t);
+        w.watch(server, { read: true });
+        client.shutdown(SHUT_WR);
+        await waitFor(w, server, (f) => f.readable, 'readable at EOF');
+        server.shutdown(SHUT_WR);
+        t.same(factOf(await w.check(0), server), { ...NONE, readable: true, hup: caps.hup });
+      });
+
+      t.test('a reset peer: a pending error wakes the reader; recv throws it once', async (t) => {
+        const { client, server } = await pair(t);
+        const w = open(t);
+        w.watch(server, { read: true });
+        client.reset();
+        const fact = await waitFor(w, server, (f) => f.error, 'the pending error');
+        t.ok(fact.readable, 'readable: recv will not block');
+        t.equal(fact.hup, caps.hup, 'a reset shuts both directions');
+        t.throws(() => server.recv(10), { code: 'ECONNRESET' });
+        t.same(factOf(await w.check(0), server), { ...NONE, readable: true, hup: caps.hup }, 'the error was taken; EOF stays');
+      });
+
+      if (listener) t.test('a pending connection makes a listener readable; accept takes it', async (t) => {
+        const l = await listenT(t);
+        const w = open(t);
+        w.watch(l, { read: true });
+        t.same(await w.check(0), new Map());
+        connectT(t, portOf(l));
+        await waitFor(w, l, (f) => f.readable, 'the listener readable');
+        const s = l.accept();
+        t.ok(s);
+        t.teardown(() => s?.close());
+        t.same(await w.check(0), new Map(), 'nothing left to accept');
+      });
+
+      t.test('unwatching stops the reports at once', async (t) => {
+        const { client, server } = await pair(t);
+        const w = open(t);
+        w.watch(server, { read: true });
+        w.watch(client, { write: true });
+        client.send('x');
+        await waitFor(w, server, (f) => f.readable, 'readable');
+        w.unwatch(server);
+        const answer = await w.check(0);
+        t.equal(answer.has(server), false, 'the unwatched socket is not reported');
+        t.ok(factOf(answer, client).writable, 'the other one still is');
+      });
+
+      t.test(`a socket closed while watched: ${caps.closed}`, async (t) => {
+        const { client, server } = await pair(t);
+        const w = open(t);
+        w.watch(server, { read: true });
+        w.watch(client, { write: true });
+        server.close();
+        if (caps.closed === 'fails') {
+          await t.rejects(w.check(0), { code: 'EBADF' }, 'the whole call fails');
+          w.unwatch(server);
+          t.ok(factOf(await w.check(0), client).writable, 'and works again once it is removed');
+          return;
+        }
+        const answer = await w.check(0);
+        t.ok(factOf(answer, client).writable, 'the other socket is still served');
+        if (caps.closed === 'nval') t.same(factOf(answer, server), { ...NONE, nval: true }, 'POLLNVAL for its entry only');
+        else t.equal(answer.has(server), false, 'forgotten, without a word');
+      });
     });
-  });
+  }
 }
