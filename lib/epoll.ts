@@ -1,7 +1,14 @@
 /** epoll(7), with Python's `select.epoll` object as the shape. */
-import { allocFd, freeFd, type FileLike } from './fd-table.js';
+import { SocketError, sysError } from './errors.js';
+import { allocFd, freeFd } from './fd-table.js';
+import { POLLIN, POLLNVAL } from './flags.js';
+import { Pollable, type Watch } from './pollable.js';
 import { DEFAULT_MASK, EPOLL_MODEL, Poller, type PollEvent } from './poller.js';
 import type { Selectable } from './resolve.js';
+import type { CostCounter } from './cost.js';
+
+/** Linux's `EP_MAX_NESTS`: how deep epoll instances may watch one another. */
+const MAX_NESTS = 4;
 
 /**
  * An epoll instance. It holds a descriptor of its own (so it counts toward the open-file limit).
@@ -18,6 +25,11 @@ import type { Selectable } from './resolve.js';
  *   starve the others.
  * - Closing a socket removes it from every epoll set. After the peer's FIN a socket is readable with
  *   `EPOLLRDHUP` and still writable: half-close is not hang-up.
+ * - An epoll instance is itself a file: it is readable (`EPOLLIN`) while one of its registrations would
+ *   report something, so it can be watched by another epoll, a {@link Poll} or `select()`, as on Linux.
+ *   Adding an instance to itself fails with `EINVAL`; adding one that watches this one, directly or
+ *   through others, fails with `ELOOP`, and so does a chain of more than 5 instances from this one down
+ *   (Linux's EP_MAX_NESTS; instances above this one are not counted).
  *
  * Each call costs the kernel only the ready list, not the registered set (see `cost`).
  * @example
@@ -25,12 +37,23 @@ import type { Selectable } from './resolve.js';
  * ep.register(listener, EPOLLIN)
  * for (const [fd, events] of await ep.poll(1000, 64)) ...
  */
-export class Epoll extends Poller implements FileLike {
+export class Epoll extends Pollable {
   #fd: number;
+  readonly #p: Poller;
+  readonly #watchers = new Set<Watch>(); // the select/poll/epoll sets watching this instance
+
 
   /** @throws {SocketError} `EMFILE` past the open-file limit. */
   constructor() {
-    super(EPOLL_MODEL);
+    super();
+    this.#p = new Poller(EPOLL_MODEL, {
+      // The ready list became non-empty: whoever watches this instance hears of it, with an EPOLLIN key
+      // (ep_poll_safewake). Unwatched, there is no one to tell, and the turn must not count the call.
+      queued: () => {
+        if (this.#watchers.size > 0) this._changed(POLLIN, true);
+      },
+      admit: (file) => this.#admit(file),
+    });
     this.#fd = allocFd(this, 'epoll_create');
   }
 
@@ -40,23 +63,73 @@ export class Epoll extends Poller implements FileLike {
   }
 
   /**
+   * `EPOLLIN` while a registration would report something now (a queued one that would not is dropped on
+   * the way, as Linux does); `POLLNVAL` once closed. O(queued).
+   */
+  events(): number {
+    if (this.#fd === -1) return POLLNVAL;
+    return this.#p._anyReady() ? POLLIN : 0;
+  }
+
+  /** @internal */
+  override _watch(w: Watch): void {
+    this.#watchers.add(w);
+    super._watch(w);
+  }
+
+  /** @internal */
+  override _unwatch(w: Watch): void {
+    this.#watchers.delete(w);
+    super._unwatch(w);
+  }
+
+  /** What the kernel would have done for each call so far. */
+  get cost(): CostCounter {
+    return this.#p.cost;
+  }
+
+  /** Registered descriptors. */
+  get size(): number {
+    return this.#p.size;
+  }
+
+  /** Whether `close` was called. */
+  get closed(): boolean {
+    return this.#p.closed;
+  }
+
+  /**
    * `EPOLL_CTL_ADD`: watches a socket with `mask` (default `EPOLLIN | EPOLLOUT | EPOLLPRI`), which may
    * include `EPOLLET` and `EPOLLONESHOT`. A socket that is ready already is reported by the next `poll`.
    * O(1).
-   * @throws {TypeError} `ERR_INVALID_ARG_VALUE` for a mask with unknown bits.
+   * Another epoll instance may be registered (see the class comment).
+   * @throws {TypeError} `ERR_INVALID_ARG_VALUE` for a mask with unknown bits or a negative one.
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` for a mask past 32 bits.
    * @throws {SocketError} `EEXIST` when already registered; `EBADF` for a closed socket or unknown number,
-   * or after `close()`.
+   * or after `close()`; `EINVAL` for this instance itself; `ELOOP` for an instance that watches this one.
    */
-  override register(target: Selectable, mask: number = DEFAULT_MASK): void {
-    super.register(target, mask);
+  register(target: Selectable, mask: number = DEFAULT_MASK): void {
+    this.#p.register(target, mask);
   }
 
   /**
    * `EPOLL_CTL_MOD`: replaces the mask (and re-arms `EPOLLONESHOT`). O(1).
-   * @throws {SocketError} `ENOENT` when not registered.
+   * @throws {TypeError} `ERR_INVALID_ARG_VALUE`, {RangeError} `ERR_OUT_OF_RANGE` as for `register`.
+   * @throws {SocketError} `EBADF` for a closed socket or a number that is not open (checked first, as
+   * epoll_ctl does); `ENOENT` when not registered.
    */
-  override modify(target: Selectable, mask: number): void {
-    super.modify(target, mask);
+  modify(target: Selectable, mask: number): void {
+    this.#p.modify(target, mask);
+  }
+
+  /**
+   * `EPOLL_CTL_DEL`: stops watching. A socket closed while registered was already forgotten, so its number
+   * gives `EBADF` (or `ENOENT` once another socket took it). O(1).
+   * @throws {SocketError} `EBADF` for a closed socket or a number that is not open; `ENOENT` when not
+   * registered.
+   */
+  unregister(target: Selectable): void {
+    this.#p.unregister(target);
   }
 
   /**
@@ -65,15 +138,46 @@ export class Epoll extends Poller implements FileLike {
    * O(ready), however many are registered.
    * @throws {RangeError} `ERR_OUT_OF_RANGE` for a bad timeout or a `maxevents` below 1.
    */
-  override poll(timeoutMs?: number | null, maxevents = -1): Promise<PollEvent[]> {
-    return super.poll(timeoutMs, maxevents);
+  poll(timeoutMs?: number | null, maxevents = -1): Promise<PollEvent[]> {
+    return this.#p.poll(timeoutMs, maxevents);
   }
 
-  /** Closes the instance and frees its descriptor; waiting calls fail with `EBADF`. */
-  override close(): void {
+  /**
+   * Closes the instance and frees its descriptor; waiting calls fail with `EBADF`, and every select, poll
+   * or epoll watching it hears of it as of a closed socket.
+   */
+  close(): void {
     if (this.#fd === -1) return;
     freeFd(this.#fd);
     this.#fd = -1;
-    super.close();
+    this.#p.close();
+    this.#watchers.clear();
+    this._closed();
+  }
+
+  /** epoll_ctl's loop check (`ep_loop_check`): no instance may watch itself, directly or through others. */
+  #admit(file: Pollable): void {
+    if (file === this) throw sysError('EINVAL', 'epoll_ctl', 'an epoll instance cannot watch itself');
+    if (!(file instanceof Epoll)) return;
+    const below = file.#depthOrLoop(this, 1);
+    if (below < 0) throw new SocketError('ELOOP', 'epoll_ctl', 'the instance watches this one: a loop');
+    // This instance over the new one and everything under it: at most EP_MAX_NESTS + 1 levels.
+    if (1 + below > MAX_NESTS + 1) {
+      throw new SocketError('ELOOP', 'epoll_ctl', `epoll instances nested deeper than ${MAX_NESTS + 1} levels`);
+    }
+  }
+
+  /** How many epoll levels lie at and below this one (1 for a leaf), or -1 when `target` is among them. */
+  #depthOrLoop(target: Epoll, level: number): number {
+    if (level > MAX_NESTS + 1) return level; // deep enough to refuse: no need to look further
+    let deepest = 1;
+    for (const f of this.#p._files()) {
+      if (!(f instanceof Epoll)) continue;
+      if (f === target) return -1;
+      const d = f.#depthOrLoop(target, level + 1);
+      if (d < 0) return -1;
+      if (d + 1 > deepest) deepest = d + 1;
+    }
+    return deepest;
   }
 }

@@ -16,6 +16,7 @@ export { CostCounter, type CallCost } from './cost.js';
 export { Poll } from './poll.js';
 export { Epoll } from './epoll.js';
 export type { PollEvent } from './poller.js';
+export { SelectorMapping } from './selector-map.js';
 export {
   BaseSelector,
   SelectSelector,

@@ -20,8 +20,10 @@ export class Poll extends Poller {
   /**
    * Adds a socket or descriptor with `mask` (default `POLLIN | POLLOUT | POLLPRI`); registering it again
    * replaces the mask. A number that is not open is accepted and reports `POLLNVAL`. O(1).
-   * @throws {TypeError} `ERR_INVALID_ARG_VALUE` for a mask with unknown bits.
-   * @throws {SocketError} `EBADF` after `close()`.
+   * An epoll instance may be registered: it reports `POLLIN` while it has events to give.
+   * @throws {TypeError} `ERR_INVALID_ARG_VALUE` for a mask with unknown bits, or a negative one.
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` for a mask past 16 bits (poll's `events` is a `short`).
+   * @throws {SocketError} `EBADF` after `close()`, or for a closed socket object (it has no number left).
    */
   override register(target: Selectable, mask: number = DEFAULT_MASK): void {
     super.register(target, mask);

@@ -4,7 +4,7 @@
  * a closed descriptor, what registering twice means, and what a call costs the kernel.
  */
 import { CostCounter, now, epollCopyBytes, pollCopyBytes } from './cost.js';
-import { invalidArgType, invalidArgValue, sysError } from './errors.js';
+import { invalidArgType, invalidArgValue, outOfRange, sysError } from './errors.js';
 import { lookupFd } from './fd-table.js';
 import { EPOLLET, EPOLLONESHOT, EVENT_BITS, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI } from './flags.js';
 import { Pending } from './pending.js';
@@ -28,6 +28,18 @@ export interface PollerModel {
   modes: number;
   /** poll keeps a closed descriptor and reports POLLNVAL for it; epoll forgets it. */
   keepClosed: boolean;
+  /**
+   * epoll_ctl looks the number up on every call (`EBADF` when it is not open); poll's table takes any number
+   * and only poll() itself looks it up.
+   */
+  lookup: boolean;
+  /**
+   * The masks the call can carry: poll's `events` is a `short` of known bits, so [0, 0xffff]; epoll's is 32
+   * bits, and JavaScript's `|` makes `EPOLLIN | EPOLLET` a negative int32, so [-2^31, 2^32 - 1], read as
+   * those 32 bits.
+   */
+  maskMin: number;
+  maskMax: number;
   /** poll's register of a registered descriptor modifies it; epoll's fails with EEXIST. */
   registerTwiceFails: boolean;
   /** [examined, bytes copied] for a call that examined `queued` ready-list entries with `n` registered. */
@@ -41,6 +53,9 @@ export const POLL_MODEL: PollerModel = {
   always: POLLERR | POLLHUP | POLLNVAL,
   modes: 0,
   keepClosed: true,
+  lookup: false,
+  maskMin: 0,
+  maskMax: 0xffff,
   registerTwiceFails: false,
   cost: (_queued, _ready, n) => [n, pollCopyBytes(n)],
 };
@@ -52,6 +67,9 @@ export const EPOLL_MODEL: PollerModel = {
   always: POLLERR | POLLHUP,
   modes: EPOLLET | EPOLLONESHOT,
   keepClosed: false,
+  lookup: true,
+  maskMin: -(2 ** 31),
+  maskMax: 0xffffffff,
   registerTwiceFails: true,
   cost: (queued, ready) => [queued, epollCopyBytes(ready)],
 };
@@ -67,23 +85,34 @@ class NotOpen extends Pollable {
   }
 }
 
+/** @internal What an owner of a {@link Poller} may add to it (epoll, which is itself a file). */
+export interface PollerHooks {
+  /** The ready list went from empty to non-empty: the instance became readable. */
+  queued?(): void;
+  /** Vets a resolved file before it is added (epoll refuses itself and loops). Throws to refuse. */
+  admit?(file: Pollable): void;
+}
+
 /** @internal The shared implementation of {@link Poll} and {@link Epoll}. */
 export class Poller {
   /** What the kernel would have done for each call so far. */
   readonly cost = new CostCounter();
   readonly #model: PollerModel;
+  readonly #hooks: PollerHooks;
   readonly #regs = new Map<number, Registration<number>>();
   readonly #list: ReadyList<number>;
   readonly #pending: Pending<PollEvent[]>;
   #closed = false;
 
-  constructor(model: PollerModel) {
+  constructor(model: PollerModel, hooks: PollerHooks = {}) {
     this.#model = model;
+    this.#hooks = hooks;
     this.#pending = new Pending<PollEvent[]>(() => this.#deliver());
     this.#list = new ReadyList<number>(
       {
         queued: () => {
           if (this.#pending.size > 0) this.#pending.schedule();
+          this.#hooks.queued?.();
         },
         closed: (reg) => {
           if (this.#model.keepClosed) {
@@ -111,6 +140,7 @@ export class Poller {
   /**
    * Watches `target` for the bits in `mask`.
    * @throws {TypeError} `ERR_INVALID_ARG_TYPE`/`ERR_INVALID_ARG_VALUE` for a bad target or mask.
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` for a mask past what the call can carry.
    * @throws {SocketError} `EBADF` for a closed socket (epoll also for an unknown number); epoll: `EEXIST`
    * when already registered.
    */
@@ -130,36 +160,45 @@ export class Poller {
     try {
       file = fileOf(fd, this.#model.ctl);
     } catch (err) {
-      if (!this.#model.keepClosed || fd < 0) throw err;
+      if (this.#model.lookup || fd < 0) throw err;
       file = new NotOpen();
     }
+    this.#hooks.admit?.(file);
     this.#regs.set(fd, this.#list.add(file, fd, m, fd));
   }
 
   /**
    * Changes the mask of a registered descriptor (and re-arms an `EPOLLONESHOT` one).
-   * @throws {SocketError} `ENOENT` when it is not registered.
+   * @throws {SocketError} `ENOENT` when it is not registered; `EBADF` for a closed socket (epoll: for any
+   * number that is not open).
    */
   modify(target: Selectable, mask: number): void {
     const m = this.#checkMask(mask);
-    const fd = fdOf(target, 'fd', false);
-    this.#checkOpen();
-    const reg = this.#regs.get(fd);
-    if (reg === undefined) throw sysError('ENOENT', this.#model.ctl, `descriptor ${fd} is not registered`);
-    this.#list.modify(reg, m);
+    this.#list.modify(this.#find(target), m);
   }
 
   /**
    * Stops watching a descriptor.
-   * @throws {SocketError} `ENOENT` when it is not registered.
+   * @throws {SocketError} `ENOENT` when it is not registered; `EBADF` for a closed socket (epoll: for any
+   * number that is not open).
    */
   unregister(target: Selectable): void {
-    const fd = fdOf(target, 'fd', false);
-    this.#checkOpen();
-    const reg = this.#regs.get(fd);
-    if (reg === undefined) throw sysError('ENOENT', this.#model.ctl, `descriptor ${fd} is not registered`);
-    this.#regs.delete(fd);
+    const reg = this.#find(target);
+    this.#regs.delete(reg.fd);
     this.#list.remove(reg);
+  }
+
+  /** @internal The files registered here (epoll's loop check walks them). O(registered). */
+  *_files(): IterableIterator<Pollable> {
+    for (const reg of this.#regs.values()) yield reg.file;
+  }
+
+  /**
+   * @internal Whether a registration would report something now: Linux's `ep_eventpoll_poll`, which makes
+   * an epoll descriptor readable. O(queued).
+   */
+  _anyReady(): boolean {
+    return this.#list.anyReady();
   }
 
   /**
@@ -222,14 +261,36 @@ export class Poller {
     return fresh;
   }
 
+  /** The registration `modify`/`unregister` act on, checked as the control call checks it. */
+  #find(target: Selectable): Registration<number> {
+    const fd = fdOf(target, 'fd', false);
+    this.#checkOpen();
+    const ctl = this.#model.ctl;
+    // A closed socket has no number left to name; epoll_ctl also looks the number up before its set.
+    if (fd === -1 || (this.#model.lookup && !(lookupFd(fd) instanceof Pollable))) {
+      throw sysError('EBADF', ctl, `descriptor ${fd === -1 ? '(closed)' : fd} is not open`);
+    }
+    const reg = this.#regs.get(fd);
+    if (reg === undefined) throw sysError('ENOENT', ctl, `descriptor ${fd} is not registered`);
+    return reg;
+  }
+
+  /**
+   * A mask as the C call would take it, never cut to fewer bits: as in CPython, a mask too negative to be
+   * one is refused (ValueError there) and one wider than the call's field too (OverflowError there).
+   * Returns it as unsigned 32 bits.
+   */
   #checkMask(mask: unknown): number {
     if (typeof mask !== 'number') throw invalidArgType('mask', 'of type number', mask);
     if (!Number.isInteger(mask)) throw invalidArgValue('mask', `must be an integer. Received ${String(mask)}`);
-    const m = mask >>> 0;
-    const allowed = (EVENT_BITS | this.#model.modes) >>> 0;
-    if ((m & ~allowed) !== 0) {
-      throw invalidArgValue('mask', `has bits that ${this.#model.ctl} does not know: 0x${(m & ~allowed >>> 0).toString(16)}`);
+    const { maskMin, maskMax, ctl } = this.#model;
+    if (mask < maskMin) {
+      throw invalidArgValue('mask', `must be ${maskMin === 0 ? 'non-negative' : `>= ${maskMin} (a 32-bit mask)`}. Received ${mask}`);
     }
+    if (mask > maskMax) throw outOfRange('mask', `<= 0x${maskMax.toString(16)} (the widest mask ${ctl} takes)`, mask);
+    const m = mask >>> 0; // exact in this range: a negative int32 is its own 32 bits
+    const unknown = (m & ~(EVENT_BITS | this.#model.modes)) >>> 0;
+    if (unknown !== 0) throw invalidArgValue('mask', `has bits that ${ctl} does not know: 0x${unknown.toString(16)}`);
     return m;
   }
 

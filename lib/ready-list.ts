@@ -138,6 +138,18 @@ export class ReadyList<T> {
     return examined;
   }
 
+  /**
+   * Whether a queued registration would report something now, without consuming anything; queued ones
+   * that would not are dropped on the way, as Linux's `ep_eventpoll_poll` does. O(queued).
+   */
+  anyReady(): boolean {
+    for (const reg of this.#ready) {
+      if (this.revents(reg) !== 0) return true;
+      this.#dequeue(reg);
+    }
+    return false;
+  }
+
   /** @internal A wake or an update: queue `reg` if it asks for something the file now has. */
   _offer(reg: Registration<T>): void {
     if (reg.queued || this.revents(reg) === 0) return;

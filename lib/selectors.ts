@@ -9,8 +9,9 @@ import { POLLIN, POLLOUT } from './flags.js';
 import { Poll } from './poll.js';
 import { Pollable } from './pollable.js';
 import type { PollEvent } from './poller.js';
-import { fdOf, type Selectable } from './resolve.js';
+import { fdOf, fileOf, type Selectable } from './resolve.js';
 import { Selector } from './selector.js';
+import { SelectorMapping } from './selector-map.js';
 
 /** Wait until the socket is readable. */
 export const EVENT_READ = 1;
@@ -46,6 +47,8 @@ class SelectBackend implements Backend {
   }
 
   modify(file: Selectable, mask: number): void {
+    // All or nothing: the one check that can fail (a closed socket, EBADF) comes before either set changes.
+    if (mask !== 0) fileOf(fdOf(file, 'fileobj', true), 'select');
     if (mask & POLLIN) this.#sel.rlist.add(file);
     else this.#sel.rlist.delete(file);
     if (mask & POLLOUT) this.#sel.wlist.add(file);
@@ -96,8 +99,9 @@ class PollerBackend implements Backend {
     try {
       this.#p.unregister(key.fd);
     } catch (err) {
-      // epoll forgot a closed socket by itself; anything else is a real fault
-      if ((err as { code?: string }).code !== 'ENOENT') throw err;
+      // As CPython: epoll forgot a closed socket by itself (EBADF; ENOENT once its number is reused).
+      const code = (err as { code?: string }).code;
+      if (code !== 'EBADF' && code !== 'ENOENT') throw err;
     }
   }
 
@@ -117,12 +121,14 @@ class PollerBackend implements Backend {
  *
  * Unregister a socket before closing it. A socket closed while registered is where the models differ, as
  * they do in CPython: select fails every call with `EBADF` until it is unregistered, poll reports it
- * (`POLLNVAL` wakes the reader), epoll forgets it silently; `modify` refuses it with `EBADF` in all three.
+ * (`POLLNVAL` wakes the reader), epoll forgets it silently; `modify` refuses it with `EBADF` in all three
+ * and drops its key (see `modify`).
  */
 export abstract class BaseSelector<D = unknown> {
   readonly #backend: Backend;
   readonly #keys = new Map<Selectable, SelectorKey<D>>();
   readonly #byFd = new Map<number, SelectorKey<D>>();
+  readonly #view = new SelectorMapping<D>(this.#keys, (f) => this.#lookup(f));
   #closed = false;
 
   /** @internal */
@@ -165,25 +171,41 @@ export abstract class BaseSelector<D = unknown> {
     this.#checkOpen();
     const key = this.#lookup(fileobj);
     if (key === undefined) throw sysError('ENOENT', 'unregister', 'not registered');
-    this.#keys.delete(key.fileobj);
-    this.#byFd.delete(key.fd);
-    this.#backend.unregister(key);
+    this.#drop(key);
     return key;
   }
 
+  #drop(key: SelectorKey<D>): void {
+    this.#keys.delete(key.fileobj);
+    this.#byFd.delete(key.fd);
+    this.#backend.unregister(key);
+  }
+
   /**
-   * Changes the events (and data) of a registered `fileobj`; returns the new key.
-   * @throws {SocketError} `ENOENT` when it is not registered.
+   * Changes the events (and data) of a registered `fileobj`; returns the new key. Without a `data`
+   * argument the key keeps its data (CPython's `modify` sets it to `None`): pass `undefined` to clear it.
+   *
+   * A modify the model refuses — the socket was closed while registered — drops the key, in all three
+   * models, as CPython does since bpo-30014: the selector never keeps a key the model has forgotten (epoll)
+   * or would fail on (select, poll), so `getKey`/`getMap` no longer show it.
+   * @throws {TypeError} `ERR_INVALID_ARG_VALUE` for bad events (nothing changes).
+   * @throws {SocketError} `ENOENT` when it is not registered; `EBADF` for a closed socket, its key dropped.
+   * @example sel.modify(sock, EVENT_READ | EVENT_WRITE)   // data kept
    */
   modify(fileobj: Selectable, events: number, data?: D): SelectorKey<D> {
     checkEvents(events);
     this.#checkOpen();
     const old = this.#lookup(fileobj);
     if (old === undefined) throw sysError('ENOENT', 'modify', 'not registered');
-    if (old.fileobj instanceof Pollable && old.fileobj.fileno() === -1) {
-      throw sysError('EBADF', 'modify', 'the socket was closed: unregister it'); // before anything changes
+    try {
+      if (old.fileobj instanceof Pollable && old.fileobj.fileno() === -1) {
+        throw sysError('EBADF', 'modify', 'the socket was closed: its key is dropped');
+      }
+      if (events !== old.events) this.#backend.modify(old.fileobj, toMask(events));
+    } catch (err) {
+      this.#drop(old);
+      throw err;
     }
-    if (events !== old.events) this.#backend.modify(old.fileobj, toMask(events));
     const key: SelectorKey<D> = Object.freeze({ ...old, events, data: arguments.length > 2 ? (data as D) : old.data });
     this.#keys.set(old.fileobj, key);
     this.#byFd.set(old.fd, key);
@@ -214,14 +236,22 @@ export abstract class BaseSelector<D = unknown> {
     return Batch.make(out, (key) => this.#keys.get(key.fileobj));
   }
 
-  /** The key of `fileobj`, or `undefined` when it is not registered. */
+  /**
+   * The key of `fileobj` (the object or its number), or `undefined` when it is not registered. O(1).
+   * @throws {SocketError} `EBADF` once the selector is closed, as every other method (CPython: "Selector is
+   * closed").
+   */
   getKey(fileobj: Selectable): SelectorKey<D> | undefined {
+    this.#checkOpen();
     return this.#lookup(fileobj);
   }
 
-  /** Every key, by object. */
-  getMap(): ReadonlyMap<Selectable, SelectorKey<D>> {
-    return this.#keys;
+  /**
+   * Every key, by object: a read-only view that stays current (empty once the selector is closed). The
+   * same view is returned each time. See {@link SelectorMapping}.
+   */
+  getMap(): SelectorMapping<D> {
+    return this.#view;
   }
 
   /** Unregisters everything and fails a waiting `select` with `EBADF`. Closing twice does nothing. */

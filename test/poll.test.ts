@@ -61,7 +61,8 @@ t.test('registering again replaces the mask; modify and unregister need a regist
   t.equal(await pollFor(p, server.fileno(), POLLIN), POLLIN);
   t.throws(() => p.modify(client, POLLIN), { code: 'ENOENT', syscall: 'poll' });
   t.throws(() => p.unregister(client), { code: 'ENOENT' });
-  t.throws(() => p.register(server, 1 << 20), { code: 'ERR_INVALID_ARG_VALUE' });
+  t.throws(() => p.register(server, 0x4000), { code: 'ERR_INVALID_ARG_VALUE' }, 'an unknown bit');
+  t.throws(() => p.register(server, 1 << 20), { code: 'ERR_OUT_OF_RANGE' }, 'past poll’s 16-bit mask');
   t.equal(p.size, 1);
 });
 
