@@ -30,7 +30,8 @@ const WRITE = 2;
  *
  * Readiness (`events()`): a readable end reports `POLLIN` while received bytes are queued and, once the
  * writer has gone, `POLLIN | POLLHUP` for ever (`recv` returns an empty Buffer); a writable end reports
- * `POLLOUT` while its send queue has room and `POLLERR` once the reader has gone (`send` throws `EPIPE`).
+ * `POLLOUT` while its send queue has room, and still once the reader has gone (`send` then throws `EPIPE`,
+ * every time; a failure found by a queued write is a pending error first, `POLLERR`).
  *
  * @example
  * const stdin = stdio(0)
@@ -154,8 +155,9 @@ export function stdio(fd: 0 | 1 | 2, options?: BufferOptions): StreamFile {
 
 /**
  * A pipe or terminal stream (a child process's `stdin`, `stdout` or `stderr`, a `net.Socket` made on a pipe)
- * as a file with the lowest free descriptor from 3 up; open for reading if the stream is readable now, for
- * writing if it is writable. From then on use the stream only through it.
+ * as a file with the lowest free descriptor from 3 up: a read end if the stream is readable now, else a write
+ * end if it is writable (for a socket, both ways, use `Socket.adopt`). From then on use the stream only
+ * through it.
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE` unless `stream` is a stream.
  * @throws {SocketError} `EPERM` for a stream over a regular file (an `fs` stream), which Node cannot watch;
  * `EBADF` for a stream that is neither readable nor writable; `EMFILE` past the open-file limit.
@@ -168,7 +170,9 @@ export function adoptStream(stream: NodeJS.ReadableStream | NodeJS.WritableStrea
     if (stream instanceof fs.ReadStream || stream instanceof fs.WriteStream) throw notWatchable(null, 'adoptStream');
     throw invalidArgType('stream', 'a pipe or TTY stream (a net.Socket)', stream);
   }
-  const mode = (stream.readable ? READ : 0) | (stream.writable ? WRITE : 0);
+  // A pipe has one direction. Node marks a child's stdout writable as well (it never writes to it), so a
+  // readable stream is a read end; a stream that is only writable is a write end.
+  const mode = stream.readable ? READ : stream.writable ? WRITE : 0;
   if (mode === 0) throw sysError('EBADF', 'adoptStream', 'the stream is neither readable nor writable');
   return new StreamFile(stream, -1, mode, options);
 }
