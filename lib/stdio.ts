@@ -29,7 +29,8 @@ const WRITE = 2;
  * {@link adoptStream}.
  *
  * Readiness (`events()`): a readable end reports `POLLIN` while received bytes are queued and, once the
- * writer has gone, `POLLIN | POLLHUP` for ever (`recv` returns an empty Buffer); a writable end reports
+ * writer has gone, `POLLIN | POLLHUP` for ever (`recv` returns an empty Buffer; Ctrl-D on a terminal ends
+ * Node's stream for good, where a C program could read on); a writable end reports
  * `POLLOUT` while its send queue has room, and still once the reader has gone (`send` then throws `EPIPE`,
  * every time; a failure found by a queued write is a pending error first, `POLLERR`).
  *
@@ -55,6 +56,9 @@ export class StreamFile extends Pollable {
     this.#fd = fd;
     this.#mode = mode;
     this.isTTY = (ns as { isTTY?: boolean }).isTTY === true;
+    // A tty.WriteStream is a duplex on its own handle to the terminal: reading it would steal the keys typed
+    // for stdin. A write end must never start reading.
+    if (mode === WRITE) ns._read = () => {};
     this.#sock = new Socket(ns, sizes, false);
     // The inner socket has no descriptor of its own: its wakes are this file's wakes.
     this.#sock._watch({
