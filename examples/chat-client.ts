@@ -6,13 +6,13 @@
  * write list only while its queue holds something. EOF on stdin (Ctrl-D, or the end of a pipe) half-closes
  * the connection (`shutdown(SHUT_WR)`): the room says goodbye, and the client exits when the server closes.
  *
- * Run:   npx tsx examples/chat-client.ts [host] [port]      (default 127.0.0.1 5003; start chat-server.ts first)
+ * Run:   npx tsx examples/chat-client.ts [host] [port]      (default 127.0.0.1 5005; start chat-server.ts first)
  * Try:   type a line and press Enter; Ctrl-D leaves the room.
- *        printf 'hello\n' | npx tsx examples/chat-client.ts 127.0.0.1 5003    (through pipes, the same loop)
+ *        printf 'hello\n' | npx tsx examples/chat-client.ts 127.0.0.1 5005    (through pipes, the same loop)
  */
 import { POLLOUT, SHUT_WR, connect, select, stdio, type Socket, type StreamFile } from '../lib/index.js';
 
-const [host = '127.0.0.1', portArg = '5003'] = process.argv.slice(2);
+const [host = '127.0.0.1', portArg = '5005'] = process.argv.slice(2);
 const port = Number(portArg);
 if (!Number.isInteger(port) || port < 1 || port > 65535) {
   console.error('usage: chat-client [host] [port]');

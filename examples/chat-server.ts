@@ -14,8 +14,8 @@
  * cap well above what one turn can queue for a client (a 64 KiB recv per talker): a cap that a single burst
  * passes drops readers that are merely a turn behind.
  *
- * Run:   npx tsx examples/chat-server.ts [port] [--cap BYTES]     (default port 5003)
- * Try:   npx tsx examples/chat-client.ts 127.0.0.1 5003            (in two terminals; or: nc 127.0.0.1 5003)
+ * Run:   npx tsx examples/chat-server.ts [port] [--cap BYTES]     (default port 5005)
+ * Try:   npx tsx examples/chat-client.ts 127.0.0.1 5005            (in two terminals; or: nc 127.0.0.1 5005)
  */
 import { pathToFileURL } from 'node:url';
 import { listen, select, type Listener, type Socket } from '../lib/index.js';
@@ -70,7 +70,7 @@ export async function runChatServer(opts: ChatServerOptions = {}): Promise<ChatS
   const maxLine = opts.maxLine ?? 4096;
   const server: Listener = await listen({
     host: opts.host ?? '127.0.0.1',
-    port: opts.port ?? 5003,
+    port: opts.port ?? 5005,
     ...(opts.sndbuf ? { sndbuf: opts.sndbuf } : {}),
   });
   const stats: ChatStats = { joined: 0, left: 0, dropped: 0, lines: 0 };
@@ -196,7 +196,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const capAt = args.indexOf('--cap');
   const cap = capAt >= 0 ? Number(args[capAt + 1]) : undefined;
   const portArg = args.find((a, i) => !a.startsWith('--') && !(capAt >= 0 && i === capAt + 1));
-  const port = portArg === undefined ? 5003 : Number(portArg);
+  const port = portArg === undefined ? 5005 : Number(portArg);
   if (!Number.isInteger(port) || port < 0 || port > 65535 || (cap !== undefined && !(cap > 0))) {
     console.error(`usage: chat-server [port] [--cap BYTES]`);
     process.exit(2);

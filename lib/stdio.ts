@@ -25,7 +25,7 @@ const READ = 1;
 const WRITE = 2;
 
 /**
- * One end of a pipe, or a terminal, opened for reading, writing or both. Get one from {@link stdio} or
+ * One end of a pipe, or a terminal, open for reading or for writing. Get one from {@link stdio} or
  * {@link adoptStream}.
  *
  * Readiness (`events()`): a readable end reports `POLLIN` while received bytes are queued and, once the
@@ -81,8 +81,7 @@ export class StreamFile extends Pollable {
       // The writer is gone: a pipe reports a hang-up (and no POLLRDHUP, which is a socket's bit).
       return (ev & ~(POLLOUT | POLLRDHUP)) | (ev & POLLRDHUP ? POLLHUP : 0);
     }
-    if (this.#mode === WRITE) return ev & ~(POLLIN | POLLRDHUP | POLLHUP);
-    return ev;
+    return ev & ~(POLLIN | POLLRDHUP | POLLHUP);
   }
 
   /**
@@ -93,7 +92,7 @@ export class StreamFile extends Pollable {
    * @example const data = stdin.recv(4096)
    */
   recv(bufsize: number): Buffer | null {
-    if ((this.#mode & READ) === 0 && this.#fd >= 0) throw sysError('EBADF', 'recv', 'not open for reading');
+    if (this.#mode !== READ && this.#fd >= 0) throw sysError('EBADF', 'recv', 'not open for reading');
     return this.#sock.recv(bufsize);
   }
 
@@ -106,7 +105,7 @@ export class StreamFile extends Pollable {
    * @example let off = 0; off += stdout.send(line.subarray(off))
    */
   send(data: Uint8Array | string): number {
-    if ((this.#mode & WRITE) === 0 && this.#fd >= 0) throw sysError('EBADF', 'send', 'not open for writing');
+    if (this.#mode !== WRITE && this.#fd >= 0) throw sysError('EBADF', 'send', 'not open for writing');
     return this.#sock.send(data);
   }
 
