@@ -13,7 +13,8 @@
  * itself, and cost less memory (a pthread stack is mostly untouched virtual memory); the shape of the
  * comparison is the seed's point: per-connection threads cost memory and switches, a select loop does not.
  *
- * Run:   npx tsx examples/threads-vs-select.ts            (10, 100 and 1,000 connections; a minute or two)
+ * Run:   npx tsx examples/threads-vs-select.ts            (10, 100 and 1,000 connections; minutes, and ~5 GB
+ *                                                          of memory for the 1,000 threads)
  *        npx tsx examples/threads-vs-select.ts --quick    (5 and 20 connections, for a quick look)
  */
 import { fork } from 'node:child_process';
