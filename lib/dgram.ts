@@ -90,12 +90,12 @@ export class DatagramSocket extends Pollable {
       this.#rq.enqueue([msg, { address: rinfo.address, port: rinfo.port, family: rinfo.family }]);
       this.#rqBytes += msg.length;
       this.#stats.received++;
-      this._wake();
+      this._changed(POLLIN, true); // sk_data_ready
     });
     sock.on('error', (err: Error) => {
       if (this.#closed) return;
       this.#error ??= err;
-      this._wake();
+      this._changed(POLLERR, true); // sk_error_report
     });
   }
 
@@ -144,8 +144,7 @@ export class DatagramSocket extends Pollable {
       return null;
     }
     const data = head[0];
-    this.#rqBytes -= data.length;
-    this._update();
+    this.#rqBytes -= data.length; // readiness only falls here: no one to wake, as in Linux
     return [data.length > bufsize ? data.subarray(0, bufsize) : data, head[1]];
   }
 
@@ -183,13 +182,12 @@ export class DatagramSocket extends Pollable {
       if (this.#closed) return;
       if (err) {
         this.#error ??= err;
-        this._wake();
+        this._changed(POLLERR, true); // sk_error_report
       } else if (this.#nospace && this.#pending < this.#sndbuf) {
         this.#nospace = false;
-        this._wake();
+        this._changed(POLLOUT, true); // sk_write_space
       }
     });
-    if (this.#pending >= this.#sndbuf) this._update(); // no longer writable, for level-triggered checks
     return len;
   }
 

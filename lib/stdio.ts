@@ -15,10 +15,10 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { SocketError, invalidArgType, outOfRange, sysError } from './errors.js';
-import { allocFd, freeFd, installStdio } from './fd-table.js';
 import { POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDHUP } from './flags.js';
 import { Pollable } from './pollable.js';
 import { Socket, checkBufferOptions, type BufferOptions } from './socket.js';
+import { NodeTransport } from './transport/node.js';
 import { checkOptions } from './validate.js';
 
 const READ = 1;
@@ -51,19 +51,19 @@ export class StreamFile extends Pollable {
     super();
     const sizes = checkBufferOptions(checkOptions(options, 'options'));
     // The descriptor before the stream is touched: a failed open (EMFILE) leaves the stream as it was.
-    if (fd < 0) fd = allocFd(this, 'open');
-    else if (!installStdio(fd as 0 | 1 | 2, this)) throw sysError('EBADF', 'open', `descriptor ${fd} is taken`);
+    const fds = this._host.fds;
+    if (fd < 0) fd = fds.alloc(this, 'open');
+    else if (!fds.installStdio(fd as 0 | 1 | 2, this)) throw sysError('EBADF', 'open', `descriptor ${fd} is taken`);
     this.#fd = fd;
     this.#mode = mode;
     this.isTTY = (ns as { isTTY?: boolean }).isTTY === true;
     // A tty.WriteStream is a duplex on its own handle to the terminal: reading it would steal the keys typed
     // for stdin. A write end must never start reading.
     if (mode === WRITE) ns._read = () => {};
-    this.#sock = new Socket(ns, sizes, false);
-    // The inner socket has no descriptor of its own: its wakes are this file's wakes.
+    this.#sock = new Socket(new PipeTransport(ns), sizes, false);
+    // The inner socket has no descriptor of its own: its changes are this file's, with the same key.
     this.#sock._watch({
-      wake: () => this._wake(),
-      update: () => this._update(),
+      wake: (key, edge) => this._changed(key, edge),
       closed: () => this.#onClosed(),
     });
   }
@@ -124,10 +124,18 @@ export class StreamFile extends Pollable {
 
   #onClosed(): void {
     if (this.#fd < 0) return;
-    freeFd(this.#fd);
+    this._host.fds.free(this.#fd);
     if (opened[this.#fd] === this) opened[this.#fd] = null;
     this.#fd = -1;
     this._closed();
+  }
+}
+
+/** A pipe or a terminal over Node: a socket's transport, except that a pipe has no reset to ask the kernel about. */
+class PipeTransport extends NodeTransport {
+  override probeReset(): null {
+    // A zero-length write(2) on a pipe's read end fails with EBADF, which is no reset.
+    return null;
   }
 }
 
