@@ -25,6 +25,8 @@ const FIRST_FD = 3;
  */
 export class FdTable {
   readonly #table = new Map<number, FileLike>();
+  // 0, 1 and 2 (stdin, stdout, stderr) once the program opened them as files (`stdio(fd)` in stdio.ts).
+  readonly #stdio: (FileLike | undefined)[] = [undefined, undefined, undefined];
   // A binary min-heap of numbers below `#next` that were freed: lowest-free-first in O(log n).
   readonly #freed: number[] = [];
   #next = FIRST_FD;
@@ -48,12 +50,26 @@ export class FdTable {
 
   /** Gives `fd` back. O(log n). */
   free(fd: number): void {
+    if (fd < FIRST_FD) {
+      if (fd >= 0) this.#stdio[fd] = undefined;
+      return;
+    }
     if (this.#table.delete(fd)) heapPush(this.#freed, fd);
+  }
+
+  /**
+   * Puts `file` at stdio descriptor `fd` (0, 1 or 2), which `alloc` never hands out. Returns false when that
+   * descriptor is taken already. O(1).
+   */
+  installStdio(fd: 0 | 1 | 2, file: FileLike): boolean {
+    if (this.#stdio[fd] !== undefined) return false;
+    this.#stdio[fd] = file;
+    return true;
   }
 
   /** The open object behind `fd`, or `undefined`. O(1). */
   lookup(fd: number): FileLike | undefined {
-    return this.#table.get(fd);
+    return fd < FIRST_FD ? this.#stdio[fd] : this.#table.get(fd);
   }
 
   /** Descriptors open now. */

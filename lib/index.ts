@@ -27,3 +27,11 @@ export {
   EVENT_WRITE,
   type SelectorKey,
 } from './selectors.js';
+export { StreamFile, stdio, adoptStream } from './stdio.js';
+export {
+  DatagramSocket,
+  bindDatagram,
+  type DatagramAddress,
+  type DatagramOptions,
+  type DatagramStats,
+} from './dgram.js';

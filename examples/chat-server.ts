@@ -1,0 +1,220 @@
+/**
+ * The classic select() chat room: every line one client sends goes to every other client.
+ *
+ * Teaches: one select loop serving many clients that talk to each other — line framing (a recv may hold
+ * half a line, or three), an output queue per client and the write list holding only clients with queued
+ * output, joins and leaves announced, and the two things that kill naive chat servers: a client that leaves
+ * (EOF, or a reset) must never stop the room, and a client that stops reading must not make the server
+ * hold its output without limit.
+ *
+ * Per-client output is capped (`--cap BYTES`, default 256 KiB): a message that would push a client's queued
+ * output past the cap drops that client, with a notice to the room. Dropping is the choice here because the
+ * other way — no longer reading from whoever sends — would let one slow reader silence everybody; and not
+ * reading *from the slow client* would not help, since its queue grows with what the others say. Keep the
+ * cap well above what one turn can queue for a client (a 64 KiB recv per talker): a cap that a single burst
+ * passes drops readers that are merely a turn behind.
+ *
+ * Run:   npx tsx examples/chat-server.ts [port] [--cap BYTES]     (default port 5005)
+ * Try:   npx tsx examples/chat-client.ts 127.0.0.1 5005            (in two terminals; or: nc 127.0.0.1 5005)
+ */
+import { pathToFileURL } from 'node:url';
+import { listen, select, type Listener, type Socket } from '../lib/index.js';
+
+/** Options of {@link runChatServer}. */
+export interface ChatServerOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** The most output bytes queued for one client before it is dropped. Default 256 KiB. */
+  cap?: number;
+  /** The longest line; a longer one is cut and sent in pieces. Default 4096. */
+  maxLine?: number;
+  /** Buffer size of the accepted sockets (small ones make a non-reading client's queue fill sooner). */
+  sndbuf?: number;
+  /** The select timeout, after which a stop request is noticed. Default 1000 ms. */
+  timeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+/** What the room did so far. */
+export interface ChatStats {
+  joined: number;
+  left: number;
+  /** Clients dropped because their output passed the cap. */
+  dropped: number;
+  /** Lines relayed (each counted once, whatever the number of listeners). */
+  lines: number;
+}
+
+/** A running chat server. */
+export interface ChatServer {
+  port: number;
+  stats: Readonly<ChatStats>;
+  /** The clients in the room now. */
+  online(): number;
+  /** Stops after the current select() call and closes every socket. */
+  stop(): Promise<ChatStats>;
+}
+
+interface Client {
+  name: string;
+  partial: Buffer; // the start of a line whose newline has not come yet
+  out: Buffer[]; // queued output, oldest first
+  outBytes: number;
+}
+
+/** Starts the chat server; resolves once it listens. */
+export async function runChatServer(opts: ChatServerOptions = {}): Promise<ChatServer> {
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const cap = opts.cap ?? 256 * 1024;
+  const maxLine = opts.maxLine ?? 4096;
+  const server: Listener = await listen({
+    host: opts.host ?? '127.0.0.1',
+    port: opts.port ?? 5005,
+    ...(opts.sndbuf ? { sndbuf: opts.sndbuf } : {}),
+  });
+  const stats: ChatStats = { joined: 0, left: 0, dropped: 0, lines: 0 };
+  const clients = new Map<Socket, Client>();
+  let stopping = false;
+
+  const leave = (sock: Socket, why: 'left' | 'dropped'): void => {
+    const c = clients.get(sock);
+    if (c === undefined) return; // already gone (a drop in the middle of a broadcast)
+    clients.delete(sock);
+    sock.close();
+    if (why === 'left') stats.left++;
+    else stats.dropped++;
+    log(`${c.name} ${why}`);
+    broadcast(null, `* ${c.name} ${why === 'left' ? 'left' : 'was dropped: too slow to read'}\n`);
+  };
+
+  /** Queues `text` for every client but `from`; a client whose queue would pass the cap is dropped. */
+  const broadcast = (from: Socket | null, text: string): void => {
+    const bytes = Buffer.from(text);
+    for (const [sock, c] of [...clients]) {
+      if (sock === from || !clients.has(sock)) continue;
+      if (c.outBytes + bytes.length > cap) leave(sock, 'dropped');
+      else {
+        c.out.push(bytes);
+        c.outBytes += bytes.length;
+      }
+    }
+  };
+
+  const onData = (sock: Socket, c: Client, data: Buffer): void => {
+    let buf = c.partial.length > 0 ? Buffer.concat([c.partial, data]) : data;
+    for (;;) {
+      let nl = buf.indexOf(10);
+      if (nl < 0 && buf.length >= maxLine) nl = maxLine - 1; // no newline in sight: cut the line
+      if (nl < 0) break;
+      const line = buf.subarray(0, nl).toString().replace(/\r$/, '');
+      buf = buf.subarray(nl + 1);
+      stats.lines++;
+      broadcast(sock, `[${c.name}] ${line}\n`);
+    }
+    c.partial = Buffer.from(buf); // a copy: the rest of a big chunk is not kept alive
+  };
+
+  /** Sends as much queued output as the socket takes now. */
+  const flush = (sock: Socket, c: Client): void => {
+    while (c.out.length > 0) {
+      const head = c.out[0] as Buffer;
+      const n = sock.send(head);
+      c.outBytes -= n;
+      if (n < head.length) {
+        c.out[0] = head.subarray(n);
+        return;
+      }
+      c.out.shift();
+    }
+  };
+
+  const loop = async (): Promise<void> => {
+    while (!stopping) {
+      const socks = [...clients.keys()];
+      const writers = socks.filter((s) => (clients.get(s) as Client).outBytes > 0);
+      const [readable, writable] = await select([server, ...socks], writers, [], opts.timeoutMs ?? 1000);
+      for (const s of readable) {
+        if (s === server) {
+          const sock = server.accept();
+          if (sock === null) continue;
+          const peer = sock.getpeername();
+          const name = typeof peer === 'string' ? `fd${sock.fileno()}` : `${peer.address}:${peer.port}`;
+          const c: Client = { name, partial: Buffer.alloc(0), out: [], outBytes: 0 };
+          broadcast(null, `* ${name} joined\n`);
+          clients.set(sock, c);
+          stats.joined++;
+          log(`${name} joined`);
+          const hello = Buffer.from(`* welcome, ${name}: ${clients.size} in the room\n`);
+          c.out.push(hello);
+          c.outBytes += hello.length;
+          continue;
+        }
+        const sock = s as Socket;
+        const c = clients.get(sock);
+        if (c === undefined) continue; // dropped earlier in this batch
+        try {
+          const data = sock.recv(65536);
+          if (data === null) continue;
+          if (data.length === 0) leave(sock, 'left'); // EOF: readable forever, so stop watching it now
+          else onData(sock, c, data);
+        } catch {
+          leave(sock, 'left'); // a reset: gone, like EOF
+        }
+      }
+      for (const s of writable) {
+        const c = clients.get(s as Socket);
+        if (c === undefined) continue;
+        try {
+          flush(s as Socket, c);
+        } catch {
+          leave(s as Socket, 'left');
+        }
+      }
+    }
+  };
+
+  const done = loop().finally(() => {
+    for (const sock of clients.keys()) sock.close();
+    server.close();
+  });
+  const addr = server.getsockname();
+  return {
+    port: typeof addr === 'string' ? 0 : addr.port,
+    stats,
+    online: () => clients.size,
+    async stop() {
+      stopping = true;
+      await done;
+      return stats;
+    },
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const args = process.argv.slice(2);
+  const capAt = args.indexOf('--cap');
+  const cap = capAt >= 0 ? Number(args[capAt + 1]) : undefined;
+  const portArg = args.find((a, i) => !a.startsWith('--') && !(capAt >= 0 && i === capAt + 1));
+  const port = portArg === undefined ? 5005 : Number(portArg);
+  if (!Number.isInteger(port) || port < 0 || port > 65535 || (cap !== undefined && !(cap > 0))) {
+    console.error(`usage: chat-server [port] [--cap BYTES]`);
+    process.exit(2);
+  }
+  runChatServer({ port, ...(cap ? { cap } : {}) }).then(
+    (srv) => {
+      console.log(`chat server listening on 127.0.0.1:${srv.port}`);
+      const quit = (): void => {
+        const s = srv.stats;
+        console.log(`stopped: ${s.joined} joined, ${s.left} left, ${s.dropped} dropped, ${s.lines} lines relayed`);
+        process.exit(0);
+      };
+      process.once('SIGINT', quit);
+      process.once('SIGTERM', quit);
+    },
+    (err: { code?: string }) => {
+      console.error(`chat-server: cannot listen on 127.0.0.1:${port}: ${err.code ?? String(err)}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,261 @@
+/**
+ * A UDP socket with the non-blocking POSIX calls — `recvfrom`, `sendto` — over a `node:dgram` socket.
+ *
+ * Datagrams keep their boundaries: Node delivers each one whole, this class queues it whole, and one
+ * `recvfrom` takes exactly one (cut to the size asked for, the rest dropped, as POSIX does without
+ * `MSG_TRUNC`). The receive queue has a size (`rcvbuf`): a datagram that arrives while it is full is dropped
+ * and counted, as a kernel drops it — UDP has no flow control. Sends queue until Node has handed them to
+ * the kernel; while that queue holds `sndbuf` bytes or more, `sendto` would block and returns 0.
+ */
+import dgram from 'node:dgram';
+import Queue from 'yocto-queue';
+import { allocFd, freeFd } from './fd-table.js';
+import { fromNodeError, invalidArgType, invalidArgValue, sysError, SocketError } from './errors.js';
+import { POLLERR, POLLIN, POLLNVAL, POLLOUT } from './flags.js';
+import { Pollable } from './pollable.js';
+import { checkBufferOptions, type BufferOptions } from './socket.js';
+import { checkInt, checkOptions } from './validate.js';
+
+/** A UDP address: where a datagram came from, or where to send one. */
+export interface DatagramAddress {
+  address: string;
+  port: number;
+  /** `'IPv4'` or `'IPv6'` in what `recvfrom` returns; not needed for `sendto`. */
+  family?: string;
+}
+
+/** Options of {@link bindDatagram}. */
+export interface DatagramOptions extends BufferOptions {
+  /** Address to bind. Default `'127.0.0.1'`. */
+  host?: string;
+  /** Port to bind; 0 (the default) picks a free one. */
+  port?: number;
+  /** `'udp4'` or `'udp6'`. Default: `'udp6'` when `host` has a colon, else `'udp4'`. */
+  type?: 'udp4' | 'udp6';
+}
+
+/** Counters of a datagram socket. */
+export interface DatagramStats {
+  /** Datagrams queued for `recvfrom`. */
+  received: number;
+  /** Datagrams dropped because the receive queue was full. */
+  dropped: number;
+  /** Datagrams taken by `sendto`. */
+  sent: number;
+}
+
+/** The largest UDP payload over IPv4 (65535 - 8 - 20); IPv6 allows 20 bytes more. */
+const MAX_UDP4 = 65507;
+
+/**
+ * A bound UDP socket. Get one from {@link bindDatagram}.
+ *
+ * Readiness (`events()`): `POLLIN` while a datagram is queued; `POLLOUT` while the send queue holds less
+ * than `sndbuf` bytes; `POLLERR` while an error is pending (the next call throws it, once).
+ *
+ * @example
+ * const udp = await bindDatagram({ port: 0 })
+ * const [r] = await select([udp], [], [])
+ * const got = udp.recvfrom(2048)       // [data, { address, port, family }], or null
+ * if (got) udp.sendto(got[0], got[1])  // the echo, one datagram
+ */
+export class DatagramSocket extends Pollable {
+  readonly #sock: dgram.Socket;
+  #fd: number;
+  #closed = false;
+  #error: (Error & { code?: unknown }) | null = null;
+  readonly #rq = new Queue<[Buffer, DatagramAddress]>();
+  #rqBytes = 0;
+  #pending = 0; // bytes given to Node and not yet sent
+  #nospace = false; // a sendto found the queue full: the room freed later is a wake (an EPOLLOUT edge)
+  readonly #sndbuf: number;
+  readonly #rcvbuf: number;
+  readonly #max: number;
+  readonly #stats: DatagramStats = { received: 0, dropped: 0, sent: 0 };
+
+  /** @internal Use {@link bindDatagram}. */
+  constructor(sock: dgram.Socket, type: 'udp4' | 'udp6', sizes: { sndbuf: number; rcvbuf: number }) {
+    super();
+    this.#fd = allocFd(this, 'socket');
+    this.#sock = sock;
+    this.#sndbuf = sizes.sndbuf;
+    this.#rcvbuf = sizes.rcvbuf;
+    this.#max = type === 'udp4' ? MAX_UDP4 : MAX_UDP4 + 20;
+    sock.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) => {
+      if (this.#closed) return;
+      if (this.#rqBytes >= this.#rcvbuf) {
+        this.#stats.dropped++;
+        return;
+      }
+      this.#rq.enqueue([msg, { address: rinfo.address, port: rinfo.port, family: rinfo.family }]);
+      this.#rqBytes += msg.length;
+      this.#stats.received++;
+      this._changed(POLLIN, true); // sk_data_ready
+    });
+    sock.on('error', (err: Error) => {
+      if (this.#closed) return;
+      this.#error ??= err;
+      this._changed(POLLERR, true); // sk_error_report
+    });
+  }
+
+  /** The descriptor number, or -1 once closed. */
+  fileno(): number {
+    return this.#fd;
+  }
+
+  /** The `POLL*` bits the kernel would report now; see the class comment. O(1). */
+  events(): number {
+    if (this.#closed) return POLLNVAL;
+    let ev = this.#error ? POLLERR : 0;
+    if (this.#rq.size > 0) ev |= POLLIN;
+    if (this.#pending < this.#sndbuf) ev |= POLLOUT;
+    return ev;
+  }
+
+  /** The counters: datagrams received, dropped on a full receive queue, sent. */
+  get stats(): Readonly<DatagramStats> {
+    return this.#stats;
+  }
+
+  /** The send queue's size in bytes (SO_SNDBUF). */
+  get sndbuf(): number {
+    return this.#sndbuf;
+  }
+
+  /** The receive queue's size in bytes (SO_RCVBUF). */
+  get rcvbuf(): number {
+    return this.#rcvbuf;
+  }
+
+  /**
+   * Takes the oldest queued datagram, at once: `[data, sender]`, with `data` cut to `bufsize` bytes (the
+   * rest of that datagram is lost, as in POSIX); `null` when none is queued. One call, one datagram. O(1).
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` unless `bufsize` is an integer >= 1.
+   * @throws {SocketError} `EBADF` once closed; a pending error, once.
+   * @example const got = udp.recvfrom(2048); if (got) console.log(got[0].length, got[1].port)
+   */
+  recvfrom(bufsize: number): [data: Buffer, address: DatagramAddress] | null {
+    checkInt(bufsize, 'bufsize', 1);
+    if (this.#closed) throw sysError('EBADF', 'recvfrom');
+    const head = this.#rq.dequeue();
+    if (head === undefined) {
+      if (this.#error) throw this.#consumeError('recvfrom');
+      return null;
+    }
+    const data = head[0];
+    this.#rqBytes -= data.length; // readiness only falls here: no one to wake, as in Linux
+    return [data.length > bufsize ? data.subarray(0, bufsize) : data, head[1]];
+  }
+
+  /**
+   * Sends `data` as one datagram to `address` and returns its length; 0 when the send queue is full
+   * (would-block: nothing was sent, try again when writable). The caller may reuse `data` at once.
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` unless `data` is a string, Buffer or Uint8Array and `address`
+   * an object `{ address, port }`.
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` unless `address.port` is an integer from 1 to 65535.
+   * @throws {SocketError} `EBADF` once closed; `EMSGSIZE` for a datagram bigger than UDP carries
+   * (65507 bytes over IPv4); a pending error, once.
+   * @example udp.sendto('ping', { address: '127.0.0.1', port: 5005 })
+   */
+  sendto(data: Uint8Array | string, address: DatagramAddress): number {
+    if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
+      throw invalidArgType('data', 'of type string or an instance of Buffer or Uint8Array', data);
+    }
+    if (address === null || typeof address !== 'object') throw invalidArgType('address', 'an object { address, port }', address);
+    if (typeof address.address !== 'string') throw invalidArgType('address.address', 'of type string', address.address);
+    const port = checkInt(address.port, 'address.port', 1, 65535);
+    if (this.#closed) throw sysError('EBADF', 'sendto');
+    if (this.#error) throw this.#consumeError('sendto');
+    // A copy, as POSIX takes one: Node sends the buffer later, and the caller may reuse its own at once.
+    const bytes = Buffer.from(typeof data === 'string' ? data : data.slice());
+    const len = bytes.length;
+    if (len > this.#max) throw new SocketError('EMSGSIZE', 'sendto', `${len} bytes is more than one datagram carries (${this.#max})`);
+    if (this.#pending >= this.#sndbuf) {
+      this.#nospace = true;
+      return 0;
+    }
+    this.#pending += len;
+    this.#stats.sent++;
+    this.#sock.send(bytes, port, address.address, (err) => {
+      this.#pending -= len;
+      if (this.#closed) return;
+      if (err) {
+        this.#error ??= err;
+        this._changed(POLLERR, true); // sk_error_report
+      } else if (this.#nospace && this.#pending < this.#sndbuf) {
+        this.#nospace = false;
+        this._changed(POLLOUT, true); // sk_write_space
+      }
+    });
+    return len;
+  }
+
+  /**
+   * The local address (getsockname).
+   * @throws {SocketError} `EBADF` once closed.
+   */
+  getsockname(): DatagramAddress {
+    if (this.#closed) throw sysError('EBADF', 'getsockname');
+    const a = this.#sock.address();
+    return { address: a.address, port: a.port, family: a.family };
+  }
+
+  /**
+   * Closes the socket: queued datagrams are dropped, the descriptor is free at once. Every select/poll/epoll
+   * watching it hears of it. Closing twice does nothing.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    freeFd(this.#fd);
+    this.#fd = -1;
+    while (this.#rq.dequeue() !== undefined);
+    this.#rqBytes = 0;
+    this.#sock.close();
+    this._closed();
+  }
+
+  #consumeError(syscall: string): SocketError {
+    const err = this.#error as Error & { code?: unknown };
+    this.#error = null;
+    return fromNodeError(err, syscall);
+  }
+}
+
+/**
+ * Creates a UDP socket bound to `host:port`, ready when the promise resolves.
+ * @throws {TypeError|RangeError} for malformed options (the promise rejects).
+ * @throws {SocketError} `EADDRINUSE`, `EADDRNOTAVAIL`, ... from the bind; `EMFILE` past the open-file limit.
+ * @example const udp = await bindDatagram({ host: '127.0.0.1', port: 5005 })
+ */
+export async function bindDatagram(options: DatagramOptions = {}): Promise<DatagramSocket> {
+  const o = checkOptions(options, 'options');
+  const host = o.host ?? '127.0.0.1';
+  if (typeof host !== 'string') throw invalidArgType('options.host', 'of type string', host);
+  const port = o.port === undefined ? 0 : checkInt(o.port, 'options.port', 0, 65535);
+  const type = o.type ?? (host.includes(':') ? 'udp6' : 'udp4');
+  if (type !== 'udp4' && type !== 'udp6') throw invalidArgValue('options.type', "must be 'udp4' or 'udp6'");
+  const sizes = checkBufferOptions(o);
+  const sock = dgram.createSocket({ type });
+  let udp: DatagramSocket;
+  try {
+    udp = new DatagramSocket(sock, type, sizes); // takes the descriptor first: EMFILE before the bind
+  } catch (err) {
+    sock.close();
+    throw err;
+  }
+  try {
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', reject);
+      sock.bind(port, host, () => {
+        sock.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    udp.close();
+    throw fromNodeError(err as Error, 'bind');
+  }
+  return udp;
+}

@@ -1,0 +1,195 @@
+/**
+ * UDP datagram sockets: boundaries kept through every model (select, poll, epoll, the selectors), truncation
+ * as POSIX does it, a full receive queue drops, a full send queue is would-block, and the errors.
+ */
+import t from 'tap';
+import {
+  EPOLLET,
+  EPOLLIN,
+  EPOLLOUT,
+  EVENT_READ,
+  EpollSelector,
+  Epoll,
+  POLLIN,
+  POLLNVAL,
+  POLLOUT,
+  Poll,
+  PollSelector,
+  SelectSelector,
+  bindDatagram,
+  select,
+  type DatagramOptions,
+  type DatagramSocket,
+} from '../lib/index.js';
+import { expectReady, until } from './fixtures/helpers.js';
+import { epollT, pollFor, pollT } from './fixtures/models.js';
+
+type Cleanup = { teardown(fn: () => unknown): void };
+type Tap = Cleanup & { equal(a: unknown, b: unknown, msg: string): unknown };
+
+async function udpT(t: Cleanup, opts: DatagramOptions = {}): Promise<DatagramSocket> {
+  const s = await bindDatagram({ host: '127.0.0.1', port: 0, ...opts });
+  t.teardown(() => s.close());
+  return s;
+}
+
+/** Where `s` listens, as `sendto` wants it. */
+const addr = (s: DatagramSocket): { address: string; port: number } => ({ address: '127.0.0.1', port: s.getsockname().port });
+
+const SIZES = [1, 1000, 5000, 65507];
+
+/** Sends one datagram of each size in SIZES from `a` to `b`, each filled with its own byte. */
+function sendSizes(t: Tap, a: DatagramSocket, b: DatagramSocket): Buffer[] {
+  const msgs = SIZES.map((n, i) => Buffer.alloc(n, 65 + i));
+  for (const m of msgs) t.equal(a.sendto(m, addr(b)), m.length, `sendto takes the whole ${m.length}-byte datagram`);
+  return msgs;
+}
+
+/** Each model's way to wait until `s` is readable. */
+const WAITS: [string, (t: Cleanup, s: DatagramSocket) => Promise<void>][] = [
+  ['select', async (_t, s) => void (await expectReady({ readable: [s] }))],
+  ['poll', async (t, s) => {
+    const p = pollT(t);
+    p.register(s, POLLIN);
+    await pollFor(p, s.fileno(), POLLIN);
+  }],
+  ['epoll', async (t, s) => {
+    const ep = epollT(t);
+    ep.register(s, EPOLLIN);
+    await pollFor(ep, s.fileno(), EPOLLIN);
+  }],
+  ...([['SelectSelector', SelectSelector], ['PollSelector', PollSelector], ['EpollSelector', EpollSelector]] as const).map(
+    ([name, Sel]): [string, (t: Cleanup, s: DatagramSocket) => Promise<void>] => [name, async (t, s) => {
+      const sel = new Sel<string>();
+      t.teardown(() => sel.close());
+      sel.register(s, EVENT_READ, 'udp');
+      const deadline = performance.now() + 2000;
+      while ((await sel.select(50)).length === 0) if (performance.now() > deadline) throw new Error(`${name}: not readable`);
+    }],
+  ),
+];
+
+for (const [model, waitReadable] of WAITS) {
+  t.test(`${model}: one recvfrom returns exactly one datagram, whole, with its sender`, async (t) => {
+    const a = await udpT(t);
+    const b = await udpT(t);
+    const msgs = sendSizes(t, a, b);
+    for (const m of msgs) {
+      let got = b.recvfrom(65536);
+      if (got === null) {
+        await waitReadable(t, b);
+        got = b.recvfrom(65536);
+      }
+      if (got === null) throw new Error('readable, but recvfrom returned null');
+      t.ok(got[0].equals(m), `the ${m.length}-byte datagram, alone and whole`);
+      t.same(got[1], { address: '127.0.0.1', port: a.getsockname().port, family: 'IPv4' }, 'from its sender');
+    }
+    t.equal(b.recvfrom(65536), null, 'then would-block: null');
+    t.equal(b.events() & POLLIN, 0, 'and not readable');
+  });
+}
+
+t.test('recvfrom(n) of a longer datagram returns its first n bytes; the rest is lost, the next is whole', async (t) => {
+  const a = await udpT(t);
+  const b = await udpT(t);
+  a.sendto('0123456789', addr(b));
+  a.sendto('next', addr(b));
+  await until(() => b.stats.received === 2, 'both datagrams');
+  t.equal(b.recvfrom(4)?.[0].toString(), '0123');
+  t.equal(b.recvfrom(100)?.[0].toString(), 'next', 'not "456789": one recvfrom, one datagram');
+});
+
+t.test('readable while a datagram is queued, and writable at once', async (t) => {
+  const a = await udpT(t);
+  const b = await udpT(t);
+  t.equal(b.events(), POLLOUT, 'a fresh socket: writable, not readable');
+  const [r0, w0] = await select([b], [b], [], 0);
+  t.same([r0, w0], [[], [b]]);
+  a.sendto('x', addr(b));
+  await expectReady({ readable: [b] });
+  b.recvfrom(10);
+  const [r1] = await select([b], [], [], 0);
+  t.same(r1, [], 'read: not readable any more');
+});
+
+t.test('a full send queue: sendto returns 0, and the room freed later is an EPOLLOUT edge', async (t) => {
+  const a = await udpT(t, { sndbuf: 1 });
+  const b = await udpT(t);
+  const ep = epollT(t);
+  ep.register(a, EPOLLOUT | EPOLLET);
+  await pollFor(ep, a.fileno(), EPOLLOUT);
+  t.equal(a.sendto('first', addr(b)), 5, 'taken: the queue was below sndbuf');
+  t.equal(a.events() & POLLOUT, 0, 'not writable while it is queued');
+  t.equal(a.sendto('second', addr(b)), 0, 'would-block: 0, nothing sent');
+  await pollFor(ep, a.fileno(), EPOLLOUT);
+  t.equal(a.sendto('third', addr(b)), 5, 'room again');
+  await until(() => b.stats.received === 2, 'two datagrams');
+  t.equal(b.recvfrom(100)?.[0].toString(), 'first');
+  t.equal(b.recvfrom(100)?.[0].toString(), 'third', 'the refused one was never sent');
+});
+
+t.test('a full receive queue drops new datagrams and counts them, as a kernel does', async (t) => {
+  const a = await udpT(t);
+  const b = await udpT(t, { rcvbuf: 10 });
+  for (const m of ['0123456789', 'dropped', 'dropped too']) a.sendto(m, addr(b));
+  await until(() => b.stats.received + b.stats.dropped === 3, 'three datagrams in');
+  t.same({ ...b.stats }, { received: 1, dropped: 2, sent: 0 });
+  t.equal(b.recvfrom(100)?.[0].toString(), '0123456789');
+  a.sendto('after', addr(b));
+  await expectReady({ readable: [b] });
+  t.equal(b.recvfrom(100)?.[0].toString(), 'after', 'room again once read');
+});
+
+t.test('sendto copies: the caller may reuse its buffer at once', async (t) => {
+  const a = await udpT(t);
+  const b = await udpT(t);
+  const buf = Buffer.from('original');
+  a.sendto(buf, addr(b));
+  buf.fill(0);
+  await expectReady({ readable: [b] });
+  t.equal(b.recvfrom(100)?.[0].toString(), 'original');
+});
+
+t.test('bad arguments are coded errors, thrown before anything is sent', async (t) => {
+  const a = await udpT(t);
+  t.throws(() => a.recvfrom(0), { code: 'ERR_OUT_OF_RANGE' });
+  t.throws(() => a.sendto(42 as unknown as string, addr(a)), { code: 'ERR_INVALID_ARG_TYPE' });
+  t.throws(() => a.sendto('x', null as unknown as { address: string; port: number }), { code: 'ERR_INVALID_ARG_TYPE' });
+  t.throws(() => a.sendto('x', { address: '127.0.0.1', port: 0 }), { code: 'ERR_OUT_OF_RANGE' });
+  t.throws(() => a.sendto(Buffer.alloc(65508), addr(a)), { code: 'EMSGSIZE', syscall: 'sendto' });
+  t.equal(a.stats.sent, 0);
+  await t.rejects(bindDatagram({ port: 70000 }), { code: 'ERR_OUT_OF_RANGE' });
+  await t.rejects(bindDatagram({ host: '127.0.0.1', port: a.getsockname().port }), { code: 'EADDRINUSE', syscall: 'bind' });
+});
+
+t.test('close frees the descriptor: EBADF for calls and select, POLLNVAL for poll, gone from epoll', async (t) => {
+  const a = await udpT(t);
+  const fd = a.fileno();
+  const p = pollT(t);
+  const ep = epollT(t);
+  p.register(a, POLLIN);
+  ep.register(a, EPOLLIN);
+  a.close();
+  a.close();
+  t.equal(a.fileno(), -1);
+  t.throws(() => a.recvfrom(10), { code: 'EBADF' });
+  t.throws(() => a.sendto('x', { address: '127.0.0.1', port: 9 }), { code: 'EBADF' });
+  await t.rejects(select([a], [], [], 0), { code: 'EBADF' });
+  t.same(await p.poll(0), [[fd, POLLNVAL]]);
+  t.throws(() => ep.modify(fd, EPOLLIN), { code: 'ENOENT' }, 'epoll forgot it');
+  const b = await udpT(t);
+  t.equal(b.fileno(), fd, 'the lowest free number is reused');
+});
+
+t.test('works with a new Poll and Epoll by number, like any descriptor', async (t) => {
+  const a = await udpT(t);
+  const b = await udpT(t);
+  const p = new Poll();
+  const ep = new Epoll();
+  t.teardown(() => (p.close(), ep.close()));
+  p.register(b.fileno(), POLLIN);
+  ep.register(b.fileno(), EPOLLIN);
+  a.sendto('hi', addr(b));
+  t.equal(await pollFor(p, b.fileno(), POLLIN), POLLIN);
+  t.equal(await pollFor(ep, b.fileno(), EPOLLIN), EPOLLIN);
+});
