@@ -20,7 +20,8 @@ export type Errno =
   | 'EEXIST'
   | 'ENOENT'
   | 'EMFILE'
-  | 'EINVAL';
+  | 'EINVAL'
+  | 'ELOOP';
 
 /**
  * An OS-level failure, shaped like Node's system errors: `code` is the errno name, `errno` its number on this
