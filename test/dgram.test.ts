@@ -194,3 +194,17 @@ t.test('works with a new Poll and Epoll by number, like any descriptor', async (
   t.equal(await pollFor(p, b.fileno(), POLLIN), POLLIN);
   t.equal(await pollFor(ep, b.fileno(), EPOLLIN), EPOLLIN);
 });
+
+t.test('edge-triggered: every datagram that arrives is an edge, even with others still queued', async (t) => {
+  const a = await udpT(t);
+  const b = await udpT(t);
+  const ep = epollT(t);
+  ep.register(b, EPOLLIN | EPOLLET);
+  a.sendto('one', addr(b));
+  await pollFor(ep, b.fileno(), EPOLLIN);
+  t.same(await ep.poll(0), [], 'no new datagram: no event, though "one" is still queued');
+  a.sendto('two', addr(b));
+  t.equal(await pollFor(ep, b.fileno(), EPOLLIN), EPOLLIN, 'a new datagram: a new edge');
+  t.equal(b.recvfrom(100)?.[0].toString(), 'one');
+  t.equal(b.recvfrom(100)?.[0].toString(), 'two');
+});
