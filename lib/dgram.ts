@@ -167,14 +167,14 @@ export class DatagramSocket extends Pollable {
     const port = checkInt(address.port, 'address.port', 1, 65535);
     if (this.#closed) throw sysError('EBADF', 'sendto');
     if (this.#error) throw this.#consumeError('sendto');
-    // A copy, as POSIX takes one: Node sends the buffer later, and the caller may reuse its own at once.
-    const bytes = Buffer.from(typeof data === 'string' ? data : data.slice());
-    const len = bytes.length;
+    const len = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
     if (len > this.#max) throw new SocketError('EMSGSIZE', 'sendto', `${len} bytes is more than one datagram carries (${this.#max})`);
     if (this.#pending >= this.#sndbuf) {
       this.#nospace = true;
       return 0;
     }
+    // A copy, as POSIX takes one: Node sends the buffer later, and the caller may reuse its own at once.
+    const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data);
     this.#pending += len;
     this.#stats.sent++;
     this.#sock.send(bytes, port, address.address, (err) => {
