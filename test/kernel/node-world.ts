@@ -11,8 +11,8 @@
  *   - every byte the op sequence put in flight has arrived (for each open direction, the receiver's queue
  *     holds all that was accepted and not yet received, or is full), and
  *   - the caller's `agrees` (the kernel's answer, modulo the documented departures) accepts `events()`;
- * or when nothing changed for {@link QUIET_MS} (the answer is then final, agreeing or not), or after
- * {@link CAP_MS} in all. A disagreement is therefore reported only after net-select stayed quiet for
+ * or when every byte in flight has arrived and nothing changed for {@link QUIET_MS} (the answer is then
+ * final, agreeing or not), or after {@link CAP_MS} in all (a loaded machine may stall Node for a while). A disagreement is therefore reported only after net-select stayed quiet for
  * QUIET_MS: a late wake is waited for, a missing one is not waited for forever.
  */
 import {
@@ -46,7 +46,7 @@ import {
 /** How long net-select must stay quiet before a disagreeing answer is taken as final. */
 export const QUIET_MS = 40;
 /** The most a settle waits, in all. */
-export const CAP_MS = 600;
+export const CAP_MS = 1000;
 /** What the `wait` op lets pass, in both worlds. */
 export const WAIT_OP_MS = 10;
 
@@ -226,8 +226,9 @@ export class NodeWorld implements World {
         stable = 0;
         quietSince = t;
       } else stable++;
-      if (stable >= 2 && this.#delivered() && agrees({ a: p.socks.a.events(), b: p.socks.b.events() })) return;
-      if (t - quietSince >= QUIET_MS || t - start >= CAP_MS) return;
+      const delivered = this.#delivered();
+      if (stable >= 2 && delivered && agrees({ a: p.socks.a.events(), b: p.socks.b.events() })) return;
+      if ((t - quietSince >= QUIET_MS && delivered) || t - start >= CAP_MS) return;
     }
   }
 
