@@ -8,12 +8,12 @@
 import t from 'tap';
 import { BUFFER_SIZES, Comparator, EXCEPT_SET } from './kernel/compare.js';
 import { parseOps, showOps, type Obs, type Op } from './kernel/model.js';
-import { formatReport, runKernelDiff } from './kernel/run.js';
+import { EDGES_ONLY, formatReport, runKernelDiff } from './kernel/run.js';
 import { shrink } from './kernel/shrink.js';
 
 /** Fixed seeds, so that a failure here is reproducible with `npm run test:kernel -- --seed S --n N`. */
 const SEEDS = [1, 2, 3];
-const PER_SEED = 40;
+const PER_SEED = 50;
 
 /** Both ends writable, nothing else: the state after connect + accept. */
 function idle(): Obs {
@@ -25,7 +25,8 @@ t.test('the comparison flags an extra edge, and exempts only what the README dep
   t.same(cmp.outcome({ side: 'a', op: 'send', n: 3 }, 'sent:3', 'sent:3'), []);
   const node = idle();
   node.et.out.b = 4;
-  t.same(cmp.compareObs(idle(), node), [{ field: 'et.out.b', kernel: '-', node: 'OUT' }], 'bug 2: an OUT edge Linux has not');
+  const extraEdge = [{ field: 'et.out.b', kernel: '-', node: 'OUT' }];
+  t.same(cmp.compareObs(idle(), node), extraEdge, 'bug 2: an OUT edge Linux has not');
   // A pending error in the except set: expected there (README departure), but only with POLLERR.
   const kErr = idle();
   kErr.bits.a = kErr.lt.a = 0x2000 | 0x1d;
@@ -37,7 +38,9 @@ t.test('the comparison flags an extra edge, and exempts only what the README dep
   ]);
   // A large send: counts may differ, classes may not.
   t.same(cmp.outcome({ side: 'a', op: 'send', n: 300_000 }, 'sent:300000', 'sent:262144'), []);
-  t.same(cmp.outcome({ side: 'a', op: 'send', n: 10 }, 'sent:10', 'EPIPE'), [{ field: 'outcome', kernel: 'sent:10', node: 'EPIPE' }]);
+  t.same(cmp.outcome({ side: 'a', op: 'send', n: 10 }, 'sent:10', 'EPIPE'), [
+    { field: 'outcome', kernel: 'sent:10', node: 'EPIPE' },
+  ]);
 });
 
 t.test('the shrinker finds the minimal disagreeing sequence, sizes included', async (t) => {
@@ -52,7 +55,8 @@ t.test('the shrinker finds the minimal disagreeing sequence, sizes included', as
 });
 
 t.test('the harness is quiet: Linux against Linux agrees on every sequence', async (t) => {
-  const report = await runKernelDiff({ seeds: [SEEDS[0] as number], n: 10, self: true, shrinkKinds: 1, shrinkBudget: 10 });
+  const seeds = [SEEDS[0] as number];
+  const report = await runKernelDiff({ seeds, n: 10, self: true, shrinkKinds: 1, shrinkBudget: 10 });
   t.equal(report.agreed, report.sequences, 'Linux agrees with itself on every sequence\n' + formatReport(report));
 });
 
@@ -60,7 +64,14 @@ t.test(
   'net-select agrees with the Linux kernel on random send/recv/shutdown/close/reset sequences: poll bits, ' +
     'select lists, level- and edge-triggered epoll and each call outcome (issue 7 bugs 1-5)',
   async (t) => {
-    const report = await runKernelDiff({ seeds: SEEDS, n: PER_SEED, shrinkKinds: 6, shrinkBudget: 25 });
+    // Past a disagreement in edge-triggered events only, a sequence goes on: what hides behind it shows too.
+    const report = await runKernelDiff({
+      seeds: SEEDS,
+      n: PER_SEED,
+      shrinkKinds: 6,
+      shrinkBudget: 25,
+      tolerate: EDGES_ONLY,
+    });
     const text = formatReport(report);
     t.comment(text);
     t.comment(`exemptions in force: "${EXCEPT_SET.name}" (README: ${EXCEPT_SET.readme})`);

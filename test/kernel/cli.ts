@@ -7,12 +7,13 @@
  * Prints the summary and every kind of disagreement, shrunk (at most K kinds); exits 1 if any.
  * `--from I --n 1 --verbose` reruns sequence #I of the seed alone and prints both worlds' answers.
  * `--ops 'a.send(1); b.close()'` runs that one sequence to its end and prints both worlds' answers.
- * `--tolerate` goes on past disagreements whose signature matches (known bugs), to see what hides behind.
+ * `--tolerate REGEX` goes on past disagreements whose signature matches (known bugs), to see what hides
+ * behind; `--tolerate edges` past those in edge-triggered events only.
  * `--self` runs Linux against Linux, to check that the harness itself is quiet.
  */
 import { parseArgs } from 'node:util';
 import { parseOps, showOps } from './model.js';
-import { Worlds, formatReport, formatTrace, runKernelDiff, runSequence } from './run.js';
+import { EDGES_ONLY, Worlds, formatReport, formatTrace, runKernelDiff, runSequence } from './run.js';
 
 const { values } = parseArgs({
   options: {
@@ -45,7 +46,7 @@ const report = await runKernelDiff({
   from: Number(values.from),
   shrinkKinds: Number(values.shrink),
   self: values.self,
-  ...(values.tolerate ? { tolerate: new RegExp(values.tolerate) } : {}),
+  ...(values.tolerate ? { tolerate: values.tolerate === 'edges' ? EDGES_ONLY : new RegExp(values.tolerate) } : {}),
   onSequence: (seed, i, t) => {
     if (!values.verbose) return;
     console.log(`seed ${seed} #${i} ${t.found.length === 0 ? 'agrees' : 'DISAGREES'}: ${showOps(t.ops)}`);

@@ -193,7 +193,8 @@ export class Comparator {
     // buffers. A reset before it is ECONNRESET, after it EPIPE; a shutdown once both FINs are through is
     // ENOTCONN (Linux's TCP_CLOSE), before that it succeeds.
     const racing = [kernel, node].sort().join();
-    if (Math.max(kIn, nIn) > SMALL && this.#finSent[from] && (racing === 'ECONNRESET,EPIPE' || racing === 'ENOTCONN,ok')) {
+    const finRace = Math.max(kIn, nIn) > SMALL && this.#finSent[from];
+    if (finRace && (racing === 'ECONNRESET,EPIPE' || racing === 'ENOTCONN,ok')) {
       return this.#pass(BUFFER_SIZES);
     }
     if (op.op === 'send') {
@@ -207,8 +208,9 @@ export class Comparator {
     if (op.op === 'recv' && this.#buffered(from)) {
       if (klass(kernel) === 'recv' && klass(node) === 'recv') return this.#pass(BUFFER_SIZES);
       // The world with nothing in flight has nothing to give (would-block, or the EOF behind the data).
-      if (klass(node) === 'recv' && kIn === 0 && (kernel === 'EAGAIN' || kernel === 'EOF')) return this.#pass(BUFFER_SIZES);
-      if (klass(kernel) === 'recv' && nIn === 0 && (node === 'EAGAIN' || node === 'EOF')) return this.#pass(BUFFER_SIZES);
+      const nothing = (o: Outcome): boolean => o === 'EAGAIN' || o === 'EOF';
+      if (klass(node) === 'recv' && kIn === 0 && nothing(kernel)) return this.#pass(BUFFER_SIZES);
+      if (klass(kernel) === 'recv' && nIn === 0 && nothing(node)) return this.#pass(BUFFER_SIZES);
     }
     return false;
   }

@@ -12,8 +12,9 @@
  *     holds all that was accepted and not yet received, or is full), and
  *   - the caller's `agrees` (the kernel's answer, modulo the documented departures) accepts `events()`;
  * or when every byte in flight has arrived and nothing changed for {@link QUIET_MS} (the answer is then
- * final, agreeing or not), or after {@link CAP_MS} in all (a loaded machine may stall Node for a while). A disagreement is therefore reported only after net-select stayed quiet for
- * QUIET_MS: a late wake is waited for, a missing one is not waited for forever.
+ * final, agreeing or not), or after {@link CAP_MS} in all (a loaded machine may stall Node for a while).
+ * A disagreement is therefore reported only after net-select stayed quiet for QUIET_MS: a late wake is
+ * waited for, a missing one is not waited for forever.
  */
 import {
   EPOLLET,
