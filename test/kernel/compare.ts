@@ -144,7 +144,9 @@ export class Comparator {
    *   of ms later), and only its arrival resets the connection; net-select's queues may have taken it all;
    * - a reset reached an end while a FIN waited behind more than SMALL bytes: whether that FIN got in first
    *   hangs on the buffers, and so does what the reset does (see {@link compareObs});
-   * - a close with bytes unread in one world and none in the other: one sends RST, the other FIN.
+   * - a close with bytes unread in one world and none in the other: one sends RST, the other FIN;
+   * - a reset (or a close with bytes unread) by an end whose own sending is buffered: what the peer can
+   *   still read before ECONNRESET is what had reached it.
    */
   diverged(): boolean {
     const ended = this.#ended || SIDES.some((from) => this.#large(from) && this.#rdShut[peer(from)]);
@@ -169,10 +171,12 @@ export class Comparator {
     const diffs: Diff[] = [];
     if (kernel !== node && !this.#outcomeExempt(op, kernel, node)) diffs.push({ field: 'outcome', kernel, node });
     this.#stepExempt = false;
-    if (op.op === 'close') {
-      const [k, n] = this.#out(peer(op.side));
-      if (k > 0 !== n > 0) this.#stepExempt = this.#ended = true; // RST in one world, FIN in the other
-    }
+    const [unreadK, unreadN] = this.#out(peer(op.side));
+    if (op.op === 'close' && unreadK > 0 !== unreadN > 0) this.#stepExempt = this.#ended = true; // RST vs FIN
+    // A reset drops what the resetting end had not sent yet: how much of a buffered flow the peer can still
+    // read before ECONNRESET hangs on the buffers.
+    const resets = op.op === 'reset' || (op.op === 'close' && (unreadK > 0 || unreadN > 0));
+    if (resets && this.#buffered(op.side)) this.#ended = true;
     if (op.op === 'close' || (op.op === 'shutdown' && op.n !== 0)) this.#finSent[op.side] = true;
     if (op.op === 'shutdown' && op.n !== 1) this.#rdShut[op.side] = true;
     const moved = (flows: Flows, o: Outcome): void => {

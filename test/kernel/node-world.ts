@@ -45,7 +45,7 @@ import {
 } from './model.js';
 
 /** How long net-select must stay quiet before a disagreeing answer is taken as final. */
-export const QUIET_MS = 40;
+export const QUIET_MS = 60;
 /** The most a settle waits, in all. */
 export const CAP_MS = 1000;
 /** What the `wait` op lets pass, in both worlds. */
@@ -78,7 +78,7 @@ interface Pair {
   et: Record<EtName, Epoll>;
   sentinel: Epoll;
   flow: Flow;
-  /** Ends whose receiving is no longer simple to predict (closed, reset, read side shut). */
+  /** Ends closed or reset: what reaches them, or comes from them, is no longer counted. */
   gone: Set<Side>;
 }
 
@@ -173,7 +173,6 @@ export class NodeWorld implements World {
         }
         case 'shutdown':
           s.shutdown(op.n);
-          if (op.n !== 1) p.gone.add(op.side);
           return 'ok';
         case 'close':
           s.close();

@@ -42,6 +42,7 @@ export interface Finding {
   reproduced: boolean;
 }
 
+/** What a run found: how many sequences agreed, each kind of disagreement, what the exemptions let pass. */
 export interface Report {
   seeds: number[];
   sequences: number;
@@ -49,11 +50,14 @@ export interface Report {
   findings: Finding[];
   /** Signatures seen but not shrunk (the shrink budget ran out), with counts. */
   unshrunk: Map<string, number>;
+  /** Differences each exemption let pass, by name. */
   exempted: Map<string, number>;
+  /** Linux settles that ran into the helper's cap (0 unless a peer vanished). */
   kernelSettleTimeouts: number;
   ms: number;
 }
 
+/** What to run: which seeds, how many sequences each, how much shrinking. */
 export interface Options {
   seeds: number[];
   /** Sequences per seed. */
