@@ -75,6 +75,8 @@ export class Comparator {
   #ended = false;
   /** This step's observations hang on the buffers as a whole (see {@link compareObs}). */
   #stepExempt = false;
+  /** The exemptions as they were before the current op. */
+  #preOp: ReturnType<Comparator['exempt']> | null = null;
   /** How many differences each exemption let pass, by name (shared with forks). */
   readonly exempted: Map<string, number>;
 
@@ -112,13 +114,24 @@ export class Comparator {
    * The bits of each end whose difference the buffer-size departure explains now:
    * - the sender's `OUT` while more than {@link SMALL} bytes are in flight (either world's queue may be full);
    * - then too, if the sender has sent its FIN (shutdown for writing, close), the receiver's `RDHUP` and
-   *   `HUP`, and for edge-triggered presence every bit: the FIN waits behind the data that has not fit yet,
-   *   and its arrival wakes every registration;
+   *   `HUP`, and for edge-triggered presence every bit of both ends: the FIN waits behind the data that has
+   *   not fit yet, its arrival wakes every registration of the receiver, its ACK those of the sender;
    * - the receiver's `IN` when one world has bytes in flight and the other none (they took different amounts).
    * `edge` adds, for edge-triggered presence, the receiver's `IN` whenever the amounts are buffered (more data
    * arriving after a `recv` makes a new edge in one world and not the other).
+   * An op's consequences are judged with the amounts before it and after it: the union of both.
    */
   exempt(): { bits: Record<Side, number>; edge: Record<Side, number> } {
+    const now = this.#exemptNow();
+    const pre = this.#preOp;
+    if (!pre) return now;
+    return {
+      bits: { a: now.bits.a | pre.bits.a, b: now.bits.b | pre.bits.b },
+      edge: { a: now.edge.a | pre.edge.a, b: now.edge.b | pre.edge.b },
+    };
+  }
+
+  #exemptNow(): { bits: Record<Side, number>; edge: Record<Side, number> } {
     const bits = { a: 0, b: 0 };
     const edge = { a: 0, b: 0 };
     for (const from of SIDES) {
@@ -129,6 +142,7 @@ export class Comparator {
         if (this.#finSent[from]) {
           bits[to] |= RDHUP | HUP;
           edge[to] |= IN | OUT | RDHUP;
+          edge[from] |= IN | OUT | RDHUP; // the ACK of that FIN wakes the sender (FIN_WAIT1 -> FIN_WAIT2)
         }
       }
       if (k > 0 !== n > 0) bits[to] |= IN;
@@ -171,6 +185,7 @@ export class Comparator {
     const diffs: Diff[] = [];
     if (kernel !== node && !this.#outcomeExempt(op, kernel, node)) diffs.push({ field: 'outcome', kernel, node });
     this.#stepExempt = false;
+    this.#preOp = this.#exemptNow();
     const [unreadK, unreadN] = this.#out(peer(op.side));
     if (op.op === 'close' && unreadK > 0 !== unreadN > 0) this.#stepExempt = this.#ended = true; // RST vs FIN
     // A reset drops what the resetting end had not sent yet: how much of a buffered flow the peer can still
