@@ -55,7 +55,7 @@ t.test('the timeline of the demo opens in a browser: a row per descriptor, a mar
 
   const browser = await chromium.launch({ executablePath: chromiumPath() });
   t.teardown(() => browser.close());
-  const tab = await browser.newPage({ viewport: { width: 1200, height: 480 } });
+  const tab = await browser.newPage({ viewport: { width: 1200, height: 360 } });
   const problems: string[] = [];
   tab.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
@@ -85,7 +85,7 @@ t.test('the timeline of the demo opens in a browser: a row per descriptor, a mar
   await tab.locator('#view-time [data-call="1"]').hover();
   t.match(await tip.textContent(), /^#1 select\(/);
   await tab.check('input[value=calls]');
-  await tab.mouse.move(0, 0);
+  await calls.locator('[data-call="4"]').hover(); // the screenshot shows a tooltip
 
   const shot = resolve(ROOT, process.env['NET_SELECT_SCREENSHOT'] ?? join(dir, 'timeline.png'));
   await tab.screenshot({ path: shot, fullPage: true });

@@ -8,7 +8,7 @@ import { buildTimeline } from './timeline-model.js';
 import { callsAcross, esc, timeAcross, timelineSvg } from './timeline-svg.js';
 
 /** More calls than this are left out of the drawing (the page says so): a browser would choke. */
-export const MAX_CALLS = 5000;
+export const MAX_CALLS = 2000;
 
 /**
  * The timeline of a trace (the records of `NET_SELECT_TRACE_FILE`) as one HTML page. `command` is shown
@@ -43,10 +43,10 @@ export function renderTimeline(records: readonly TraceRecord[], command: string)
 <p class="controls">
 <label><input type="radio" name="view" value="calls" checked> one column per call</label>
 <label><input type="radio" name="view" value="time"> real time (long waits drawn shorter)</label>
-<span class="legend">asked: <i class="ar"></i>read <i class="aw"></i>write <i class="ax"></i>except/error
- · came back ready: <i class="gr"></i>readable <i class="gw"></i>writable <i class="gx"></i>error
- · call bar: made → answered</span>
 </p>
+<p class="legend">call bar: made → answered (its wait inside) · asked: <i class="ar"></i>read <i class="aw"></i>write
+<i class="ax"></i>except/error · came back ready: <i class="gr"></i>readable <i class="gw"></i>writable <i class="gx"></i>error
+· hover anything for details</p>
 </header>
 <main>
 <div class="view" id="view-calls">${timelineSvg(tl, callsAcross(tl), 'calls')}</div>

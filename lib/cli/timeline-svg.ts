@@ -40,8 +40,15 @@ export function timeAcross(tl: Timeline): Across {
   for (const s of shown) cum.push((cum[cum.length - 1] as number) + s);
   const scale = PLOT / (cum[cum.length - 1] as number);
   const x = (t: number): number => {
-    let i = 0;
-    while (i < gaps.length - 1 && (times[i + 1] as number) <= t) i++;
+    // The gap that holds t: the last i with times[i] <= t (binary search), at most the last gap.
+    let lo = 0;
+    let hi = gaps.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((times[mid] as number) <= t) lo = mid;
+      else hi = mid - 1;
+    }
+    const i = lo;
     const d = gaps[i] as number;
     const into = d === 0 ? 0 : ((t - (times[i] as number)) / d) * (shown[i] as number);
     return LABEL + ((cum[i] as number) + into) * scale;
