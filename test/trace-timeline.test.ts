@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { main } from '../lib/cli/net-select.js';
 import { ROOT, within } from './fixtures/helpers.js';
 
 /** The headless Chromium to drive: `CHROMIUM_PATH`, else Debian's chromium-headless-shell or chromium. */
@@ -91,4 +92,36 @@ t.test('the timeline of the demo opens in a browser: a row per descriptor, a mar
   await tab.screenshot({ path: shot, fullPage: true });
   t.comment(`screenshot: ${shot}`);
   t.same(problems, [], 'no console error, no page error, no request');
+});
+
+t.test('net-select trace without --html prints the lines as the command runs; --jsonl keeps the records', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'net-select-trace-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const target = [process.execPath, '--import', 'tsx', 'test/fixtures/trace-target.ts'];
+  const printed = await netSelect(['trace', '--', ...target]);
+  t.equal(printed.code, 0);
+  t.match(printed.err, /^select\(r=\[\d+\] w=\[\] x=\[\], 5000\) = 1 \(r=\[\d+\]\)  \[kernel: /);
+  t.equal(printed.err.trim().split('\n').length, 6, 'a line per call');
+
+  const jsonl = join(dir, 'trace.jsonl');
+  const kept = await netSelect(['trace', '--jsonl', jsonl, '--', ...target]);
+  t.equal(kept.code, 0);
+  t.equal(kept.err, '', 'nothing printed');
+  t.equal(readFileSync(jsonl, 'utf8').trim().split('\n').length, 1 + 6, 'a process line and a line per call');
+});
+
+t.test('net-select exits 2 on bad arguments, 127 when the command cannot start, else with its status', async (t) => {
+  const said: string[] = [];
+  const error = console.error;
+  console.error = (...a: unknown[]) => void said.push(a.join(' '));
+  t.teardown(() => void (console.error = error));
+  for (const args of [[], ['trace'], ['trace', '--html'], ['trace', '--bogus', '--', 'true'], ['bogus']]) {
+    said.length = 0;
+    t.equal(await main(args), 2, `net-select ${args.join(' ')}`);
+    t.match(said.join('\n'), /usage: net-select trace/);
+  }
+  said.length = 0;
+  t.equal(await main(['trace', '--', 'net-select-no-such-command']), 127);
+  t.match(said.join('\n'), /cannot run net-select-no-such-command/);
+  t.equal(await main(['trace', '--', process.execPath, '-e', 'process.exit(3)']), 3, "the command's own status");
 });

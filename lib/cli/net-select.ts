@@ -55,7 +55,11 @@ function parseTrace(args: readonly string[]): TraceArgs | string {
   return out.command.length === 0 ? 'no command given after --' : out;
 }
 
-/** Runs `net-select` with `argv` (the arguments after the program name); resolves with the exit status. */
+/**
+ * Runs `net-select` with `argv` (the arguments after the program name); resolves with the exit status:
+ * the command's (128 + n when a signal n ended it), 2 for bad arguments, 127 when the command cannot start.
+ * @example process.exitCode = await main(['trace', '--html', 'out.html', '--', 'node', 'app.js'])
+ */
 export async function main(argv: readonly string[]): Promise<number> {
   if (argv[0] === '--help' || argv[0] === '-h') {
     console.log(USAGE);

@@ -57,7 +57,11 @@ export interface Timeline {
 const READ = POLLIN | POLLRDHUP;
 const ERROR = POLLERR | POLLHUP | POLLNVAL | POLLPRI;
 
-/** Builds the timeline of a trace file's records (any order, any number of processes). */
+/**
+ * Builds the timeline of a trace file's records (any order, any number of processes: each gets its own
+ * lanes and rows, all on one clock). O(calls × descriptors asked per call).
+ * @example const tl = buildTimeline(lines.map((l) => JSON.parse(l))); tl.rows.map((r) => r.label) // ['fd 3', 'fd 4']
+ */
 export function buildTimeline(records: readonly TraceRecord[]): Timeline {
   const origins = new Map<number, number>();
   const pids = new Set<number>();

@@ -28,6 +28,7 @@ export interface Across {
  * Real time across, with long gaps drawn shorter: a gap up to a typical one (the median, within
  * 0.05-5 ms) keeps its length, a longer one grows with its logarithm, so that a one-second wait does not
  * squeeze a burst of calls into a pixel. The axis says what real time each tick is.
+ * @example timelineSvg(tl, timeAcross(tl), 'time')
  */
 export function timeAcross(tl: Timeline): Across {
   const times = [...new Set(tl.calls.flatMap((c) => [c.start, c.end]))].sort((a, b) => a - b);
@@ -76,7 +77,10 @@ export function timeAcross(tl: Timeline): Across {
   };
 }
 
-/** One column per call, in the order they were answered. */
+/**
+ * One column per call, in the order they were answered.
+ * @example timelineSvg(tl, callsAcross(tl), 'calls')
+ */
 export function callsAcross(tl: Timeline): Across {
   const column = Math.min(72, Math.max(34, PLOT / Math.max(1, tl.calls.length)));
   const every = Math.max(1, Math.ceil(40 / column));
@@ -91,7 +95,10 @@ export function callsAcross(tl: Timeline): Across {
   };
 }
 
-/** The SVG of the whole timeline, placed by `across`. */
+/**
+ * The SVG of the whole timeline, placed by `across`; `view` names it (`data-view`).
+ * @example const svg = timelineSvg(tl, callsAcross(tl), 'calls')
+ */
 export function timelineSvg(tl: Timeline, across: Across, view: string): string {
   const laneY = (i: number): number => AXIS + i * LANE;
   const costY = laneY(tl.lanes.length);
@@ -184,7 +191,10 @@ const round = (t: number): string => (t >= 10 ? t.toFixed(0) : t.toFixed(1));
 const ms = (t: number): string => `${t >= 100 ? t.toFixed(0) : t.toFixed(2)} ms`;
 const us = (ns: number): string => `${Math.round(ns / 1000)} us`;
 
-/** Escapes text for an HTML/SVG attribute or element. */
+/**
+ * Escapes text for an HTML/SVG attribute or element.
+ * @example esc('a<b') // 'a&#60;b'
+ */
 export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
