@@ -92,6 +92,8 @@ export interface PollerHooks {
   queued?(): void;
   /** Vets a resolved file before it is added (epoll refuses itself and loops). Throws to refuse. */
   admit?(file: Pollable): void;
+  /** The instance's own descriptor, for the trace (epoll's; poll has none). */
+  fileno?(): number;
 }
 
 /** @internal The shared implementation of {@link Poll} and {@link Epoll}. */
@@ -262,7 +264,7 @@ export class Poller {
   /** Publishes an answer on the `net-select:poll` channel, when someone listens. */
   #trace(events: PollEvent[], maxevents: number): void {
     if (!pollChannel.hasSubscribers) return;
-    const epfd = (this as { fileno?: () => number }).fileno?.() ?? -1;
+    const epfd = this.#hooks.fileno?.() ?? -1;
     publishPoll(this.#model.wait as 'poll' | 'epoll_wait', this.#traceId, epfd, this.#regs, maxevents, this.#asked, events, this.cost.last);
     this.#asked = undefined;
   }
