@@ -3,12 +3,15 @@
  *
  * Teaches: what a select loop does turn by turn — which descriptors go in, which come back ready, and what
  * the kernel would have paid for the call. The server's send buffers are small (8 KiB) and the messages
- * bigger, so partial sends happen and the write list fills and empties as the echo drains.
+ * bigger, so partial sends happen and the write list fills and empties as the echo drains. The trace lines
+ * come from net-select's tracing (`printTrace`, here on stdout): any program prints the same on stderr when
+ * run with `NET_SELECT_TRACE=1`, and `net-select trace --html out.html -- <command>` draws them.
  *
  * Run: npx tsx examples/demo.ts       Ends by itself; exits 1 if any echoed byte differs.
  */
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { printTrace } from '../lib/index.js';
 import { runEchoServer } from './echo-server.js';
 
 const CLIENTS = 4;
@@ -30,11 +33,13 @@ function client(port: number, id: number): Promise<{ id: number; sent: Buffer; g
   });
 }
 
-const server = await runEchoServer({ port: 0, trace: true, sndbuf: 8192, rcvbuf: 8192, timeoutMs: 1000 });
+const server = await runEchoServer({ port: 0, sndbuf: 8192, rcvbuf: 8192, timeoutMs: 1000 });
 console.log(`echo server listening on 127.0.0.1:${server.port} (backlog 5, 8 KiB buffers)`);
 console.log(`${CLIENTS} clients each send ${MESSAGES} x ${SIZE} bytes, half-close, and read the echo back\n`);
+const stopTrace = printTrace((line) => console.log(line));
 const results = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(server.port, i)));
 const stats = await server.stop();
+stopTrace();
 
 let ok = true;
 for (const r of results) {

@@ -53,6 +53,7 @@ export class Epoll extends Pollable {
         if (this.#watchers.size > 0) this._changed(POLLIN, true);
       },
       admit: (file) => this.#admit(file),
+      fileno: () => this.#fd,
     });
     this.#fd = allocFd(this, 'epoll_create');
   }

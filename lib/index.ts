@@ -35,3 +35,12 @@ export {
   type DatagramOptions,
   type DatagramStats,
 } from './dgram.js';
+export {
+  SELECT_CHANNEL,
+  POLL_CHANNEL,
+  type SelectTrace,
+  type PollTrace,
+  type TraceMessage,
+} from './trace.js';
+export { formatTrace, maskNames, printTrace } from './trace-print.js';
+export { recordTrace, type TraceRecord } from './trace-record.js';

@@ -11,6 +11,7 @@ import { Pending } from './pending.js';
 import { Pollable } from './pollable.js';
 import { ReadyList, type Registration } from './ready-list.js';
 import { fdOf, fileOf, type Selectable } from './resolve.js';
+import { asked, pollChannel, publishPoll, traceId, type Asked } from './trace.js';
 import { checkInt, checkTimeout } from './validate.js';
 
 /** One answer of `poll()`: a descriptor and the bits it reports. */
@@ -91,6 +92,8 @@ export interface PollerHooks {
   queued?(): void;
   /** Vets a resolved file before it is added (epoll refuses itself and loops). Throws to refuse. */
   admit?(file: Pollable): void;
+  /** The instance's own descriptor, for the trace (epoll's; poll has none). */
+  fileno?(): number;
 }
 
 /** @internal The shared implementation of {@link Poll} and {@link Epoll}. */
@@ -103,6 +106,8 @@ export class Poller {
   readonly #list: ReadyList<number>;
   readonly #pending: Pending<PollEvent[]>;
   #closed = false;
+  readonly #traceId = traceId();
+  #asked: Asked | undefined; // the waiting call, while someone traces
 
   constructor(model: PollerModel, hooks: PollerHooks = {}) {
     this.#model = model;
@@ -214,9 +219,11 @@ export class Poller {
       return Promise.reject(err);
     }
     const n = this.#regs.size;
+    if (pollChannel.hasSubscribers) this.#asked ??= asked(ms);
     return this.#pending.wait(ms, n === 0, this.#list.size > 0, () => {
       const [examined, bytes] = this.#model.cost(0, 0, n);
       this.cost.record(examined, bytes, now(), 0);
+      this.#trace([], maxevents);
       return [];
     }, this.#model.wait, maxevents === -1 ? Infinity : maxevents);
   }
@@ -248,9 +255,18 @@ export class Poller {
       if (out.length === 0 && !ask.poll) return null;
       const [examined, bytes] = this.#model.cost(queued, out.length, this.#regs.size);
       this.cost.record(examined, bytes, start, out.length);
+      this.#trace(out, ask.limit);
       return out;
     });
     if (this.#pending.size > 0 && this.#list.size > 0) this.#pending.schedule();
+  }
+
+  /** Publishes an answer on the `net-select:poll` channel, when someone listens. */
+  #trace(events: PollEvent[], maxevents: number): void {
+    if (!pollChannel.hasSubscribers) return;
+    const epfd = this.#hooks.fileno?.() ?? -1;
+    publishPoll(this.#model.wait as 'poll' | 'epoll_wait', this.#traceId, epfd, this.#regs, maxevents, this.#asked, events, this.cost.last);
+    this.#asked = undefined;
   }
 
   /** Points the registration of `reg.fd` at the socket that now has that number. */

@@ -11,6 +11,7 @@ import { Pollable } from './pollable.js';
 import { lookupFd } from './fd-table.js';
 import { ReadyList, type Registration } from './ready-list.js';
 import { fdOf, fileOf, type Selectable } from './resolve.js';
+import { asked, publishSelect, selectChannel, traceId, type Asked } from './trace.js';
 import { checkTimeout } from './validate.js';
 
 /** The three ready-lists: subsets of the read, write and except sets. */
@@ -134,6 +135,8 @@ export class Selector extends EventEmitter<SelectorEvents> {
   readonly xlist: FdSet = new FdSet(this, 2);
   /** What the kernel would have done for each answer so far. */
   readonly cost = new CostCounter();
+  /** @internal False for the free select()'s own selector: that call is traced as itself. */
+  _traced = true;
 
   readonly #entries = new Map<Pollable, Entry>();
   readonly #list: ReadyList<Entry>;
@@ -141,6 +144,8 @@ export class Selector extends EventEmitter<SelectorEvents> {
   #badf = 0; // entries whose file was closed while registered
   #maxFd = -1;
   #closed = false;
+  readonly #traceId = traceId();
+  #asked: Asked | undefined; // the waiting call, while someone traces
 
   constructor() {
     super();
@@ -209,8 +214,10 @@ export class Selector extends EventEmitter<SelectorEvents> {
       return Promise.reject(err);
     }
     const nfds = this.#maxFd + 1;
+    if (selectChannel.hasSubscribers) this.#asked ??= asked(ms);
     return this.#pending.wait(ms, this.#entries.size === 0, this.#list.size > 0, () => {
       this.cost.record(nfds, selectCopyBytes(nfds), now(), 0);
+      this.#trace('Selector.select', [[], [], []]);
       return [[], [], []];
     }, 'select');
   }
@@ -305,9 +312,21 @@ export class Selector extends EventEmitter<SelectorEvents> {
       this.cost.record(this.#maxFd + 1, selectCopyBytes(this.#maxFd + 1), start, ready);
     }
     // Each waiting call gets its own lists: a caller may change what it was given.
+    const waiting = this.#pending.size;
     this.#pending.serve((ask) => (any || ask.poll ? [r.slice(), w.slice(), x.slice()] : null));
-    if (any && listening) this.emit('ready', r, w, x);
+    if (waiting > this.#pending.size) this.#trace('Selector.select', [r, w, x]);
+    if (any && listening) {
+      this.#trace('ready', [r, w, x]);
+      this.emit('ready', r, w, x);
+    }
     if (this.#list.size > 0) this.#schedule();
+  }
+
+  /** Publishes an answer on the `net-select:select` channel, when someone listens. */
+  #trace(source: 'Selector.select' | 'ready', lists: ReadyLists): void {
+    if (!selectChannel.hasSubscribers || !this._traced) return;
+    publishSelect(source, this.#traceId, [this.rlist, this.wlist, this.xlist], lists, source === 'ready' ? undefined : this.#asked, this.cost.last);
+    if (source !== 'ready') this.#asked = undefined;
   }
 }
 

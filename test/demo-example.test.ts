@@ -10,13 +10,18 @@ t.test('the demo ends by itself with exit code 0, a trace line per select() call
   t.match(lines[0], /^echo server listening on 127\.0\.0\.1:\d+ \(backlog 5, 8 KiB buffers\)$/);
   const trace = lines.filter((l) => l.startsWith('select('));
   t.ok(trace.length > 4, `several select() calls traced (${trace.length})`);
+  const fds = String.raw`\[\d*(?:,\d+)*\]`;
+  const line = new RegExp(
+    String.raw`^select\(r=${fds} w=${fds} x=${fds}, 1000\) = (?:0 \(Timeout\)|[1-9]\d* \(((?:[rwx]=${fds} ?)+)\))  \[kernel: \d+ fds, \d+ B; \d+ us\]$`,
+  );
+  const answers: string[] = [];
   for (const l of trace) {
-    if (!/^select\(r=\[[\d,]*\] w=\[[\d,]*\] x=\[[\d,]*\]\) -> r=\[[\d,]*\] w=\[[\d,]*\] x=\[[\d,]*\]/.test(l)) {
-      t.fail(`malformed trace line: ${l}`);
-    }
+    const m = line.exec(l);
+    if (m === null) t.fail(`malformed trace line: ${l}`);
+    else answers.push(m[1] ?? '');
   }
-  t.ok(trace.some((l) => /-> r=\[\d+(,\d+)*\]/.test(l)), 'some call came back with readable descriptors');
-  t.ok(trace.some((l) => /-> r=\[[\d,]*\] w=\[\d+(,\d+)*\]/.test(l)), 'some call came back with writable descriptors');
+  t.ok(answers.some((a) => /r=\[\d/.test(a)), 'some call came back with readable descriptors');
+  t.ok(answers.some((a) => /w=\[\d/.test(a)), 'some call came back with writable descriptors');
   for (let i = 0; i < 4; i++) {
     t.ok(lines.includes(`client ${i}: sent 40000 B, got back 40000 B, identical`), `client ${i} got its bytes back`);
   }

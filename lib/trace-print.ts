@@ -1,0 +1,105 @@
+/**
+ * strace for readiness calls: one line per select/poll/epoll answer, printed on stderr when the program
+ * runs with `NET_SELECT_TRACE=1` — any program that uses net-select, unchanged:
+ *
+ * ```
+ * select(r=[3,5] w=[] x=[3,5], 1000) = 1 (r=[5])  [kernel: 6 fds, 48 B; 12 us]
+ * epoll_wait(4, 64, 1000) = [[5, EPOLLIN]]  [kernel: 1 fds, 12 B; 3 us]
+ * ```
+ */
+import diagnosticsChannel from 'node:diagnostics_channel';
+import type { CallCost } from './cost.js';
+import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDHUP, EPOLLET, EPOLLONESHOT } from './flags.js';
+import type { PollEvent } from './poller.js';
+import { POLL_CHANNEL, SELECT_CHANNEL, type PollTrace, type SelectTrace, type TraceMessage } from './trace.js';
+
+/** Lists longer than this are cut, as strace cuts long arrays. */
+const MAX_ITEMS = 32;
+
+/**
+ * One strace-like line for a trace message: the call with what it asked, `=`, what it returned, and in
+ * brackets what the kernel would have paid (descriptors examined, bytes copied, net-select's own time).
+ * Timeouts print as C has them (`NULL` for select, `-1` for poll and epoll: none); an empty answer ends
+ * in `(Timeout)`. A `Selector`'s answers end with its number (and `'ready'` for the event). Lists longer
+ * than 32 are cut, ending in `...(+N)`.
+ * @example
+ * formatTrace(msg) // 'select(r=[3,5] w=[] x=[3,5], 1000) = 1 (r=[5])  [kernel: 6 fds, 48 B; 12 us]'
+ */
+export function formatTrace(m: TraceMessage): string {
+  return 'source' in m ? formatSelect(m) : formatPoll(m);
+}
+
+function formatSelect(m: SelectTrace): string {
+  const timeout = m.timeoutMs === null ? 'NULL' : String(m.timeoutMs);
+  const got = [['r', m.readable], ['w', m.writable], ['x', m.exceptional]] as const;
+  const ready = got.filter(([, l]) => l.length > 0).map(([k, l]) => `${k}=${fdList(l)}`);
+  const result = m.cost.ready === 0 ? '0 (Timeout)' : `${m.cost.ready} (${ready.join(' ')})`;
+  const who = m.source === 'select' ? '' : `  <Selector ${m.id}${m.source === 'ready' ? " 'ready'" : ''}>`;
+  return `select(r=${fdList(m.rlist)} w=${fdList(m.wlist)} x=${fdList(m.xlist)}, ${timeout}) = ${result}  ${kernel(m.cost)}${who}`;
+}
+
+function formatPoll(m: PollTrace): string {
+  const timeout = m.timeoutMs === null ? '-1' : String(m.timeoutMs);
+  const epoll = m.call === 'epoll_wait';
+  const args = epoll ? `${m.epfd}, ${m.maxevents}` : events(m.fds, '');
+  const result = events(m.events, epoll ? 'E' : '') + (m.events.length === 0 ? ' (Timeout)' : '');
+  return `${m.call}(${args}, ${timeout}) = ${result}  ${kernel(m.cost)}`;
+}
+
+function kernel(c: CallCost): string {
+  return `[kernel: ${c.examined} fds, ${c.bytesCopied} B; ${Math.round(c.nanoseconds / 1000)} us]`;
+}
+
+function fdList(l: readonly number[]): string {
+  return l.length <= MAX_ITEMS ? `[${l.join(',')}]` : `[${l.slice(0, MAX_ITEMS).join(',')},...(+${l.length - MAX_ITEMS})]`;
+}
+
+function events(l: readonly PollEvent[], prefix: string): string {
+  const shown = l.slice(0, MAX_ITEMS).map(([fd, ev]) => `[${fd}, ${maskNames(ev, prefix)}]`);
+  if (l.length > MAX_ITEMS) shown.push(`...(+${l.length - MAX_ITEMS})`);
+  return `[${shown.join(', ')}]`;
+}
+
+const BITS: readonly [number, string][] = [
+  [POLLIN, 'POLLIN'],
+  [POLLPRI, 'POLLPRI'],
+  [POLLOUT, 'POLLOUT'],
+  [POLLERR, 'POLLERR'],
+  [POLLHUP, 'POLLHUP'],
+  [POLLNVAL, 'POLLNVAL'],
+  [POLLRDHUP, 'POLLRDHUP'],
+  [EPOLLONESHOT, 'POLLONESHOT'],
+  [EPOLLET, 'POLLET'],
+];
+
+/**
+ * The names of the bits in `mask`, joined by `|` (`POLLIN|POLLOUT`; with `prefix` `'E'`,
+ * `EPOLLIN|EPOLLOUT`); `0` for none.
+ * @example maskNames(POLLIN | POLLRDHUP, 'E') // 'EPOLLIN|EPOLLRDHUP'
+ */
+export function maskNames(mask: number, prefix = ''): string {
+  const names = BITS.filter(([bit]) => (mask & bit) !== 0).map(([, name]) => prefix + name);
+  return names.length === 0 ? '0' : names.join('|');
+}
+
+/**
+ * Prints every select/poll/epoll answer of this process as a {@link formatTrace} line, until the returned
+ * function is called. `write` defaults to stderr. `NET_SELECT_TRACE=1` in the environment calls this when
+ * net-select is loaded.
+ * @example
+ * const stop = printTrace()
+ * await select([listener], [], [], 100) // prints select(r=[3] w=[] x=[], 100) = 0 (Timeout)  [kernel: ...]
+ * stop()
+ */
+export function printTrace(write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): () => void {
+  const print = (m: unknown): void => write(formatTrace(m as TraceMessage));
+  diagnosticsChannel.subscribe(SELECT_CHANNEL, print);
+  diagnosticsChannel.subscribe(POLL_CHANNEL, print);
+  return () => {
+    diagnosticsChannel.unsubscribe(SELECT_CHANNEL, print);
+    diagnosticsChannel.unsubscribe(POLL_CHANNEL, print);
+  };
+}
+
+const env = process.env['NET_SELECT_TRACE'];
+if (env !== undefined && env !== '' && env !== '0') printTrace();

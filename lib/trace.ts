@@ -1,0 +1,182 @@
+/**
+ * Tracing: every answer of select, poll and epoll is published on a `node:diagnostics_channel`, so any tool
+ * can watch a program's readiness calls without the program changing, as strace watches system calls.
+ * The channel names and the message shapes below are public API.
+ *
+ * | channel | published when | message |
+ * | --- | --- | --- |
+ * | `net-select:select` | the free `select()` settles; a `Selector`'s `select()` settles or it emits `'ready'` | {@link SelectTrace} |
+ * | `net-select:poll` | `Poll.poll()` or `Epoll.poll()` settles (the selectors API's calls included) | {@link PollTrace} |
+ *
+ * A message is built only when the channel has a subscriber (`channel.hasSubscribers`, as undici does), so
+ * tracing costs nothing while nobody listens. Two ready-made subscribers come with the library, switched on
+ * by the environment so that any program can be traced unchanged:
+ * `NET_SELECT_TRACE=1` prints strace-like lines on stderr (trace-print.ts), and
+ * `NET_SELECT_TRACE_FILE=path` appends one JSON line per message to a file (trace-record.ts), which
+ * `net-select trace --html` turns into a timeline.
+ *
+ * Times are `performance.now()` readings of the traced process, in milliseconds.
+ */
+import diagnosticsChannel from 'node:diagnostics_channel';
+import type { CallCost } from './cost.js';
+import { now } from './cost.js';
+import type { PollEvent } from './poller.js';
+import type { Selectable } from './resolve.js';
+
+/** The name of the channel of select answers. */
+export const SELECT_CHANNEL = 'net-select:select';
+/** The name of the channel of poll and epoll_wait answers. */
+export const POLL_CHANNEL = 'net-select:poll';
+
+/**
+ * One answer of select: the free `select()` (`source: 'select'`), a `Selector.select()` call
+ * (`'Selector.select'`) or a `Selector`'s `'ready'` event (`'ready'`).
+ * @example
+ * import diagnosticsChannel from 'node:diagnostics_channel'
+ * diagnosticsChannel.subscribe('net-select:select', (m) => {
+ *   const t = m as SelectTrace
+ *   console.log(`asked r=${t.rlist} got r=${t.readable} in ${t.end - t.start} ms`)
+ * })
+ */
+export interface SelectTrace {
+  source: 'select' | 'Selector.select' | 'ready';
+  /** Which selector answered: a number per `Selector`, stable for its life; 0 for the free `select()`. */
+  id: number;
+  /** The descriptors asked about: in the order passed (free `select()`) or added (a `Selector`'s sets). */
+  rlist: number[];
+  wlist: number[];
+  xlist: number[];
+  /** The call's timeout in ms (rounded up); `null`: none, it waits until something is ready (and `'ready'`). */
+  timeoutMs: number | null;
+  /** The descriptors that came back ready, as the call returned them. */
+  readable: number[];
+  writable: number[];
+  exceptional: number[];
+  /** What the kernel would have paid ({@link CallCost}; `ready` is select(2)'s return value: 0 on timeout). */
+  cost: CallCost;
+  /**
+   * When the call was made (`performance.now()`). A `'ready'` event has no call: `start` is `end`. With
+   * several `select()` calls waiting on one Selector, each answer carries the earliest waiting call's start.
+   */
+  start: number;
+  /** When it was answered. */
+  end: number;
+}
+
+/**
+ * One answer of `Poll.poll()` (`call: 'poll'`) or `Epoll.poll()` (`'epoll_wait'`).
+ * @example
+ * diagnosticsChannel.subscribe('net-select:poll', (m) => {
+ *   const t = m as PollTrace
+ *   if (t.call === 'epoll_wait') console.log(`epoll ${t.epfd}: ${t.events.length} events`)
+ * })
+ */
+export interface PollTrace {
+  call: 'poll' | 'epoll_wait';
+  /** Which instance answered: a number per `Poll`/`Epoll`, stable for its life. */
+  id: number;
+  /** The epoll instance's descriptor; -1 for poll. */
+  epfd: number;
+  /**
+   * The registered `[fd, mask]` pairs: poll(2)'s `pollfd` array; for epoll the interest list, which
+   * epoll_wait does not pass (given so that a viewer can draw what was watched).
+   */
+  fds: PollEvent[];
+  /** epoll's `maxevents`; -1: no bound (and for poll). */
+  maxevents: number;
+  /** The call's timeout in ms (rounded up); `null`: none. */
+  timeoutMs: number | null;
+  /** The answer: `[fd, revents]` pairs; empty on timeout. */
+  events: PollEvent[];
+  /** What the kernel would have paid. */
+  cost: CallCost;
+  /** When the call was made (the earliest waiting call's, if several wait on one instance). */
+  start: number;
+  /** When it was answered. */
+  end: number;
+}
+
+/** Every message published on the tracing channels. */
+export type TraceMessage = SelectTrace | PollTrace;
+
+/** @internal The channel of {@link SelectTrace} messages. */
+export const selectChannel = diagnosticsChannel.channel(SELECT_CHANNEL);
+/** @internal The channel of {@link PollTrace} messages. */
+export const pollChannel = diagnosticsChannel.channel(POLL_CHANNEL);
+
+/** @internal A call waiting for its answer, as the trace needs it. */
+export interface Asked {
+  start: number;
+  timeoutMs: number | null;
+}
+
+/** @internal Notes a call made with a checked timeout (`-1`: none). Only called while someone listens. */
+export function asked(ms: number): Asked {
+  return { start: now(), timeoutMs: ms === -1 ? null : ms };
+}
+
+let ids = 0;
+/** @internal A number for a new selector, poll or epoll instance, naming it in the trace. */
+export function traceId(): number {
+  return ++ids;
+}
+
+/** @internal Publishes a select answer; the caller has checked `selectChannel.hasSubscribers`. */
+export function publishSelect(
+  source: SelectTrace['source'],
+  id: number,
+  sets: readonly Iterable<Selectable>[],
+  lists: readonly (readonly Selectable[])[],
+  call: Asked | undefined,
+  cost: CallCost,
+): void {
+  const end = now();
+  const msg: SelectTrace = {
+    source,
+    id,
+    rlist: fds(sets[0]),
+    wlist: fds(sets[1]),
+    xlist: fds(sets[2]),
+    timeoutMs: call === undefined ? null : call.timeoutMs,
+    readable: fds(lists[0]),
+    writable: fds(lists[1]),
+    exceptional: fds(lists[2]),
+    cost: { ...cost },
+    start: call === undefined ? end : call.start,
+    end,
+  };
+  selectChannel.publish(msg);
+}
+
+/** @internal Publishes a poll or epoll_wait answer; the caller has checked `pollChannel.hasSubscribers`. */
+export function publishPoll(
+  call: PollTrace['call'],
+  id: number,
+  epfd: number,
+  registered: ReadonlyMap<number, { mask: number }>,
+  maxevents: number,
+  asked: Asked | undefined,
+  events: readonly PollEvent[],
+  cost: CallCost,
+): void {
+  const end = now();
+  const msg: PollTrace = {
+    call,
+    id,
+    epfd,
+    fds: Array.from(registered, ([fd, reg]): PollEvent => [fd, reg.mask]),
+    maxevents: maxevents === Infinity ? -1 : maxevents,
+    timeoutMs: asked === undefined ? null : asked.timeoutMs,
+    events: events.map(([fd, ev]): PollEvent => [fd, ev]),
+    cost: { ...cost },
+    start: asked === undefined ? end : asked.start,
+    end,
+  };
+  pollChannel.publish(msg);
+}
+
+function fds(list: Iterable<Selectable> | undefined): number[] {
+  const out: number[] = [];
+  if (list !== undefined) for (const x of list) out.push(typeof x === 'number' ? x : x.fileno());
+  return out;
+}

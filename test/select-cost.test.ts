@@ -1,0 +1,32 @@
+/**
+ * The free select()'s cost counts its own work, never the time it waited. The clock is made to jump an
+ * hour while a call waits: a cost that includes the wait shows the hour. The library reads the clock
+ * through `performance.now`, so it is loaded after the clock is replaced.
+ */
+import t from 'tap';
+
+const HOUR_MS = 3_600_000;
+const real = performance.now.bind(performance);
+let skew = 0;
+performance.now = () => real() + skew;
+const { listen, select, selectCost } = await import('../lib/index.js');
+
+t.test('bug 13: the cost of a select answered in the next check phase leaves out the wait', async (t) => {
+  // Two calls in one turn: at most one may be answered at once, the other waits for the check phase.
+  const first = select([], [], [], 0);
+  const second = select([], [], [], 0);
+  const calls = selectCost.calls;
+  skew += HOUR_MS;
+  await Promise.all([first, second]);
+  t.ok(selectCost.calls - calls >= 1, 'a call was answered in the check phase');
+  t.ok(selectCost.last.nanoseconds < HOUR_MS * 1e6, `the hour is not counted (${selectCost.last.nanoseconds} ns)`);
+});
+
+t.test('bug 13: the cost of a select that waited for readiness leaves out the wait', async (t) => {
+  const l = await listen({ host: '127.0.0.1', port: 0 });
+  t.teardown(() => l.close());
+  const waiting = select([l], [], [], 1); // nothing to accept: it waits, then times out
+  skew += HOUR_MS;
+  t.same(await waiting, [[], [], []]);
+  t.ok(selectCost.last.nanoseconds < HOUR_MS * 1e6, `the hour is not counted (${selectCost.last.nanoseconds} ns)`);
+});

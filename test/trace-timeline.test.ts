@@ -1,0 +1,127 @@
+/**
+ * `net-select trace --html`: the demo, traced from the outside, drawn as one self-contained page, which a
+ * real browser (headless Chromium driven by playwright-core; .ci/install-browser.sh installs it) opens
+ * with no console error and no request, showing a row per descriptor and a mark per call.
+ *
+ * The screenshot goes to a temporary directory; `NET_SELECT_SCREENSHOT=docs/timeline.png` puts it there.
+ */
+import t from 'tap';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import { main } from '../lib/cli/net-select.js';
+import { ROOT, within } from './fixtures/helpers.js';
+
+/** The headless Chromium to drive: `CHROMIUM_PATH`, else Debian's chromium-headless-shell or chromium. */
+function chromiumPath(): string {
+  const candidates = [process.env['CHROMIUM_PATH'], 'chromium-headless-shell', 'chromium'];
+  for (const c of candidates) {
+    if (!c) continue;
+    const found = spawnSync('sh', ['-c', `command -v "$0"`, c], { encoding: 'utf8' }).stdout.trim();
+    if (found) return found;
+  }
+  throw new Error('no headless Chromium: run .ci/install-browser.sh (or set CHROMIUM_PATH)');
+}
+
+/** Runs the bin with `args`; resolves with its exit code, stdout and stderr. */
+async function netSelect(args: string[]): Promise<{ code: unknown; out: string; err: string }> {
+  const proc = spawn(process.execPath, ['bin/net-select.mjs', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  proc.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const code = await within(new Promise((res) => proc.on('close', res)), 'net-select trace to end', 60_000);
+  return { code, out, err };
+}
+
+t.test('the timeline of the demo opens in a browser: a row per descriptor, a mark per call, details on hover', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'net-select-timeline-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const html = join(dir, 'demo.html');
+  const run = await netSelect(['trace', '--html', html, '--', process.execPath, '--import', 'tsx', 'examples/demo.ts']);
+  t.equal(run.code, 0, `the demo and the tracer succeed (stderr: ${run.err})`);
+  // The demo prints its own calls (through printTrace): the page must have exactly those.
+  const printed = run.out.split('\n').filter((l) => l.startsWith('select('));
+  t.ok(printed.length > 4, `the demo made several calls (${printed.length})`);
+  t.match(run.err, new RegExp(`net-select trace: ${printed.length} calls traced; timeline written to `));
+  // Every descriptor in the three sets the calls passed: select(r=[3,5] w=[] x=[3,5], 1000)
+  const asked = (l: string): number[] => [...(l.split(')')[0] ?? '').matchAll(/\[([\d,]*)\]/g)].flatMap((m) => (m[1] ? m[1].split(',').map(Number) : []));
+  const fds = [...new Set(printed.flatMap(asked))].sort((a, b) => a - b);
+
+  const page = readFileSync(html, 'utf8');
+  t.notMatch(page, /<(script|link|img|iframe)[^>]+(src|href)=/i, 'nothing loaded from elsewhere');
+
+  const browser = await chromium.launch({ executablePath: chromiumPath() });
+  t.teardown(() => browser.close());
+  const tab = await browser.newPage({ viewport: { width: 1200, height: 360 } });
+  const problems: string[] = [];
+  tab.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+  });
+  tab.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  tab.on('request', (r) => {
+    if (!r.url().startsWith('file:')) problems.push(`request: ${r.url()}`);
+  });
+  await tab.goto(pathToFileURL(html).href);
+
+  const calls = tab.locator('#view-calls');
+  t.equal(await calls.locator('[data-call]').count(), printed.length, 'a bar per call');
+  const rows = await calls.locator('[data-row]').allTextContents();
+  t.same(rows, fds.map((fd) => `fd ${fd}`), 'a row per descriptor asked about');
+  t.ok((await calls.locator('.ready .gr').count()) > 0, 'some descriptor came back readable');
+  t.ok((await calls.locator('.ready .gw').count()) > 0, 'some descriptor came back writable');
+  t.equal(await calls.locator('.cost').count(), printed.length, 'a kernel-cost bar per call');
+
+  await calls.locator('[data-call="2"]').hover();
+  const tip = tab.locator('#tip');
+  t.ok(await tip.isVisible(), 'hovering a call shows its details');
+  t.equal((await tip.textContent())?.split('\n')[0], `#2 ${printed[1]}`, 'the call as the trace printed it');
+
+  await tab.check('input[value=time]');
+  t.ok(await tab.locator('#view-time').isVisible(), 'the real-time view can be switched to');
+  t.notOk(await calls.isVisible());
+  await tab.locator('#view-time [data-call="1"]').hover();
+  t.match(await tip.textContent(), /^#1 select\(/);
+  await tab.check('input[value=calls]');
+  await calls.locator('[data-call="4"]').hover(); // the screenshot shows a tooltip
+
+  const shot = resolve(ROOT, process.env['NET_SELECT_SCREENSHOT'] ?? join(dir, 'timeline.png'));
+  await tab.screenshot({ path: shot, fullPage: true });
+  t.comment(`screenshot: ${shot}`);
+  t.same(problems, [], 'no console error, no page error, no request');
+});
+
+t.test('net-select trace without --html prints the lines as the command runs; --jsonl keeps the records', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'net-select-trace-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const target = [process.execPath, '--import', 'tsx', 'test/fixtures/trace-target.ts'];
+  const printed = await netSelect(['trace', '--', ...target]);
+  t.equal(printed.code, 0);
+  t.match(printed.err, /^select\(r=\[\d+\] w=\[\] x=\[\], 5000\) = 1 \(r=\[\d+\]\)  \[kernel: /);
+  t.equal(printed.err.trim().split('\n').length, 6, 'a line per call');
+
+  const jsonl = join(dir, 'trace.jsonl');
+  const kept = await netSelect(['trace', '--jsonl', jsonl, '--', ...target]);
+  t.equal(kept.code, 0);
+  t.equal(kept.err, '', 'nothing printed');
+  t.equal(readFileSync(jsonl, 'utf8').trim().split('\n').length, 1 + 6, 'a process line and a line per call');
+});
+
+t.test('net-select exits 2 on bad arguments, 127 when the command cannot start, else with its status', async (t) => {
+  const said: string[] = [];
+  const error = console.error;
+  console.error = (...a: unknown[]) => void said.push(a.join(' '));
+  t.teardown(() => void (console.error = error));
+  for (const args of [[], ['trace'], ['trace', '--html'], ['trace', '--bogus', '--', 'true'], ['bogus']]) {
+    said.length = 0;
+    t.equal(await main(args), 2, `net-select ${args.join(' ')}`);
+    t.match(said.join('\n'), /usage: net-select trace/);
+  }
+  said.length = 0;
+  t.equal(await main(['trace', '--', 'net-select-no-such-command']), 127);
+  t.match(said.join('\n'), /cannot run net-select-no-such-command/);
+  t.equal(await main(['trace', '--', process.execPath, '-e', 'process.exit(3)']), 3, "the command's own status");
+});
