@@ -20,7 +20,7 @@
  * without bound; the 1022nd client crashed it (select cannot watch descriptor 1024).
  */
 import { pathToFileURL } from 'node:url';
-import { serveFromCommandLine } from './serve-cli.js';
+import { CAP_OPTIONS, serveFromCommandLine } from './serve-cli.js';
 import Queue from 'yocto-queue';
 import { IdleList, capStats, resolveCaps, type CapStats, type ServerCaps } from './caps.js';
 import { listen, select, selectCost, type Listener, type Socket } from '../lib/index.js';
@@ -242,8 +242,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   void serveFromCommandLine(
     'echo-server',
     5002,
-    ['--verbose', '--trace'],
-    (cli) => runEchoServer({ ...cli.caps, host: cli.host, port: cli.port, verbose: cli.has('--verbose'), trace: cli.has('--trace') }),
+    ['--verbose', '--trace', ...CAP_OPTIONS],
+    (_port, _has, cli) => runEchoServer({ ...cli.caps, host: cli.host, port: cli.port, verbose: cli.has('--verbose'), trace: cli.has('--trace') }),
     (s) => `stopped: ${s.stats.clients} clients, ${s.stats.bytesEchoed} bytes echoed, ${s.stats.selectCalls} select calls, ` +
       `${s.stats.refused} refused, ${s.stats.idleClosed} idle closed, ${s.stats.paused} paused (largest queue ${s.stats.maxPending} B)`,
   );

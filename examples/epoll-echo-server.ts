@@ -17,7 +17,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import Queue from 'yocto-queue';
-import { serveFromCommandLine } from './serve-cli.js';
+import { CAP_OPTIONS, serveFromCommandLine } from './serve-cli.js';
 import { IdleList, capStats, resolveCaps, type CapStats, type ServerCaps } from './caps.js';
 import {
   EPOLLERR,
@@ -227,8 +227,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   void serveFromCommandLine(
     'epoll-echo-server',
     5003,
-    ['--verbose'],
-    (cli) => runEpollEchoServer({ ...cli.caps, host: cli.host, port: cli.port, verbose: cli.has('--verbose') }),
+    ['--verbose', ...CAP_OPTIONS],
+    (_port, _has, cli) => runEpollEchoServer({ ...cli.caps, host: cli.host, port: cli.port, verbose: cli.has('--verbose') }),
     (s) => `stopped: ${s.stats.clients} clients, ${s.stats.bytesEchoed} bytes echoed, ${s.stats.waits} epoll_wait calls, ` +
       `${s.stats.refused} refused, ${s.stats.idleClosed} idle closed, ${s.stats.paused} paused (largest queue ${s.stats.maxPending} B)`,
   );
