@@ -146,7 +146,7 @@ export async function runEchoServer(opts: EchoServerOptions = {}): Promise<EchoS
           }
           if (client === null) continue;
           if (msgList.size >= caps.maxConnections) {
-            client.close(); // accepted and closed at once: the client reads EOF
+            client.close(); // accepted and closed at once: the client reads EOF (a reset, if it had sent already)
             stats.refused++;
             log(`a client refused: ${caps.maxConnections} connections served`);
             continue;

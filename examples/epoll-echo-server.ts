@@ -170,7 +170,7 @@ export async function runEpollEchoServer(
       }
       if (sock === null) return;
       if (clients.size >= caps.maxConnections) {
-        sock.close(); // accepted and closed at once: the client reads EOF
+        sock.close(); // accepted and closed at once: the client reads EOF (a reset, if it had sent already)
         stats.refused++;
         continue;
       }
