@@ -1,26 +1,33 @@
 /**
- * The seed's select() echo server, ported to net-select line by line.
+ * The seed's select() echo server, ported to net-select line by line, with the caps a server needs.
  *
  * Teaches: the select loop — one listening socket and many clients in `inList`, a message queue per client,
  * a client in `outList` only while it has something queued (a socket is nearly always writable, so leaving
- * it there makes select return at once, forever), EOF that stays readable until you stop watching it.
+ * it there makes select return at once, forever), EOF that stays readable until you stop watching it. And
+ * the seed's missing rule, backpressure: a client whose queued echo reaches `highWater` bytes leaves
+ * `inList` until the queue drains below `lowWater`. Without it a client that sends and never reads makes
+ * the server queue without bound; with it, that client's own buffers fill and its sends block.
  *
- * Run:   npx tsx examples/echo-server.ts [port] [--verbose] [--trace]     (default port 5002)
- *        node dist/examples/echo-server.js 5002                             (after `npm run build`)
+ * Run:   npx tsx examples/echo-server.ts [port] [--verbose] [--trace] [--host H] [--max-connections N]
+ *            [--idle-timeout MS] [--high-water BYTES] [--low-water BYTES]      (default 127.0.0.1:5002)
+ *        node dist/examples/echo-server.js 5002                                 (after `npm run build`)
  * Try:   nc 127.0.0.1 5002
  *
  * The seed's bugs, fixed here: `msg_list.get_nowait()` read from the dict instead of the client's queue;
  * `"..." + len(in_list)` added a str and an int; a socket in both the read and the except list was closed
  * and deleted twice; a partial `send` lost the rest of the message; a client that half-closed (sent FIN
- * and waited for its echo) lost the echo still queued for it.
+ * and waited for its echo) lost the echo still queued for it; a client that never read grew the server
+ * without bound; the 1022nd client crashed it (select cannot watch descriptor 1024).
  */
 import { pathToFileURL } from 'node:url';
-import { serveFromCommandLine } from './serve-cli.js';
+import { CAP_OPTIONS, serveFromCommandLine } from './serve-cli.js';
 import Queue from 'yocto-queue';
+import { IdleList, capStats, resolveCaps, type CapStats, type ServerCaps } from './caps.js';
 import { listen, select, selectCost, type Listener, type Socket } from '../lib/index.js';
 
 /** Options of {@link runEchoServer}. */
-export interface EchoServerOptions {
+export interface EchoServerOptions extends ServerCaps {
+  /** Default `'127.0.0.1'`. */
   host?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -39,7 +46,7 @@ export interface EchoServerOptions {
 }
 
 /** What the server did, returned when it stops. */
-export interface EchoStats {
+export interface EchoStats extends CapStats {
   selectCalls: number;
   timeouts: number;
   clients: number;
@@ -56,9 +63,14 @@ export interface EchoServer {
   stop(): Promise<EchoStats>;
 }
 
+/** select() takes descriptors below FD_SETSIZE (1024): leave room for stdio, the listener and a few more. */
+export const SELECT_MAX_CONNECTIONS = 1000;
+
 interface Client {
   queue: Queue<Buffer>; // msg_list[client]
   unsent: Buffer | null; // the rest of a partial send
+  pending: number; // bytes in queue and unsent: what backpressure measures
+  paused: boolean; // out of inList because pending reached highWater
   eof: boolean;
 }
 
@@ -66,6 +78,7 @@ interface Client {
 export async function runEchoServer(opts: EchoServerOptions = {}): Promise<EchoServer> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const recvSize = opts.recvSize ?? 65536;
+  const caps = resolveCaps(opts, SELECT_MAX_CONNECTIONS);
   const server: Listener = await listen({
     host: opts.host ?? '127.0.0.1',
     port: opts.port ?? 5002,
@@ -73,48 +86,74 @@ export async function runEchoServer(opts: EchoServerOptions = {}): Promise<EchoS
     ...(opts.sndbuf ? { sndbuf: opts.sndbuf } : {}),
     ...(opts.rcvbuf ? { rcvbuf: opts.rcvbuf } : {}),
   });
-  const stats: EchoStats = { selectCalls: 0, timeouts: 0, clients: 0, bytesEchoed: 0, partialSends: 0 };
+  const stats: EchoStats = { selectCalls: 0, timeouts: 0, clients: 0, bytesEchoed: 0, partialSends: 0, ...capStats() };
   const msgList = new Map<Socket, Client>();
-  const inList: (Listener | Socket)[] = [server];
-  const outList: Socket[] = [];
+  // Sets, not arrays: membership and removal in O(1); select() is given them as arrays each turn.
+  const inList = new Set<Listener | Socket>([server]);
+  const outList = new Set<Socket>();
+  const idle = new IdleList<Socket>(caps.idleTimeoutMs);
   let stopping = false;
 
-  const remove = <T>(list: T[], item: T): void => {
-    const i = list.indexOf(item);
-    if (i >= 0) list.splice(i, 1);
-  };
   const drop = (c: Socket, why: string): void => {
     if (!msgList.has(c)) return; // already gone: the seed deleted twice here
-    remove(inList, c);
-    remove(outList, c);
+    inList.delete(c);
+    outList.delete(c);
     msgList.delete(c);
+    idle.delete(c);
     c.close();
+    inList.add(server); // a descriptor is free again, if accept had run out of them
     log(why);
   };
+  const failed = (c: Socket, err: unknown): void =>
+    drop(c, `a client failed: ${(err as { code?: string }).code ?? String(err)}`);
   const fds = (l: readonly (Listener | Socket)[]): string => `[${l.map((s) => s.fileno()).join(',')}]`;
 
   const loop = async (): Promise<void> => {
+    let now = performance.now();
     while (!stopping) {
-      const inFds = opts.trace ? `r=${fds(inList)} w=${fds(outList)} x=${fds(inList)}` : '';
-      const [ilist, olist, elist] = await select(inList, outList, inList, opts.timeoutMs ?? 1000);
+      for (const c of idle.expired(now)) {
+        stats.idleClosed++;
+        drop(c, 'a client idle: closed');
+      }
+      const rx = [...inList];
+      const w = [...outList];
+      const inFds = opts.trace ? `r=${fds(rx)} w=${fds(w)} x=${fds(rx)}` : '';
+      const [ilist, olist, elist] = await select(rx, w, rx, Math.min(opts.timeoutMs ?? 1000, idle.nextExpiry(now)));
+      now = performance.now();
       stats.selectCalls++;
       if (opts.trace) {
         const c = selectCost.last;
-        log(`select(${inFds}) -> r=${fds(ilist as Socket[])} w=${fds(olist as Socket[])} x=${fds(elist as Socket[])}` +
+        log(`select(${inFds}) -> r=${fds(ilist)} w=${fds(olist)} x=${fds(elist)}` +
           `  [kernel: ${c.examined} fds scanned, ${c.bytesCopied} B copied; ${(c.nanoseconds / 1000).toFixed(0)} us]`);
       }
       if (!(ilist.length || olist.length || elist.length)) {
         stats.timeouts++;
-        log(`Wait Timeout : in_list = ${inList.length}`);
+        log(`Wait Timeout : in_list = ${inList.size}`);
         continue;
       }
 
-      for (const c of ilist as (Listener | Socket)[]) {
+      for (const c of ilist) {
         if (c === server) {
-          const client = server.accept();
+          let client: Socket | null;
+          try {
+            client = server.accept();
+          } catch (err) {
+            // EMFILE: no descriptor left. The connection stays queued, so the listener stays readable:
+            // stop watching it until a client leaves, or select returns at once, for ever.
+            inList.delete(server);
+            log(`accept failed: ${(err as { code?: string }).code ?? String(err)}`);
+            continue;
+          }
           if (client === null) continue;
-          inList.push(client);
-          msgList.set(client, { queue: new Queue(), unsent: null, eof: false });
+          if (msgList.size >= caps.maxConnections) {
+            client.close(); // accepted and closed at once: the client reads EOF (a reset, if it had sent already)
+            stats.refused++;
+            log(`a client refused: ${caps.maxConnections} connections served`);
+            continue;
+          }
+          inList.add(client);
+          msgList.set(client, { queue: new Queue(), unsent: null, pending: 0, paused: false, eof: false });
+          idle.touch(client, now);
           stats.clients++;
           continue;
         }
@@ -125,31 +164,40 @@ export async function runEchoServer(opts: EchoServerOptions = {}): Promise<EchoS
         try {
           data = sock.recv(recvSize);
         } catch (err) {
-          drop(sock, `a client failed: ${(err as { code?: string }).code ?? String(err)}`);
+          failed(sock, err);
           continue;
         }
         if (data === null) continue;
         if (data.length > 0) {
           if (opts.verbose) log(`recv= ${data.toString()}`);
           state.queue.enqueue(data);
-          if (!outList.includes(sock)) outList.push(sock);
-        } else if (state.queue.size === 0 && state.unsent === null) {
+          state.pending += data.length;
+          if (state.pending > stats.maxPending) stats.maxPending = state.pending;
+          idle.touch(sock, now);
+          outList.add(sock);
+          if (state.pending >= caps.highWater) {
+            // Backpressure: stop reading until the echo drains; the client's own buffers fill meanwhile.
+            inList.delete(sock);
+            state.paused = true;
+            stats.paused++;
+          }
+        } else if (state.pending === 0) {
           drop(sock, 'a client exit');
         } else {
           // EOF stays readable: stop watching for it, and close once the echo has left.
           state.eof = true;
-          remove(inList, sock);
+          inList.delete(sock);
         }
       }
 
-      for (const c of elist as Socket[]) drop(c, 'a client failed');
+      for (const c of elist) if (c !== server) drop(c as Socket, 'a client failed');
 
-      for (const c of olist as Socket[]) {
+      for (const c of olist) {
         const state = msgList.get(c);
         if (state === undefined) continue;
         const msg = state.unsent ?? state.queue.dequeue();
         if (msg === undefined) {
-          remove(outList, c); // nothing queued: stop asking whether it is writable
+          outList.delete(c); // nothing queued: stop asking whether it is writable
           if (state.eof) drop(c, 'a client exit');
           continue;
         }
@@ -158,12 +206,18 @@ export async function runEchoServer(opts: EchoServerOptions = {}): Promise<EchoS
         try {
           n = c.send(msg);
         } catch (err) {
-          drop(c, `a client failed: ${(err as { code?: string }).code ?? String(err)}`);
+          failed(c, err);
           continue;
         }
         stats.bytesEchoed += n;
+        state.pending -= n;
+        if (n > 0) idle.touch(c, now);
         if (n < msg.length) stats.partialSends++;
         state.unsent = n < msg.length ? msg.subarray(n) : null;
+        if (state.paused && state.pending < caps.lowWater) {
+          state.paused = false; // drained below the low-water mark: read it again
+          inList.add(c);
+        }
       }
     }
   };
@@ -188,8 +242,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   void serveFromCommandLine(
     'echo-server',
     5002,
-    ['--verbose', '--trace'],
-    (port, has) => runEchoServer({ port, verbose: has('--verbose'), trace: has('--trace') }),
-    (s) => `stopped: ${s.stats.clients} clients, ${s.stats.bytesEchoed} bytes echoed, ${s.stats.selectCalls} select calls`,
+    ['--verbose', '--trace', ...CAP_OPTIONS],
+    (_port, _has, cli) => runEchoServer({ ...cli.caps, host: cli.host, port: cli.port, verbose: cli.has('--verbose'), trace: cli.has('--trace') }),
+    (s) => `stopped: ${s.stats.clients} clients, ${s.stats.bytesEchoed} bytes echoed, ${s.stats.selectCalls} select calls, ` +
+      `${s.stats.refused} refused, ${s.stats.idleClosed} idle closed, ${s.stats.paused} paused (largest queue ${s.stats.maxPending} B)`,
   );
 }

@@ -76,6 +76,8 @@ export class DatagramSocket extends Pollable {
   /** @internal Use {@link bindDatagram}. */
   constructor(sock: dgram.Socket, type: 'udp4' | 'udp6', sizes: { sndbuf: number; rcvbuf: number }) {
     super();
+    // Before the descriptor is taken: a wrong argument must not leak one.
+    if (!(sock instanceof dgram.Socket)) throw invalidArgType('sock', 'an instance of dgram.Socket', sock);
     this.#fd = allocFd(this, 'socket');
     this.#sock = sock;
     this.#sndbuf = sizes.sndbuf;

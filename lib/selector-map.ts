@@ -1,4 +1,5 @@
 /** The read-only, live view of a selector's keys that `getMap()` returns (CPython's `_SelectorMapping`). */
+import { invalidArgType } from './errors.js';
 import type { Selectable } from './resolve.js';
 import type { SelectorKey } from './selectors.js';
 
@@ -36,8 +37,12 @@ export class SelectorMapping<D> implements ReadonlyMap<Selectable, SelectorKey<D
     return this.#lookup(fileobj) !== undefined;
   }
 
-  /** Calls `fn` for each key, in registration order. */
+  /**
+   * Calls `fn` for each key, in registration order.
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` unless `fn` is a function.
+   */
   forEach(fn: (key: SelectorKey<D>, fileobj: Selectable, map: ReadonlyMap<Selectable, SelectorKey<D>>) => void, thisArg?: unknown): void {
+    if (typeof fn !== 'function') throw invalidArgType('fn', 'a function', fn); // as Map#forEach, but coded
     this.#keys.forEach((key, fileobj) => fn.call(thisArg, key, fileobj, this));
   }
 

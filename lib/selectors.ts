@@ -310,7 +310,9 @@ class Batch<D> extends Array<[SelectorKey<D>, number]> {
 }
 
 function checkEvents(events: unknown): void {
-  if (typeof events !== 'number' || !Number.isInteger(events) || events < 1 || (events & ~(EVENT_READ | EVENT_WRITE)) !== 0) {
+  // A range check, not only a bit test: bitwise operators wrap 2 ** 32 + 1 round to EVENT_READ.
+  if (typeof events !== 'number' || !Number.isInteger(events) || events < 1 || events > (EVENT_READ | EVENT_WRITE) ||
+    (events & ~(EVENT_READ | EVENT_WRITE)) !== 0) {
     throw invalidArgValue('events', `must be EVENT_READ, EVENT_WRITE or both. Received ${String(events)}`);
   }
 }

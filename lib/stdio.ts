@@ -49,6 +49,8 @@ export class StreamFile extends Pollable {
   /** @internal Use {@link stdio} or {@link adoptStream}; `fd` is 0, 1 or 2, or -1 for the lowest free. */
   constructor(ns: net.Socket, fd: number, mode: number, options: BufferOptions | undefined) {
     super();
+    // Before the descriptor is taken: a wrong argument must not leak one.
+    if (!(ns instanceof net.Socket)) throw invalidArgType('stream', 'a pipe or TTY stream (a net.Socket)', ns);
     const sizes = checkBufferOptions(checkOptions(options, 'options'));
     // The descriptor before the stream is touched: a failed open (EMFILE) leaves the stream as it was.
     const fds = this._host.fds;
