@@ -93,7 +93,7 @@ export interface PollerHooks {
   admit?(file: Pollable): void;
 }
 
-/** @internal The shared implementation of {@link Poll} and {@link Epoll}. */
+/** The shared implementation of {@link Poll} and {@link Epoll}: what they both do, documented once. */
 export class Poller {
   /** What the kernel would have done for each call so far. */
   readonly cost = new CostCounter();
@@ -104,6 +104,7 @@ export class Poller {
   readonly #pending: Pending<PollEvent[]>;
   #closed = false;
 
+  /** @internal */
   constructor(model: PollerModel, hooks: PollerHooks = {}) {
     this.#model = model;
     this.#hooks = hooks;

@@ -11,7 +11,7 @@ import { Pollable } from './pollable.js';
 import { lookupFd } from './fd-table.js';
 import { ReadyList, type Registration } from './ready-list.js';
 import { fdOf, fileOf, type Selectable } from './resolve.js';
-import { checkTimeout } from './validate.js';
+import { checkListener, checkTimeout } from './validate.js';
 
 /** The three ready-lists: subsets of the read, write and except sets. */
 export type ReadyLists<T = Selectable> = [readable: T[], writable: T[], exceptional: T[]];
@@ -163,6 +163,7 @@ export class Selector extends EventEmitter<SelectorEvents> {
     fn: EventEmitter.EventListener<SelectorEvents, T>,
     context?: unknown,
   ): this {
+    checkListener(fn);
     super.on(event, fn, context);
     if (event === 'ready' || event === 'error') this.#schedule();
     return this;
@@ -183,6 +184,7 @@ export class Selector extends EventEmitter<SelectorEvents> {
     fn: EventEmitter.EventListener<SelectorEvents, T>,
     context?: unknown,
   ): this {
+    checkListener(fn);
     super.once(event, fn, context);
     if (event === 'ready' || event === 'error') this.#schedule();
     return this;

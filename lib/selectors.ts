@@ -3,6 +3,7 @@
  * and any data of yours, then `select()` hands back `[key, events]` pairs. `SelectSelector`,
  * `PollSelector` and `EpollSelector` keep one contract; they differ only in the model underneath.
  */
+import type { CostCounter } from './cost.js';
 import { sysError, invalidArgValue } from './errors.js';
 import { Epoll } from './epoll.js';
 import { POLLIN, POLLOUT } from './flags.js';
@@ -34,7 +35,7 @@ interface Backend {
   unregister(key: SelectorKey): void;
   wait(timeoutMs: number | null | undefined): Promise<PollEvent[]>;
   close(): void;
-  readonly cost: { calls: number; examined: number; bytesCopied: number; nanoseconds: number };
+  readonly cost: CostCounter;
 }
 
 /** select(2) under the selectors API: the read and write sets of a {@link Selector}. */
@@ -80,7 +81,7 @@ function fdNumber(f: Selectable): number {
 /** poll(2) or epoll(7) under the selectors API. */
 class PollerBackend implements Backend {
   readonly #p: Poll | Epoll;
-  readonly cost: Backend['cost'];
+  readonly cost: CostCounter;
 
   constructor(p: Poll | Epoll) {
     this.#p = p;
@@ -137,7 +138,7 @@ export abstract class BaseSelector<D = unknown> {
   }
 
   /** What the model underneath would have cost the kernel so far. */
-  get cost(): Backend['cost'] {
+  get cost(): CostCounter {
     return this.#backend.cost;
   }
 

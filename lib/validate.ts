@@ -30,3 +30,8 @@ export function checkOptions(value: unknown, name: string): Record<string, unkno
   if (value === null || typeof value !== 'object') throw invalidArgType(name, 'of type object', value);
   return value as Record<string, unknown>;
 }
+
+/** An event listener: a function, as Node's EventEmitter requires. */
+export function checkListener(fn: unknown): void {
+  if (typeof fn !== 'function') throw invalidArgType('listener', 'of type function', fn);
+}
