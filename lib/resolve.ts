@@ -5,7 +5,13 @@ import { FD_SETSIZE, lookupFd } from './fd-table.js';
 import { Pollable } from './pollable.js';
 
 /** What select, poll and epoll accept: a socket or listener, a descriptor number, or any object with `fileno()`. */
-export type Selectable = Pollable | number | { fileno(): number };
+export type Selectable =
+  | Pollable
+  | number
+  | {
+      /** The descriptor number of an open net-select socket (Python's file-object protocol). */
+      fileno(): number;
+    };
 
 /** @internal The descriptor number of `item`, checked for type (and for select, the FD_SETSIZE cap). */
 export function fdOf(item: unknown, name: string, forSelect: boolean): number {

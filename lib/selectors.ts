@@ -21,9 +21,13 @@ export const EVENT_WRITE = 2;
 
 /** What `register` returns: the object, its descriptor, the events asked for and your data. */
 export interface SelectorKey<D = unknown> {
+  /** The object given to `register`, as it was given. */
   readonly fileobj: Selectable;
+  /** Its descriptor number at `register`. */
   readonly fd: number;
+  /** The events asked for: `EVENT_READ`, `EVENT_WRITE` or both. */
   readonly events: number;
+  /** The data given to `register` (or to the last `modify`). */
   readonly data: D;
 }
 
