@@ -35,6 +35,7 @@ export abstract class Pollable implements FileLike {
   /** @internal The host whose descriptor table and turn this file belongs to. */
   readonly _host: Host;
 
+  /** @internal */
   constructor(host: Host = processHost) {
     this._host = host;
   }

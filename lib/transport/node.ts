@@ -8,7 +8,7 @@
  * fails.
  */
 import { writeSync } from 'node:fs';
-import net from 'node:net';
+import * as net from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { invalidArgType } from '../errors.js';
 import { processHost } from '../host.js';

@@ -37,7 +37,7 @@ export type TransportStart = 'connecting' | 'open' | 'unconnected' | 'ended' | '
 
 /** The network side of one stream connection. */
 export interface StreamTransport {
-  /** The host whose descriptor table, clock and turn the socket over this transport uses. */
+  /** @internal The host whose descriptor table, clock and turn the socket over this transport uses. */
   readonly host: Host;
   /** What the transport is doing when the socket is made. */
   readonly start: TransportStart;
@@ -85,7 +85,7 @@ export interface ListenSink {
 
 /** The network side of a listening socket. */
 export interface ListenTransport {
-  /** The host whose descriptor table the listener uses. */
+  /** @internal The host whose descriptor table the listener uses. */
   readonly host: Host;
   /** Starts delivering connections to `sink`; called once. */
   bind(sink: ListenSink): void;
