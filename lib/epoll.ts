@@ -35,7 +35,7 @@ const MAX_NESTS = 4;
  * @example
  * const ep = new Epoll()
  * ep.register(listener, EPOLLIN)
- * for (const [fd, events] of await ep.poll(1000, 64)) ...
+ * for (const [fd, events] of await ep.poll(1000, 64)) if (events & EPOLLIN) console.log(`descriptor ${fd} is readable`)
  */
 export class Epoll extends Pollable {
   #fd: number;

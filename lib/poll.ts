@@ -10,7 +10,7 @@ import type { Selectable } from './resolve.js';
  * @example
  * const p = new Poll()
  * p.register(sock, POLLIN)
- * for (const [fd, revents] of await p.poll(1000)) if (revents & POLLIN) ...
+ * for (const [fd, revents] of await p.poll(1000)) if (revents & POLLIN) console.log(`descriptor ${fd} is readable`)
  */
 export class Poll extends Poller {
   constructor() {

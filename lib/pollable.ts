@@ -28,7 +28,10 @@ export interface Watch {
   closed(): void;
 }
 
-/** A socket or listener as select/poll/epoll see it. */
+/**
+ * A socket or listener as select/poll/epoll see it.
+ * @example const readable = (s: Pollable): boolean => (s.events() & POLLIN) !== 0
+ */
 export abstract class Pollable implements FileLike {
   #watches: Watch[] = [];
   #level = 0; // events() when last announced

@@ -123,7 +123,9 @@ export class FdSet implements Iterable<Selectable> {
  * @example
  * const sel = new Selector()
  * sel.rlist.add(listener)
- * sel.on('ready', (readable, writable) => { for (const s of readable) ... })
+ * sel.on('ready', (readable) => {
+ *   for (const s of readable) if (s instanceof Listener) s.accept()?.close()
+ * })
  */
 export class Selector extends EventEmitter<SelectorEvents> {
   /** The read set: reported when `recv`/`accept` would not block (data, EOF, a connection, an error). */

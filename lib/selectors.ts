@@ -223,7 +223,7 @@ export abstract class BaseSelector<D = unknown> {
    * Iterating the answer (`for ... of`, spread, `Array.from`) is live: an entry whose key a handler
    * unregistered meanwhile is skipped, and one whose key was modified comes with the new key, masked by its
    * new events. Indexing, `length` and the array methods (`forEach`, `map`, ...) see the answer as it was.
-   * @example for (const [key, events] of await sel.select(1000)) if (events & EVENT_READ) key.fileobj...
+   * @example for (const [key, events] of await sel.select(1000)) if (events & EVENT_READ) console.log(`${key.fd} is readable`)
    */
   async select(timeoutMs?: number | null): Promise<[SelectorKey<D>, number][]> {
     this.#checkOpen();
@@ -324,21 +324,30 @@ function toMask(events: number): number {
   return (events & EVENT_READ ? POLLIN : 0) | (events & EVENT_WRITE ? POLLOUT : 0);
 }
 
-/** The selectors API over select(2): registering a descriptor >= FD_SETSIZE fails with `RangeError`. */
+/**
+ * The selectors API over select(2): registering a descriptor >= FD_SETSIZE fails with `RangeError`.
+ * @example const sel = new SelectSelector<string>(); sel.register(listener, EVENT_READ, 'accept')
+ */
 export class SelectSelector<D = unknown> extends BaseSelector<D> {
   constructor() {
     super(new SelectBackend());
   }
 }
 
-/** The selectors API over poll(2). */
+/**
+ * The selectors API over poll(2).
+ * @example const sel = new PollSelector<string>(); sel.register(listener, EVENT_READ, 'accept')
+ */
 export class PollSelector<D = unknown> extends BaseSelector<D> {
   constructor() {
     super(new PollerBackend(new Poll()));
   }
 }
 
-/** The selectors API over epoll(7), level-triggered. */
+/**
+ * The selectors API over epoll(7), level-triggered.
+ * @example const sel = new EpollSelector<string>(); sel.register(listener, EVENT_READ, 'accept')
+ */
 export class EpollSelector<D = unknown> extends BaseSelector<D> {
   constructor() {
     super(new PollerBackend(new Epoll()));

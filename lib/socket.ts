@@ -32,7 +32,19 @@ export interface BufferOptions {
 }
 
 /** Where to connect: a TCP host and port, or a Unix socket path. */
-export type ConnectOptions = ({ host?: string; port: number } | { path: string }) & BufferOptions;
+export type ConnectOptions = (
+  | {
+      /** Host name or address to connect to. Default `'127.0.0.1'`. */
+      host?: string;
+      /** TCP port to connect to. */
+      port: number;
+    }
+  | {
+      /** Path of a Unix socket to connect to. */
+      path: string;
+    }
+) &
+  BufferOptions;
 
 /** @internal The default `sndbuf` and `rcvbuf`: 256 KiB. */
 export const DEFAULT_BUFSIZE = 256 * 1024;
@@ -163,6 +175,7 @@ export class Socket extends Pollable {
     return this.#sndbuf;
   }
 
+  /** Resizes the send queue; takes effect for the next `send`. */
   set sndbuf(n: number) {
     this.#sndbuf = checkInt(n, 'sndbuf', 1);
     // Linux's setsockopt(SO_SNDBUF) calls sk_write_space: waiters for room hear of it.
@@ -174,6 +187,7 @@ export class Socket extends Pollable {
     return this.#rcvbuf;
   }
 
+  /** Resizes the receive queue. */
   set rcvbuf(n: number) {
     this.#rcvbuf = checkInt(n, 'rcvbuf', 1);
     this.#flowControl();

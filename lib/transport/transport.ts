@@ -14,7 +14,16 @@ import type { Host } from '../host.js';
  * A socket's address: TCP as Python gives it (`{ address, port, family }`), a Unix socket as its path
  * (`''` for an unnamed Unix socket, such as a client's own end).
  */
-export type SockAddr = { address: string; port: number; family: string } | string;
+export type SockAddr =
+  | {
+      /** The IP address, as Node writes it (`'127.0.0.1'`, `'::1'`). */
+      address: string;
+      /** The TCP port. */
+      port: number;
+      /** `'IPv4'` or `'IPv6'`. */
+      family: string;
+    }
+  | string;
 
 /** What a stream transport tells the socket above it. Every call is "from the network". */
 export interface StreamSink {
