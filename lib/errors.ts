@@ -79,6 +79,16 @@ export function fromNodeError(err: Error & { code?: unknown; syscall?: unknown }
   return new SocketError(code, nodeSyscall === 'getaddrinfo' ? nodeSyscall : syscall, detail || undefined);
 }
 
+/**
+ * The error a call cancelled by an `AbortSignal` rejects with, shaped like Node's own: `name` `'AbortError'`,
+ * `code` `'ABORT_ERR'`, and the signal's reason as `cause`.
+ */
+export function abortError(signal: AbortSignal): Error & { code: 'ABORT_ERR' } {
+  const err = new Error('The operation was aborted', { cause: signal.reason }) as Error & { code: 'ABORT_ERR' };
+  err.name = 'AbortError';
+  return coded(err, 'ABORT_ERR') as Error & { code: 'ABORT_ERR' };
+}
+
 type Coded<E extends Error> = E & { code: string };
 
 function coded<E extends Error>(err: E, code: string): Coded<E> {

@@ -9,6 +9,7 @@ import { Epoll } from './epoll.js';
 import { POLLIN, POLLOUT } from './flags.js';
 import { Poll } from './poll.js';
 import { Pollable } from './pollable.js';
+import type { WaitOptions } from './pending.js';
 import type { PollEvent } from './poller.js';
 import { fdOf, fileOf, type Selectable } from './resolve.js';
 import { Selector } from './selector.js';
@@ -37,7 +38,8 @@ interface Backend {
   modify(file: Selectable, mask: number): void;
   /** Forgets a key, by object for select, by number for poll and epoll (the object may be closed). */
   unregister(key: SelectorKey): void;
-  wait(timeoutMs: number | null | undefined): Promise<PollEvent[]>;
+  wait(timeoutMs: number | null | undefined, options: WaitOptions | undefined): Promise<PollEvent[]>;
+  wakeup(): void;
   close(): void;
   readonly cost: CostCounter;
 }
@@ -65,8 +67,12 @@ class SelectBackend implements Backend {
     this.#sel.wlist.delete(key.fileobj);
   }
 
-  async wait(timeoutMs: number | null | undefined): Promise<PollEvent[]> {
-    const [r, w] = await this.#sel.select(timeoutMs);
+  wakeup(): void {
+    this.#sel.wakeup();
+  }
+
+  async wait(timeoutMs: number | null | undefined, options: WaitOptions | undefined): Promise<PollEvent[]> {
+    const [r, w] = await this.#sel.select(timeoutMs, options);
     const out = new Map<number, number>();
     for (const f of r) out.set(fdNumber(f), POLLIN);
     for (const f of w) out.set(fdNumber(f), (out.get(fdNumber(f)) ?? 0) | POLLOUT);
@@ -110,8 +116,12 @@ class PollerBackend implements Backend {
     }
   }
 
-  wait(timeoutMs: number | null | undefined): Promise<PollEvent[]> {
-    return this.#p.poll(timeoutMs);
+  wait(timeoutMs: number | null | undefined, options: WaitOptions | undefined): Promise<PollEvent[]> {
+    return this.#p instanceof Epoll ? this.#p.poll(timeoutMs, -1, options) : this.#p.poll(timeoutMs, options);
+  }
+
+  wakeup(): void {
+    this.#p.wakeup();
   }
 
   close(): void {
@@ -225,9 +235,9 @@ export abstract class BaseSelector<D = unknown> {
    * new events. Indexing, `length` and the array methods (`forEach`, `map`, ...) see the answer as it was.
    * @example for (const [key, events] of await sel.select(1000)) if (events & EVENT_READ) console.log(`${key.fd} is readable`)
    */
-  async select(timeoutMs?: number | null): Promise<[SelectorKey<D>, number][]> {
+  async select(timeoutMs?: number | null, options?: WaitOptions): Promise<[SelectorKey<D>, number][]> {
     this.#checkOpen();
-    const events = await this.#backend.wait(timeoutMs);
+    const events = await this.#backend.wait(timeoutMs, options);
     const out: [SelectorKey<D>, number][] = [];
     for (const [fd, rev] of events) {
       const key = this.#byFd.get(fd);
@@ -257,6 +267,21 @@ export abstract class BaseSelector<D = unknown> {
    */
   getMap(): SelectorMapping<D> {
     return this.#view;
+  }
+
+  /**
+   * Ends a waiting `select` at once with `[]`; with none waiting, the next `select` returns at once.
+   * @throws {SocketError} `EBADF` once the selector is closed.
+   * @example setTimeout(() => sel.wakeup(), 100); await sel.select() // [] if woken
+   */
+  wakeup(): void {
+    this.#checkOpen();
+    this.#backend.wakeup();
+  }
+
+  /** `close()`, for `using sel = new DefaultSelector()`. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   /** Unregisters everything and fails a waiting `select` with `EBADF`. Closing twice does nothing. */

@@ -345,6 +345,38 @@ export class Socket extends Pollable {
   }
 
   /**
+   * TCP_NODELAY: with `true` (the default) small sends leave at once instead of waiting to be coalesced
+   * (Nagle's algorithm off); Node already turns it on for its sockets. No effect on a Unix or in-memory socket.
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a non-boolean. @throws {SocketError} `EBADF` once closed.
+   * @example sock.setNoDelay(true)
+   */
+  setNoDelay(noDelay = true): void {
+    if (typeof noDelay !== 'boolean') throw invalidArgType('noDelay', 'of type boolean', noDelay);
+    if (this.#state === 'closed') throw sysError('EBADF', 'setsockopt');
+    this.#t.setOption?.('nodelay', noDelay);
+  }
+
+  /**
+   * SO_KEEPALIVE: with `enable`, the kernel probes an idle connection (the first probe after
+   * `initialDelayMs`, or the system default for 0) and a dead peer ends as `ETIMEDOUT`. No effect on a Unix or
+   * in-memory socket.
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a non-boolean; {RangeError} `ERR_OUT_OF_RANGE` for a
+   * negative delay. @throws {SocketError} `EBADF` once closed.
+   * @example sock.setKeepAlive(true, 60_000)
+   */
+  setKeepAlive(enable = false, initialDelayMs = 0): void {
+    if (typeof enable !== 'boolean') throw invalidArgType('enable', 'of type boolean', enable);
+    checkInt(initialDelayMs, 'initialDelayMs', 0);
+    if (this.#state === 'closed') throw sysError('EBADF', 'setsockopt');
+    this.#t.setOption?.('keepalive', enable, initialDelayMs);
+  }
+
+  /** `close()`, for `using sock = connect(...)`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /**
    * Closes with a reset (SO_LINGER of 0, then close): what `send` accepted is handed to the network first
    * (over loopback the peer receives it), the rest is dropped, and the peer's next call fails with
    * `ECONNRESET`. For tests that need a reset on demand.

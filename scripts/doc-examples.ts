@@ -33,6 +33,8 @@ declare const stdout: StreamFile;
 declare const line: Buffer;
 declare const udp: DatagramSocket;
 declare const poller: Poll;
+declare const p: Poll;
+declare const ep: Epoll;
 `;
 
 const options: ts.CompilerOptions = {

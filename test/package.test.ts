@@ -74,7 +74,7 @@ t.test('the tarball installs into a scratch project', async (t) => {
 });
 
 const projects = [
-  { name: 'esm-nodenext', type: 'module', module: 'NodeNext', file: 'esm.ts', says: new RegExp(`^esm: net-select ${v} hi ok$`, 'm') },
+  { name: 'esm-nodenext', type: 'module', module: 'NodeNext', file: 'esm.ts', says: new RegExp(`^esm: net-select ${v} hi ok woken AbortError true$`, 'm') },
   { name: 'cjs-nodenext', type: 'commonjs', module: 'NodeNext', file: 'cjs.ts', says: /^cjs: function hi SocketError$/m },
   { name: 'cjs-commonjs', type: 'commonjs', module: 'commonjs', file: 'cjs.ts', says: /^cjs: function hi SocketError$/m },
 ] as const;

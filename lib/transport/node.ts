@@ -109,6 +109,11 @@ export class NodeTransport implements StreamTransport {
     this.#ns.resume();
   }
 
+  setOption(option: 'nodelay' | 'keepalive', enable: boolean, initialDelayMs = 0): void {
+    if (option === 'nodelay') this.#ns.setNoDelay(enable);
+    else this.#ns.setKeepAlive(enable, initialDelayMs);
+  }
+
   tryWrite(buf: Uint8Array, off: number, len: number): number {
     const ns = this.#ns;
     // Only while Node's own queue is empty, so that the bytes stay in order.

@@ -82,6 +82,9 @@ export interface StreamTransport {
    * has arrived since, and returns its error (or `null`). Cheap: called only on sockets past EOF that sent.
    */
   probeReset(): (Error & { code?: unknown }) | null;
+  /** TCP_NODELAY / SO_KEEPALIVE where the transport has them (an in-memory pair has neither: no-op). */
+  setOption?(option: 'nodelay', enable: boolean): void;
+  setOption?(option: 'keepalive', enable: boolean, initialDelayMs: number): void;
 }
 
 /** What a listen transport tells the listener above it. */
