@@ -18,7 +18,9 @@ import { checkInt, checkOptions } from './validate.js';
 
 /** A UDP address: where a datagram came from, or where to send one. */
 export interface DatagramAddress {
+  /** The IP address of the sender or destination. */
   address: string;
+  /** Its UDP port. */
   port: number;
   /** `'IPv4'` or `'IPv6'` in what `recvfrom` returns; not needed for `sendto`. */
   family?: string;

@@ -4,6 +4,7 @@ import { allocFd, freeFd } from './fd-table.js';
 import { POLLIN, POLLNVAL } from './flags.js';
 import { Pollable, type Watch } from './pollable.js';
 import { DEFAULT_MASK, EPOLL_MODEL, Poller, type PollEvent } from './poller.js';
+import type { WaitOptions } from './pending.js';
 import type { Selectable } from './resolve.js';
 import type { CostCounter } from './cost.js';
 
@@ -35,7 +36,7 @@ const MAX_NESTS = 4;
  * @example
  * const ep = new Epoll()
  * ep.register(listener, EPOLLIN)
- * for (const [fd, events] of await ep.poll(1000, 64)) ...
+ * for (const [fd, events] of await ep.poll(1000, 64)) if (events & EPOLLIN) console.log(`descriptor ${fd} is readable`)
  */
 export class Epoll extends Pollable {
   #fd: number;
@@ -137,10 +138,26 @@ export class Epoll extends Pollable {
    * `epoll_wait`: returns up to `maxevents` `[fd, events]` pairs (`-1`, the default: no bound).
    * `timeoutMs` as for select: `undefined`/`null` waits, `0` polls, `> 0` waits at most that long.
    * O(ready), however many are registered.
+   * `options.signal` cancels the wait: the promise rejects with an `AbortError`.
    * @throws {RangeError} `ERR_OUT_OF_RANGE` for a bad timeout or a `maxevents` below 1.
+   * @example const events = await ep.poll(1000, 64, { signal: AbortSignal.timeout(5000) })
    */
-  poll(timeoutMs?: number | null, maxevents = -1): Promise<PollEvent[]> {
-    return this.#p.poll(timeoutMs, maxevents);
+  poll(timeoutMs?: number | null, maxevents = -1, options?: WaitOptions): Promise<PollEvent[]> {
+    return this.#p._poll(timeoutMs, maxevents, options);
+  }
+
+  /**
+   * Ends a waiting `poll` at once with `[]` (mio's `Waker`, the self-pipe trick); with none waiting, the
+   * next `poll` returns at once.
+   * @example setTimeout(() => ep.wakeup(), 100); await ep.poll() // [] if woken
+   */
+  wakeup(): void {
+    this.#p.wakeup();
+  }
+
+  /** `close()`, for `using ep = new Epoll()`. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   /**

@@ -10,7 +10,10 @@
  */
 import { constants } from 'node:os';
 
-/** The errno names that net-select raises itself; errors passed up from Node may carry others. */
+/**
+ * The errno names a net-select call can raise: its own, and those it passes up from Node (the bind and lookup
+ * failures of `listen`/`connect`). Node may pass up a rarer one; `code` is then that errno's name.
+ */
 export type Errno =
   | 'EBADF'
   | 'ECONNRESET'
@@ -21,7 +24,11 @@ export type Errno =
   | 'ENOENT'
   | 'EMFILE'
   | 'EINVAL'
-  | 'ELOOP';
+  | 'ELOOP'
+  | 'EADDRINUSE'
+  | 'EADDRNOTAVAIL'
+  | 'EACCES'
+  | 'ENOTFOUND';
 
 /**
  * An OS-level failure, shaped like Node's system errors: `code` is the errno name, `errno` its number on this
@@ -54,11 +61,32 @@ export function sysError(code: Errno, syscall: string, detail?: string): SocketE
 
 /**
  * Turns an error that Node reported on a socket (it has `code` and `syscall`) into a {@link SocketError}
- * for the call that will see it, keeping the errno name.
+ * for the call that will see it, keeping the errno name. Node's own "syscall CODE:" prefix is dropped from the
+ * message so the call is named once ("bind EADDRINUSE: address already in use 127.0.0.1:80"). A failed name
+ * lookup keeps `getaddrinfo` as its syscall (`ENOTFOUND`, `EAI_AGAIN`): that is the call a C program would
+ * have seen fail, before any socket call.
  */
-export function fromNodeError(err: Error & { code?: unknown }, syscall: string): SocketError {
+export function fromNodeError(err: Error & { code?: unknown; syscall?: unknown }, syscall: string): SocketError {
   const code = typeof err.code === 'string' ? err.code : 'EIO';
-  return new SocketError(code, syscall, code === err.message ? undefined : err.message);
+  const nodeSyscall = typeof err.syscall === 'string' ? err.syscall : undefined;
+  let detail = err.message;
+  for (const prefix of [`${nodeSyscall} ${code}`, code]) {
+    if (detail.startsWith(prefix)) {
+      detail = detail.slice(prefix.length).replace(/^:?\s*/, '');
+      break;
+    }
+  }
+  return new SocketError(code, nodeSyscall === 'getaddrinfo' ? nodeSyscall : syscall, detail || undefined);
+}
+
+/**
+ * The error a call cancelled by an `AbortSignal` rejects with, shaped like Node's own: `name` `'AbortError'`,
+ * `code` `'ABORT_ERR'`, and the signal's reason as `cause`.
+ */
+export function abortError(signal: AbortSignal): Error & { code: 'ABORT_ERR' } {
+  const err = new Error('The operation was aborted', { cause: signal.reason }) as Error & { code: 'ABORT_ERR' };
+  err.name = 'AbortError';
+  return coded(err, 'ABORT_ERR') as Error & { code: 'ABORT_ERR' };
 }
 
 type Coded<E extends Error> = E & { code: string };
@@ -68,9 +96,9 @@ function coded<E extends Error>(err: E, code: string): Coded<E> {
   return err as Coded<E>;
 }
 
-/** `TypeError` with code `ERR_INVALID_ARG_TYPE`: argument `name` is not a `expected`. */
-export function invalidArgType(name: string, expected: string, actual: unknown): Coded<TypeError> {
-  return coded(new TypeError(`The "${name}" argument must be ${expected}. Received ${describe(actual)}`),
+/** `TypeError` with code `ERR_INVALID_ARG_TYPE`: argument `name` is not a `expected`; `hint` says what to do. */
+export function invalidArgType(name: string, expected: string, actual: unknown, hint?: string): Coded<TypeError> {
+  return coded(new TypeError(`The "${name}" argument must be ${expected}. Received ${describe(actual)}${hint ? `: ${hint}` : ''}`),
     'ERR_INVALID_ARG_TYPE');
 }
 

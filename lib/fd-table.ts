@@ -107,7 +107,10 @@ export function lookupFd(fd: number): FileLike | undefined {
   return processFds.lookup(fd);
 }
 
-/** The number of descriptors net-select has open now in this process (stdio not counted). */
+/**
+ * The number of descriptors net-select has open now in this process (stdio not counted).
+ * @example console.log(`${openFdCount()} of ${getFdLimit()} descriptors in use`)
+ */
 export function openFdCount(): number {
   return processFds.size;
 }
@@ -115,6 +118,7 @@ export function openFdCount(): number {
 /**
  * The open-file limit (like `ulimit -n`, RLIMIT_NOFILE): opening a descriptor numbered at or past it fails
  * with `EMFILE`. Defaults to this process's own soft limit.
+ * @example if (getFdLimit() < 4096) console.log('raise ulimit -n for a c10k test')
  */
 export function getFdLimit(): number {
   return processFds.limit;

@@ -11,6 +11,7 @@ export { connect } from './connect.js';
 export { Listener, listen, type ListenOptions, type ListenerStats } from './listener.js';
 export type { Selectable } from './resolve.js';
 export { Selector, FdSet, type ReadyLists, type SelectorEvents } from './selector.js';
+export type { WaitOptions } from './pending.js';
 export { select, selectCost } from './select.js';
 export { CostCounter, type CallCost } from './cost.js';
 export { Poll } from './poll.js';

@@ -141,6 +141,11 @@ export class Listener extends Pollable {
     return this.#t.address();
   }
 
+  /** `close()`, for `using listener = await listen(...)`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
   /**
    * Stops listening and resets every connection still waiting to be accepted, as closing a listening
    * socket does. The descriptor is free at once. Closing twice does nothing.

@@ -7,13 +7,26 @@
  * two answers (one call per turn may be answered at once instead: see turn.ts). Nothing runs while
  * nothing is ready: no timer polls.
  */
-import { invalidArgValue, sysError } from './errors.js';
+import { abortError, invalidArgValue, sysError } from './errors.js';
 import { mayAnswerNow, noteCheckPhaseAnswer } from './turn.js';
+
+/** What every waiting call takes besides its timeout. */
+export interface WaitOptions {
+  /**
+   * Cancels the call: when it aborts, the promise rejects with an `AbortError` (`name` `'AbortError'`, `code`
+   * `'ABORT_ERR'`, `cause` the signal's reason). A signal aborted already rejects at once.
+   */
+  signal?: AbortSignal | undefined;
+}
 
 interface Waiter<R> {
   resolve: (result: R) => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout | undefined;
+  /** The empty answer, for a timeout or a wakeup. */
+  empty: () => R;
+  /** Removes the abort listener, if any. */
+  unlisten: (() => void) | undefined;
   /** A timeout of 0: answered at the next delivery even when nothing is ready. */
   poll: boolean;
   /** The most events this call takes (epoll's maxevents). */
@@ -38,6 +51,7 @@ export class Pending<R> {
   readonly #deliverNow: (checkPhase: boolean) => void;
   #scheduled = false;
   #closed = false;
+  #woken = false; // a wakeup() came while no call waited: the next call returns at once
 
   /**
    * @param deliver runs once per turn when scheduled (`checkPhase` true), or at once for a call answered
@@ -67,20 +81,34 @@ export class Pending<R> {
    * Queues a call. `ms` is a checked timeout (-1: none). `idle` says nothing is registered: then a call
    * without a timeout would never return, and is refused. `ready` says a delivery is due at once.
    */
-  wait(ms: number, idle: boolean, ready: boolean, onTimeout: () => R, syscall: string, limit = Infinity): Promise<R> {
+  wait(
+    ms: number,
+    idle: boolean,
+    ready: boolean,
+    onTimeout: () => R,
+    syscall: string,
+    limit = Infinity,
+    signal?: AbortSignal,
+  ): Promise<R> {
     if (this.#closed) return Promise.reject(sysError('EBADF', syscall, 'closed'));
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    if (this.#woken) {
+      this.#woken = false;
+      return Promise.resolve(onTimeout());
+    }
     if (ms === -1 && idle) {
       return Promise.reject(invalidArgValue('timeoutMs', `must be given when nothing is registered: ${syscall} would wait forever`));
     }
     return new Promise<R>((resolve, reject) => {
-      const w: Waiter<R> = { resolve, reject, timer: undefined, poll: ms === 0, limit };
+      const w: Waiter<R> = { resolve, reject, timer: undefined, empty: onTimeout, unlisten: undefined, poll: ms === 0, limit };
       this.#waiters.push(w);
-      if (ms > 0 && ms <= MAX_TIMER_MS) {
-        w.timer = setTimeout(() => {
-          const i = this.#waiters.indexOf(w);
-          if (i >= 0) this.#waiters.splice(i, 1);
-          resolve(onTimeout());
-        }, ms);
+      if (ms > 0 && ms <= MAX_TIMER_MS) w.timer = setTimeout(() => this.#settle(w, onTimeout()), ms);
+      if (signal) {
+        const onAbort = (): void => {
+          if (this.#take(w)) reject(abortError(signal));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        w.unlisten = () => signal.removeEventListener('abort', onAbort);
       }
       if (!w.poll && !ready) return;
       // Right after a check-phase answer, with nothing new from the network, answer now (once per turn).
@@ -109,18 +137,40 @@ export class Pending<R> {
         i++;
         continue;
       }
-      ws.splice(i, 1);
-      if (w.timer) clearTimeout(w.timer);
-      w.resolve(r);
+      this.#settle(w, r);
     }
+  }
+
+  /**
+   * Ends every waiting call at once with its empty answer; with no call waiting, the next call returns at
+   * once instead (Java NIO's `Selector.wakeup()`).
+   */
+  wakeup(): void {
+    if (this.#closed) return;
+    if (this.#waiters.length === 0) {
+      this.#woken = true;
+      return;
+    }
+    for (const w of [...this.#waiters]) this.#settle(w, w.empty());
+  }
+
+  /** Takes `w` out of the waiting calls, its timer and abort listener with it; false if it was not there. */
+  #take(w: Waiter<R>): boolean {
+    const i = this.#waiters.indexOf(w);
+    if (i < 0) return false;
+    this.#waiters.splice(i, 1);
+    if (w.timer) clearTimeout(w.timer);
+    w.unlisten?.();
+    return true;
+  }
+
+  #settle(w: Waiter<R>, r: R): void {
+    if (this.#take(w)) w.resolve(r);
   }
 
   /** Fails every waiting call. */
   rejectAll(err: Error): void {
-    for (const w of this.#waiters.splice(0)) {
-      if (w.timer) clearTimeout(w.timer);
-      w.reject(err);
-    }
+    for (const w of [...this.#waiters]) if (this.#take(w)) w.reject(err);
   }
 
   /** Fails every waiting call with `EBADF` and refuses new ones. */

@@ -1,5 +1,6 @@
 /** poll(2), with Python's `select.poll` object as the shape: a registration table, then `poll()`. */
 import { DEFAULT_MASK, POLL_MODEL, Poller, type PollEvent } from './poller.js';
+import type { WaitOptions } from './pending.js';
 import type { Selectable } from './resolve.js';
 
 /**
@@ -10,7 +11,7 @@ import type { Selectable } from './resolve.js';
  * @example
  * const p = new Poll()
  * p.register(sock, POLLIN)
- * for (const [fd, revents] of await p.poll(1000)) if (revents & POLLIN) ...
+ * for (const [fd, revents] of await p.poll(1000)) if (revents & POLLIN) console.log(`descriptor ${fd} is readable`)
  */
 export class Poll extends Poller {
   constructor() {
@@ -33,9 +34,11 @@ export class Poll extends Poller {
    * Waits until a registered descriptor reports something, and returns every such `[fd, revents]`.
    * `timeoutMs`: `undefined`/`null` waits (an error when nothing is registered), `0` polls, `> 0` waits
    * at most that long (a fraction rounds up), then returns `[]`.
+   * `options.signal` cancels the wait: the promise rejects with an `AbortError`.
    * @throws {RangeError} `ERR_OUT_OF_RANGE` for a negative or NaN timeout.
+   * @example const events = await p.poll(1000, { signal: AbortSignal.timeout(5000) })
    */
-  override poll(timeoutMs?: number | null): Promise<PollEvent[]> {
-    return super.poll(timeoutMs, -1);
+  poll(timeoutMs?: number | null, options?: WaitOptions): Promise<PollEvent[]> {
+    return this._poll(timeoutMs, -1, options);
   }
 }

@@ -28,13 +28,17 @@ export interface Watch {
   closed(): void;
 }
 
-/** A socket or listener as select/poll/epoll see it. */
+/**
+ * A socket or listener as select/poll/epoll see it.
+ * @example const readable = (s: Pollable): boolean => (s.events() & POLLIN) !== 0
+ */
 export abstract class Pollable implements FileLike {
   #watches: Watch[] = [];
   #level = 0; // events() when last announced
   /** @internal The host whose descriptor table and turn this file belongs to. */
   readonly _host: Host;
 
+  /** @internal */
   constructor(host: Host = processHost) {
     this._host = host;
   }

@@ -7,12 +7,12 @@ import { CostCounter, now, epollCopyBytes, pollCopyBytes } from './cost.js';
 import { invalidArgType, invalidArgValue, outOfRange, sysError } from './errors.js';
 import { lookupFd } from './fd-table.js';
 import { EPOLLET, EPOLLONESHOT, EVENT_BITS, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI } from './flags.js';
-import { Pending } from './pending.js';
+import { Pending, type WaitOptions } from './pending.js';
 import { Pollable } from './pollable.js';
 import { ReadyList, type Registration } from './ready-list.js';
 import { fdOf, fileOf, type Selectable } from './resolve.js';
 import { asked, pollChannel, publishPoll, traceId, type Asked } from './trace.js';
-import { checkInt, checkTimeout } from './validate.js';
+import { checkInt, checkTimeout, checkWaitOptions } from './validate.js';
 
 /** One answer of `poll()`: a descriptor and the bits it reports. */
 export type PollEvent = [fd: number, events: number];
@@ -96,7 +96,7 @@ export interface PollerHooks {
   fileno?(): number;
 }
 
-/** @internal The shared implementation of {@link Poll} and {@link Epoll}. */
+/** The shared implementation of {@link Poll} and {@link Epoll}: what they both do, documented once. */
 export class Poller {
   /** What the kernel would have done for each call so far. */
   readonly cost = new CostCounter();
@@ -109,6 +109,7 @@ export class Poller {
   readonly #traceId = traceId();
   #asked: Asked | undefined; // the waiting call, while someone traces
 
+  /** @internal */
   constructor(model: PollerModel, hooks: PollerHooks = {}) {
     this.#model = model;
     this.#hooks = hooks;
@@ -207,13 +208,15 @@ export class Poller {
   }
 
   /**
-   * Waits for events; see {@link Poll.poll} and {@link Epoll.poll}. `maxevents` bounds one answer
+   * @internal Waits for events; see {@link Poll.poll} and {@link Epoll.poll}. `maxevents` bounds one answer
    * (`-1`: no bound).
    */
-  poll(timeoutMs?: number | null, maxevents = -1): Promise<PollEvent[]> {
+  _poll(timeoutMs: number | null | undefined, maxevents: number, options: WaitOptions | undefined): Promise<PollEvent[]> {
     let ms: number;
+    let signal: AbortSignal | undefined;
     try {
       ms = checkTimeout(timeoutMs);
+      signal = checkWaitOptions(options);
       if (maxevents !== -1) checkInt(maxevents, 'maxevents', 1);
     } catch (err) {
       return Promise.reject(err);
@@ -225,7 +228,17 @@ export class Poller {
       this.cost.record(examined, bytes, now(), 0);
       this.#trace([], maxevents);
       return [];
-    }, this.#model.wait, maxevents === -1 ? Infinity : maxevents);
+    }, this.#model.wait, maxevents === -1 ? Infinity : maxevents, signal);
+  }
+
+  /** Ends a waiting `poll` at once with `[]`; with none waiting, the next `poll` returns at once. */
+  wakeup(): void {
+    this.#pending.wakeup();
+  }
+
+  /** `close()`, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   /** Stops watching everything and fails waiting calls with `EBADF`. Closing twice does nothing. */

@@ -1,10 +1,17 @@
 /** Turns what a program passes to select/poll/epoll — a socket, a number, an object with `fileno()` — into the open file behind it. */
+import { Server as NetServer, Socket as NetSocket } from 'node:net';
 import { invalidArgType, outOfRange, sysError } from './errors.js';
 import { FD_SETSIZE, lookupFd } from './fd-table.js';
 import { Pollable } from './pollable.js';
 
 /** What select, poll and epoll accept: a socket or listener, a descriptor number, or any object with `fileno()`. */
-export type Selectable = Pollable | number | { fileno(): number };
+export type Selectable =
+  | Pollable
+  | number
+  | {
+      /** The descriptor number of an open net-select socket (Python's file-object protocol). */
+      fileno(): number;
+    };
 
 /** @internal The descriptor number of `item`, checked for type (and for select, the FD_SETSIZE cap). */
 export function fdOf(item: unknown, name: string, forSelect: boolean): number {
@@ -16,7 +23,8 @@ export function fdOf(item: unknown, name: string, forSelect: boolean): number {
   }  else if (item !== null && typeof item === 'object' && typeof (item as { fileno?: unknown }).fileno === 'function') {
     fd = (item as { fileno(): unknown }).fileno();
   } else {
-    throw invalidArgType(name, 'a socket, an integer descriptor or an object with a fileno() method', item);
+    throw invalidArgType(name, 'a net-select socket, an integer descriptor or an object with a fileno() method', item,
+      adoptHint(item));
   }
   if (typeof fd !== 'number' || !Number.isInteger(fd)) throw invalidArgType(name, 'an integer descriptor', fd);
   if (fd < 0) throw outOfRange(name, 'a non-negative descriptor', fd);
@@ -31,4 +39,11 @@ export function fileOf(fd: number, syscall: string): Pollable {
   const file = fd < 0 ? undefined : lookupFd(fd);
   if (!(file instanceof Pollable)) throw sysError('EBADF', syscall, `descriptor ${fd} is not an open socket`);
   return file;
+}
+
+/** What to do with a Node object passed where a net-select one belongs; undefined for anything else. */
+function adoptHint(item: unknown): string | undefined {
+  if (item instanceof NetSocket) return 'a net.Socket is not watched by net-select; wrap it with Socket.adopt(socket) first';
+  if (item instanceof NetServer) return 'a net.Server is not watched by net-select; wrap it with Listener.adopt(server) first';
+  return undefined;
 }

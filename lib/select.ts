@@ -1,6 +1,6 @@
 /** select(2) as one call, over real Node sockets. */
 import { CostCounter, now, selectCopyBytes } from './cost.js';
-import { invalidArgType, invalidArgValue, sysError } from './errors.js';
+import { abortError, invalidArgType, invalidArgValue, sysError } from './errors.js';
 import { POLLNVAL, SELECT_EXCEPT, SELECT_READ, SELECT_WRITE } from './flags.js';
 import { Pollable } from './pollable.js';
 import { FD_SETSIZE } from './fd-table.js';
@@ -8,7 +8,8 @@ import { fdOf, fileOf, type Selectable } from './resolve.js';
 import { Selector, type ReadyLists } from './selector.js';
 import { publishSelect, selectChannel } from './trace.js';
 import { mayAnswerNow, noteCheckPhaseAnswer } from './turn.js';
-import { checkTimeout } from './validate.js';
+import { checkTimeout, checkWaitOptions } from './validate.js';
+import type { WaitOptions } from './pending.js';
 
 /** The cost of every free {@link select} call in this process, as the kernel would have paid it. */
 export const selectCost = new CostCounter();
@@ -34,6 +35,7 @@ export const selectCost = new CostCounter();
  * timeout (Linux would sleep forever).
  * @throws {RangeError} `ERR_OUT_OF_RANGE` for a negative/NaN timeout, a negative descriptor, or one
  * >= FD_SETSIZE ("filedescriptor out of range in select()").
+ * `options.signal` cancels the wait: the promise rejects with an `AbortError` (`code` `'ABORT_ERR'`).
  * @throws {SocketError} `EBADF` for a closed socket or unknown descriptor, at the call or while it waits.
  * Every error rejects the promise, and nothing has changed.
  * @example
@@ -44,6 +46,7 @@ export async function select<R extends Selectable, W extends Selectable = R, X e
   wlist: readonly W[],
   xlist: readonly X[],
   timeoutMs?: number | null,
+  options?: WaitOptions,
 ): Promise<[readable: R[], writable: W[], exceptional: X[]]> {
   let start = now();
   const called = start;
@@ -77,10 +80,12 @@ export async function select<R extends Selectable, W extends Selectable = R, X e
     }
   }
   const ms = checkTimeout(timeoutMs);
+  const signal = checkWaitOptions(options);
   if (ms === -1 && rlist.length + wlist.length + xlist.length === 0) {
     throw invalidArgValue('timeoutMs', 'must be given when all three lists are empty: select would wait forever');
   }
   if (closed) throw sysError('EBADF', 'select', 'a socket in the lists is closed');
+  if (signal?.aborted) throw abortError(signal);
   for (const out of files) {
     for (let i = 0; i < out.length; i++) {
       const f = out[i];
@@ -97,7 +102,7 @@ export async function select<R extends Selectable, W extends Selectable = R, X e
     try {
       for (const k of [0, 1, 2] as const) for (const f of files[k] as Pollable[]) sel._set(f, k, f);
       const setupNs = now() - start;
-      await sel.select(ms === -1 ? null : ms);
+      await sel.select(ms === -1 ? null : ms, { signal });
       noteCheckPhaseAnswer();
       start = now() - setupNs;
     } finally {

@@ -66,6 +66,7 @@ export class SelectorMapping<D> implements ReadonlyMap<Selectable, SelectorKey<D
     return this.#keys.entries();
   }
 
+  /** `'SelectorMapping'`, for `Object.prototype.toString`. */
   get [Symbol.toStringTag](): string {
     return 'SelectorMapping';
   }

@@ -5,14 +5,14 @@
 import { EventEmitter } from 'eventemitter3';
 import { CostCounter, now, selectCopyBytes } from './cost.js';
 import { sysError } from './errors.js';
-import { Pending } from './pending.js';
+import { Pending, type WaitOptions } from './pending.js';
 import { SELECT_EXCEPT, SELECT_READ, SELECT_WRITE } from './flags.js';
 import { Pollable } from './pollable.js';
 import { lookupFd } from './fd-table.js';
 import { ReadyList, type Registration } from './ready-list.js';
 import { fdOf, fileOf, type Selectable } from './resolve.js';
 import { asked, publishSelect, selectChannel, traceId, type Asked } from './trace.js';
-import { checkTimeout } from './validate.js';
+import { checkListener, checkTimeout, checkWaitOptions } from './validate.js';
 
 /** The three ready-lists: subsets of the read, write and except sets. */
 export type ReadyLists<T = Selectable> = [readable: T[], writable: T[], exceptional: T[]];
@@ -124,7 +124,9 @@ export class FdSet implements Iterable<Selectable> {
  * @example
  * const sel = new Selector()
  * sel.rlist.add(listener)
- * sel.on('ready', (readable, writable) => { for (const s of readable) ... })
+ * sel.on('ready', (readable) => {
+ *   for (const s of readable) if (s instanceof Listener) s.accept()?.close()
+ * })
  */
 export class Selector extends EventEmitter<SelectorEvents> {
   /** The read set: reported when `recv`/`accept` would not block (data, EOF, a connection, an error). */
@@ -168,6 +170,7 @@ export class Selector extends EventEmitter<SelectorEvents> {
     fn: EventEmitter.EventListener<SelectorEvents, T>,
     context?: unknown,
   ): this {
+    checkListener(fn);
     super.on(event, fn, context);
     if (event === 'ready' || event === 'error') this.#schedule();
     return this;
@@ -188,6 +191,7 @@ export class Selector extends EventEmitter<SelectorEvents> {
     fn: EventEmitter.EventListener<SelectorEvents, T>,
     context?: unknown,
   ): this {
+    checkListener(fn);
     super.once(event, fn, context);
     if (event === 'ready' || event === 'error') this.#schedule();
     return this;
@@ -200,15 +204,18 @@ export class Selector extends EventEmitter<SelectorEvents> {
    * settles after Node has had its turn at I/O (one call per turn, made right after such an answer while
    * nothing new came from the network, is answered at once), so a `while` loop around `await select()`
    * never starves the sockets it waits for.
+   * `options.signal` cancels the wait: the promise rejects with an `AbortError` (`code` `'ABORT_ERR'`).
    * @throws {TypeError} `ERR_INVALID_ARG_VALUE` when all three sets are empty and there is no timeout
    * (select(2) would sleep forever; here it is taken as a bug).
    * @throws {RangeError} `ERR_OUT_OF_RANGE` for a negative or NaN timeout.
    * @throws {SocketError} `EBADF` when a socket in the sets has been closed, or the selector has.
    */
-  select(timeoutMs?: number | null): Promise<ReadyLists> {
+  select(timeoutMs?: number | null, options?: WaitOptions): Promise<ReadyLists> {
     let ms: number;
+    let signal: AbortSignal | undefined;
     try {
       ms = checkTimeout(timeoutMs);
+      signal = checkWaitOptions(options);
       if (this.#badf > 0) throw sysError('EBADF', 'select', 'a socket in the sets was closed');
     } catch (err) {
       return Promise.reject(err);
@@ -219,7 +226,40 @@ export class Selector extends EventEmitter<SelectorEvents> {
       this.cost.record(nfds, selectCopyBytes(nfds), now(), 0);
       this.#trace('Selector.select', [[], [], []]);
       return [[], [], []];
-    }, 'select');
+    }, 'select', Infinity, signal);
+  }
+
+  /**
+   * Ends a waiting `select` at once with three empty lists (Java NIO's `Selector.wakeup()`, the self-pipe
+   * trick); with none waiting, the next `select` returns at once. Safe to call from any callback. O(waiting).
+   * @example setTimeout(() => selector.wakeup(), 100); const [r] = await selector.select() // r is [] if woken
+   */
+  wakeup(): void {
+    this.#pending.wakeup();
+  }
+
+  /** `close()`, for `using sel = new Selector()`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /**
+   * The batches, one `select()` each, until the selector is closed: `for await (const [r, w, x] of sel)`.
+   * A `select` that fails for another reason (`EBADF` for a socket closed in the sets) ends the loop with
+   * that error.
+   * @example for await (const [readable] of selector) for (const s of readable) if (s instanceof Listener) s.accept()?.close()
+   */
+  async *[Symbol.asyncIterator](): AsyncGenerator<ReadyLists, void, undefined> {
+    while (!this.#closed) {
+      let batch: ReadyLists;
+      try {
+        batch = await this.select();
+      } catch (err) {
+        if (this.#closed) return;
+        throw err;
+      }
+      yield batch;
+    }
   }
 
   /** Whether `close` was called. */

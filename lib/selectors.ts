@@ -3,11 +3,13 @@
  * and any data of yours, then `select()` hands back `[key, events]` pairs. `SelectSelector`,
  * `PollSelector` and `EpollSelector` keep one contract; they differ only in the model underneath.
  */
+import type { CostCounter } from './cost.js';
 import { sysError, invalidArgValue } from './errors.js';
 import { Epoll } from './epoll.js';
 import { POLLIN, POLLOUT } from './flags.js';
 import { Poll } from './poll.js';
 import { Pollable } from './pollable.js';
+import type { WaitOptions } from './pending.js';
 import type { PollEvent } from './poller.js';
 import { fdOf, fileOf, type Selectable } from './resolve.js';
 import { Selector } from './selector.js';
@@ -20,9 +22,13 @@ export const EVENT_WRITE = 2;
 
 /** What `register` returns: the object, its descriptor, the events asked for and your data. */
 export interface SelectorKey<D = unknown> {
+  /** The object given to `register`, as it was given. */
   readonly fileobj: Selectable;
+  /** Its descriptor number at `register`. */
   readonly fd: number;
+  /** The events asked for: `EVENT_READ`, `EVENT_WRITE` or both. */
   readonly events: number;
+  /** The data given to `register` (or to the last `modify`). */
   readonly data: D;
 }
 
@@ -32,9 +38,10 @@ interface Backend {
   modify(file: Selectable, mask: number): void;
   /** Forgets a key, by object for select, by number for poll and epoll (the object may be closed). */
   unregister(key: SelectorKey): void;
-  wait(timeoutMs: number | null | undefined): Promise<PollEvent[]>;
+  wait(timeoutMs: number | null | undefined, options: WaitOptions | undefined): Promise<PollEvent[]>;
+  wakeup(): void;
   close(): void;
-  readonly cost: { calls: number; examined: number; bytesCopied: number; nanoseconds: number };
+  readonly cost: CostCounter;
 }
 
 /** select(2) under the selectors API: the read and write sets of a {@link Selector}. */
@@ -60,8 +67,12 @@ class SelectBackend implements Backend {
     this.#sel.wlist.delete(key.fileobj);
   }
 
-  async wait(timeoutMs: number | null | undefined): Promise<PollEvent[]> {
-    const [r, w] = await this.#sel.select(timeoutMs);
+  wakeup(): void {
+    this.#sel.wakeup();
+  }
+
+  async wait(timeoutMs: number | null | undefined, options: WaitOptions | undefined): Promise<PollEvent[]> {
+    const [r, w] = await this.#sel.select(timeoutMs, options);
     const out = new Map<number, number>();
     for (const f of r) out.set(fdNumber(f), POLLIN);
     for (const f of w) out.set(fdNumber(f), (out.get(fdNumber(f)) ?? 0) | POLLOUT);
@@ -80,7 +91,7 @@ function fdNumber(f: Selectable): number {
 /** poll(2) or epoll(7) under the selectors API. */
 class PollerBackend implements Backend {
   readonly #p: Poll | Epoll;
-  readonly cost: Backend['cost'];
+  readonly cost: CostCounter;
 
   constructor(p: Poll | Epoll) {
     this.#p = p;
@@ -105,8 +116,12 @@ class PollerBackend implements Backend {
     }
   }
 
-  wait(timeoutMs: number | null | undefined): Promise<PollEvent[]> {
-    return this.#p.poll(timeoutMs);
+  wait(timeoutMs: number | null | undefined, options: WaitOptions | undefined): Promise<PollEvent[]> {
+    return this.#p instanceof Epoll ? this.#p.poll(timeoutMs, -1, options) : this.#p.poll(timeoutMs, options);
+  }
+
+  wakeup(): void {
+    this.#p.wakeup();
   }
 
   close(): void {
@@ -137,7 +152,7 @@ export abstract class BaseSelector<D = unknown> {
   }
 
   /** What the model underneath would have cost the kernel so far. */
-  get cost(): Backend['cost'] {
+  get cost(): CostCounter {
     return this.#backend.cost;
   }
 
@@ -218,11 +233,11 @@ export abstract class BaseSelector<D = unknown> {
    * Iterating the answer (`for ... of`, spread, `Array.from`) is live: an entry whose key a handler
    * unregistered meanwhile is skipped, and one whose key was modified comes with the new key, masked by its
    * new events. Indexing, `length` and the array methods (`forEach`, `map`, ...) see the answer as it was.
-   * @example for (const [key, events] of await sel.select(1000)) if (events & EVENT_READ) key.fileobj...
+   * @example for (const [key, events] of await sel.select(1000)) if (events & EVENT_READ) console.log(`${key.fd} is readable`)
    */
-  async select(timeoutMs?: number | null): Promise<[SelectorKey<D>, number][]> {
+  async select(timeoutMs?: number | null, options?: WaitOptions): Promise<[SelectorKey<D>, number][]> {
     this.#checkOpen();
-    const events = await this.#backend.wait(timeoutMs);
+    const events = await this.#backend.wait(timeoutMs, options);
     const out: [SelectorKey<D>, number][] = [];
     for (const [fd, rev] of events) {
       const key = this.#byFd.get(fd);
@@ -252,6 +267,21 @@ export abstract class BaseSelector<D = unknown> {
    */
   getMap(): SelectorMapping<D> {
     return this.#view;
+  }
+
+  /**
+   * Ends a waiting `select` at once with `[]`; with none waiting, the next `select` returns at once.
+   * @throws {SocketError} `EBADF` once the selector is closed.
+   * @example setTimeout(() => sel.wakeup(), 100); await sel.select() // [] if woken
+   */
+  wakeup(): void {
+    this.#checkOpen();
+    this.#backend.wakeup();
+  }
+
+  /** `close()`, for `using sel = new DefaultSelector()`. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   /** Unregisters everything and fails a waiting `select` with `EBADF`. Closing twice does nothing. */
@@ -321,21 +351,30 @@ function toMask(events: number): number {
   return (events & EVENT_READ ? POLLIN : 0) | (events & EVENT_WRITE ? POLLOUT : 0);
 }
 
-/** The selectors API over select(2): registering a descriptor >= FD_SETSIZE fails with `RangeError`. */
+/**
+ * The selectors API over select(2): registering a descriptor >= FD_SETSIZE fails with `RangeError`.
+ * @example const sel = new SelectSelector<string>(); sel.register(listener, EVENT_READ, 'accept')
+ */
 export class SelectSelector<D = unknown> extends BaseSelector<D> {
   constructor() {
     super(new SelectBackend());
   }
 }
 
-/** The selectors API over poll(2). */
+/**
+ * The selectors API over poll(2).
+ * @example const sel = new PollSelector<string>(); sel.register(listener, EVENT_READ, 'accept')
+ */
 export class PollSelector<D = unknown> extends BaseSelector<D> {
   constructor() {
     super(new PollerBackend(new Poll()));
   }
 }
 
-/** The selectors API over epoll(7), level-triggered. */
+/**
+ * The selectors API over epoll(7), level-triggered.
+ * @example const sel = new EpollSelector<string>(); sel.register(listener, EVENT_READ, 'accept')
+ */
 export class EpollSelector<D = unknown> extends BaseSelector<D> {
   constructor() {
     super(new PollerBackend(new Epoll()));

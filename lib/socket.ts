@@ -32,7 +32,19 @@ export interface BufferOptions {
 }
 
 /** Where to connect: a TCP host and port, or a Unix socket path. */
-export type ConnectOptions = ({ host?: string; port: number } | { path: string }) & BufferOptions;
+export type ConnectOptions = (
+  | {
+      /** Host name or address to connect to. Default `'127.0.0.1'`. */
+      host?: string;
+      /** TCP port to connect to. */
+      port: number;
+    }
+  | {
+      /** Path of a Unix socket to connect to. */
+      path: string;
+    }
+) &
+  BufferOptions;
 
 /** @internal The default `sndbuf` and `rcvbuf`: 256 KiB. */
 export const DEFAULT_BUFSIZE = 256 * 1024;
@@ -164,6 +176,7 @@ export class Socket extends Pollable {
     return this.#sndbuf;
   }
 
+  /** Resizes the send queue; takes effect for the next `send`. */
   set sndbuf(n: number) {
     this.#sndbuf = checkInt(n, 'sndbuf', 1);
     // Linux's setsockopt(SO_SNDBUF) calls sk_write_space: waiters for room hear of it.
@@ -175,6 +188,7 @@ export class Socket extends Pollable {
     return this.#rcvbuf;
   }
 
+  /** Resizes the receive queue. */
   set rcvbuf(n: number) {
     this.#rcvbuf = checkInt(n, 'rcvbuf', 1);
     this.#flowControl();
@@ -329,6 +343,38 @@ export class Socket extends Pollable {
     this._flush();
     this.#release();
     this.#t.close();
+  }
+
+  /**
+   * TCP_NODELAY: with `true` (the default) small sends leave at once instead of waiting to be coalesced
+   * (Nagle's algorithm off); Node already turns it on for its sockets. No effect on a Unix or in-memory socket.
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a non-boolean. @throws {SocketError} `EBADF` once closed.
+   * @example sock.setNoDelay(true)
+   */
+  setNoDelay(noDelay = true): void {
+    if (typeof noDelay !== 'boolean') throw invalidArgType('noDelay', 'of type boolean', noDelay);
+    if (this.#state === 'closed') throw sysError('EBADF', 'setsockopt');
+    this.#t.setOption?.('nodelay', noDelay);
+  }
+
+  /**
+   * SO_KEEPALIVE: with `enable`, the kernel probes an idle connection (the first probe after
+   * `initialDelayMs`, or the system default for 0) and a dead peer ends as `ETIMEDOUT`. No effect on a Unix or
+   * in-memory socket.
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a non-boolean; {RangeError} `ERR_OUT_OF_RANGE` for a
+   * negative delay. @throws {SocketError} `EBADF` once closed.
+   * @example sock.setKeepAlive(true, 60_000)
+   */
+  setKeepAlive(enable = false, initialDelayMs = 0): void {
+    if (typeof enable !== 'boolean') throw invalidArgType('enable', 'of type boolean', enable);
+    checkInt(initialDelayMs, 'initialDelayMs', 0);
+    if (this.#state === 'closed') throw sysError('EBADF', 'setsockopt');
+    this.#t.setOption?.('keepalive', enable, initialDelayMs);
+  }
+
+  /** `close()`, for `using sock = connect(...)`. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   /**

@@ -1,5 +1,6 @@
 /** Argument checks shared by the public API: each throws a coded TypeError/RangeError naming the argument. */
 import { invalidArgType, outOfRange } from './errors.js';
+import type { WaitOptions } from './pending.js';
 
 /**
  * Normalises a select/poll/epoll timeout in milliseconds: `undefined`/`null` waits for readiness with no
@@ -29,4 +30,18 @@ export function checkOptions(value: unknown, name: string): Record<string, unkno
   if (value === undefined) return {};
   if (value === null || typeof value !== 'object') throw invalidArgType(name, 'of type object', value);
   return value as Record<string, unknown>;
+}
+
+/** An event listener: a function, as Node's EventEmitter requires. */
+export function checkListener(fn: unknown): void {
+  if (typeof fn !== 'function') throw invalidArgType('listener', 'of type function', fn);
+}
+
+/** The options of a waiting call: its `AbortSignal`, if any. */
+export function checkWaitOptions(options: unknown): AbortSignal | undefined {
+  const o: WaitOptions = checkOptions(options, 'options');
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
+    throw invalidArgType('options.signal', 'an instance of AbortSignal', o.signal);
+  }
+  return o.signal;
 }

@@ -8,7 +8,7 @@
  * fails.
  */
 import { writeSync } from 'node:fs';
-import net from 'node:net';
+import * as net from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { invalidArgType } from '../errors.js';
 import { processHost } from '../host.js';
@@ -107,6 +107,11 @@ export class NodeTransport implements StreamTransport {
 
   resume(): void {
     this.#ns.resume();
+  }
+
+  setOption(option: 'nodelay' | 'keepalive', enable: boolean, initialDelayMs = 0): void {
+    if (option === 'nodelay') this.#ns.setNoDelay(enable);
+    else this.#ns.setKeepAlive(enable, initialDelayMs);
   }
 
   tryWrite(buf: Uint8Array, off: number, len: number): number {

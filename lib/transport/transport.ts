@@ -14,7 +14,16 @@ import type { Host } from '../host.js';
  * A socket's address: TCP as Python gives it (`{ address, port, family }`), a Unix socket as its path
  * (`''` for an unnamed Unix socket, such as a client's own end).
  */
-export type SockAddr = { address: string; port: number; family: string } | string;
+export type SockAddr =
+  | {
+      /** The IP address, as Node writes it (`'127.0.0.1'`, `'::1'`). */
+      address: string;
+      /** The TCP port. */
+      port: number;
+      /** `'IPv4'` or `'IPv6'`. */
+      family: string;
+    }
+  | string;
 
 /** What a stream transport tells the socket above it. Every call is "from the network". */
 export interface StreamSink {
@@ -37,7 +46,7 @@ export type TransportStart = 'connecting' | 'open' | 'unconnected' | 'ended' | '
 
 /** The network side of one stream connection. */
 export interface StreamTransport {
-  /** The host whose descriptor table, clock and turn the socket over this transport uses. */
+  /** @internal The host whose descriptor table, clock and turn the socket over this transport uses. */
   readonly host: Host;
   /** What the transport is doing when the socket is made. */
   readonly start: TransportStart;
@@ -73,6 +82,9 @@ export interface StreamTransport {
    * has arrived since, and returns its error (or `null`). Cheap: called only on sockets past EOF that sent.
    */
   probeReset(): (Error & { code?: unknown }) | null;
+  /** TCP_NODELAY / SO_KEEPALIVE where the transport has them (an in-memory pair has neither: no-op). */
+  setOption?(option: 'nodelay', enable: boolean): void;
+  setOption?(option: 'keepalive', enable: boolean, initialDelayMs: number): void;
 }
 
 /** What a listen transport tells the listener above it. */
@@ -85,7 +97,7 @@ export interface ListenSink {
 
 /** The network side of a listening socket. */
 export interface ListenTransport {
-  /** The host whose descriptor table the listener uses. */
+  /** @internal The host whose descriptor table the listener uses. */
   readonly host: Host;
   /** Starts delivering connections to `sink`; called once. */
   bind(sink: ListenSink): void;
