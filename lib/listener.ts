@@ -16,7 +16,7 @@ import { Pollable } from './pollable.js';
 import { Socket, checkBufferOptions, type BufferOptions, type SockAddr } from './socket.js';
 import { NodeListenTransport, type NetServer } from './transport/node.js';
 import type { ListenTransport, StreamTransport } from './transport/transport.js';
-import { checkInt, checkOptions } from './validate.js';
+import { checkInt, checkOptions, checkTransport } from './validate.js';
 
 /** Options of {@link listen} and {@link Listener.adopt}. */
 export interface ListenOptions extends BufferOptions {
@@ -62,7 +62,7 @@ export class Listener extends Pollable {
 
   /** @internal Use {@link listen} or {@link Listener.adopt}. */
   constructor(t: ListenTransport, opts: ListenOptions) {
-    super(t.host);
+    super(checkTransport(t).host);
     const o = checkOptions(opts, 'options');
     this.#backlog = o.backlog === undefined ? 128 : checkInt(o.backlog, 'options.backlog', 1);
     const overflow = o.maxOverflow === undefined ? 4096 : checkInt(o.maxOverflow, 'options.maxOverflow', 0);
@@ -87,7 +87,7 @@ export class Listener extends Pollable {
    * @throws {SocketError} `EMFILE` past the open-file limit.
    */
   static adopt(server: NetServer, options?: Omit<ListenOptions, 'host' | 'port' | 'path'>): Listener {
-    return new Listener(NodeListenTransport.adopt(server), options ?? {});
+    return new Listener(NodeListenTransport.adopt(server), checkOptions(options, 'options'));
   }
 
   /** The descriptor number, or -1 once closed. */

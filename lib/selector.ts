@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { CostCounter, now, selectCopyBytes } from './cost.js';
-import { sysError } from './errors.js';
+import { invalidArgType, sysError } from './errors.js';
 import { Pending, type WaitOptions } from './pending.js';
 import { SELECT_EXCEPT, SELECT_READ, SELECT_WRITE } from './flags.js';
 import { Pollable } from './pollable.js';
@@ -44,6 +44,7 @@ export class FdSet implements Iterable<Selectable> {
 
   /** @internal */
   constructor(sel: Selector, which: 0 | 1 | 2) {
+    if (!(sel instanceof Selector)) throw invalidArgType('selector', 'a Selector (a Selector makes its own sets)', sel);
     this.#sel = sel;
     this.#which = which;
   }

@@ -17,7 +17,7 @@ import { fromNodeError, invalidArgType, sysError, type SocketError } from './err
 import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDHUP, SHUT_RD, SHUT_RDWR } from './flags.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { Pollable } from './pollable.js';
-import { checkInt, checkOptions } from './validate.js';
+import { checkInt, checkOptions, checkTransport } from './validate.js';
 import { NodeTransport, type NetSocket } from './transport/node.js';
 import type { SockAddr, StreamTransport } from './transport/transport.js';
 
@@ -109,7 +109,7 @@ export class Socket extends Pollable {
 
   /** @internal Use {@link connect}, `Listener.accept()` or {@link Socket.adopt}. */
   constructor(t: StreamTransport, sizes: { sndbuf: number; rcvbuf: number }, withFd: boolean) {
-    super(t.host);
+    super(checkTransport(t).host);
     this.#t = t;
     this.#sndbuf = sizes.sndbuf;
     this.#rcvbuf = sizes.rcvbuf;

@@ -9,6 +9,7 @@
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { CallCost } from './cost.js';
+import { invalidArgType, outOfRange } from './errors.js';
 import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDHUP, EPOLLET, EPOLLONESHOT } from './flags.js';
 import type { PollEvent } from './poller.js';
 import { POLL_CHANNEL, SELECT_CHANNEL, type PollTrace, type SelectTrace, type TraceMessage } from './trace.js';
@@ -26,6 +27,9 @@ const MAX_ITEMS = 32;
  * formatTrace(msg) // 'select(r=[3,5] w=[] x=[3,5], 1000) = 1 (r=[5])  [kernel: 6 fds, 48 B; 12 us]'
  */
 export function formatTrace(m: TraceMessage): string {
+  if (m === null || typeof m !== 'object' || !('cost' in m) || !('source' in m || 'call' in m)) {
+    throw invalidArgType('m', 'a message of the net-select:select or net-select:poll channel', m);
+  }
   return 'source' in m ? formatSelect(m) : formatPoll(m);
 }
 
@@ -78,6 +82,9 @@ const BITS: readonly [number, string][] = [
  * @example maskNames(POLLIN | POLLRDHUP, 'E') // 'EPOLLIN|EPOLLRDHUP'
  */
 export function maskNames(mask: number, prefix = ''): string {
+  if (typeof mask !== 'number') throw invalidArgType('mask', 'of type number', mask);
+  if (!Number.isInteger(mask)) throw outOfRange('mask', 'an integer', mask);
+  if (typeof prefix !== 'string') throw invalidArgType('prefix', 'of type string', prefix);
   const names = BITS.filter(([bit]) => (mask & bit) !== 0).map(([, name]) => prefix + name);
   return names.length === 0 ? '0' : names.join('|');
 }

@@ -5,6 +5,7 @@
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { invalidArgType } from './errors.js';
 import { POLL_CHANNEL, SELECT_CHANNEL, type TraceMessage } from './trace.js';
 
 /**
@@ -28,6 +29,7 @@ export type TraceRecord =
  * stop()
  */
 export function recordTrace(path: string): () => void {
+  if (typeof path !== 'string' || path === '') throw invalidArgType('path', 'a non-empty string', path);
   const fd = openSync(path, 'a');
   const write = (r: TraceRecord): void => void writeSync(fd, `${JSON.stringify(r)}\n`);
   write({ channel: 'process', pid: process.pid, timeOrigin: performance.timeOrigin, argv: process.argv });

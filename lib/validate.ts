@@ -45,3 +45,11 @@ export function checkWaitOptions(options: unknown): AbortSignal | undefined {
   }
   return o.signal;
 }
+
+/** A transport handed to an @internal constructor: an object with `bind` and a `host`. */
+export function checkTransport<T extends { bind: unknown; host: unknown }>(t: T): T {
+  if (t === null || typeof t !== 'object' || typeof t.bind !== 'function' || typeof t.host !== 'object') {
+    throw invalidArgType('transport', 'a transport (use connect, listen or adopt)', t);
+  }
+  return t;
+}

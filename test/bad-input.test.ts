@@ -148,8 +148,7 @@ const LISTEN_OPTIONS: Case[] = [
 /** Buffer options of an adopted socket or listener. */
 const BUFFER_OPTIONS: Case[] = [...each(TYPE, 'x', 1, null, true, { sndbuf: '1' }), ...each(RANGE, { sndbuf: 0 }, { rcvbuf: -1 })];
 /** The same for `Listener.adopt`, which takes `null` options as none (lib/listener.ts: `options ?? {}`). */
-const LISTENER_ADOPT_OPTIONS: Case[] = BUFFER_OPTIONS.map((c) =>
-  c.value === null ? { ...c, todo: 'Listener.adopt(server, null) is accepted as no options; Socket.adopt(sock, null) is ERR_INVALID_ARG_TYPE (lib/listener.ts)' } : c);
+const LISTENER_ADOPT_OPTIONS: Case[] = BUFFER_OPTIONS;
 
 // ---- the objects under test: open, closed, and those kept to compare state ----
 const pair = await socketPair(t);
@@ -247,7 +246,6 @@ const ROWS: Row[] = [
     fn: 'new Socket',
     cases: each(TYPE, 'x', null, {}),
     call: (v) => new (Socket as unknown as new (...a: unknown[]) => Socket)(v, { sndbuf: 1, rcvbuf: 1 }, true),
-    todo: "the @internal constructor is reachable: a wrong transport is an uncoded TypeError (reading 'fds' of undefined) (lib/socket.ts)",
   },
   // listener.ts
   { fn: 'listen', cases: LISTEN_OPTIONS, call: (v) => listen(v as never) },
@@ -264,8 +262,12 @@ const ROWS: Row[] = [
     fn: 'new Listener',
     cases: each(TYPE, 'x', null, {}),
     call: (v) => new (Listener as unknown as new (...a: unknown[]) => Listener)(v, {}),
-    todo: "the @internal constructor is reachable: a wrong transport is an uncoded TypeError (reading 'fds' of undefined) (lib/listener.ts)",
   },
+  // trace-print.ts, trace-record.ts
+  { fn: 'formatTrace', cases: each(TYPE, 'x', null, undefined, {}, { cost: {} }), call: (v) => api.formatTrace(v as never) },
+  { fn: 'maskNames', cases: [...each(TYPE, 'x', null, undefined), ...each(RANGE, NaN, 1.5, Infinity)], call: (v) => api.maskNames(v as number) },
+  { fn: 'maskNames', cases: each(TYPE, 5, null), call: (v) => api.maskNames(1, v as string) },
+  { fn: 'recordTrace', cases: each(TYPE, '', 5, null, undefined), call: (v) => api.recordTrace(v as string) },
   // select.ts
   ...(['rlist', 'wlist', 'xlist'] as const).flatMap((name, k): Row[] => [
     { fn: `select(${name})`, cases: LIST, call: (v) => select(...(lists(k, v) as [never[], never[], never[]]), 0) },
@@ -287,13 +289,11 @@ const ROWS: Row[] = [
     fn: `Selector#${m}`,
     cases: each(TYPE, 'x', null, undefined, 42, {}),
     call: (v) => sel[m]('ready', v as never),
-    todo: "eventemitter3's uncoded TypeError; fixed in lib/selector.ts on another branch",
   })),
   {
     fn: 'new FdSet',
     cases: each(TYPE, 'x', null, {}),
     call: (v) => new (api.FdSet as unknown as new (...a: unknown[]) => api.FdSet)(v, 0).add(pair.client),
-    todo: 'the @internal constructor takes anything; add() then throws an uncoded TypeError (lib/selector.ts)',
   },
   // poll.ts, epoll.ts, poller.ts
   { fn: 'Poll#register', cases: POLL_FD, call: (v) => new Poll().register(v as number) },
