@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { BUFFER_SIZES, Comparator, EXCEPT_SET } from './kernel/compare.js';
 import { parseOps, showOps, type Obs, type Op } from './kernel/model.js';
-import { EDGES_ONLY, formatReport, runKernelDiff } from './kernel/run.js';
+import { EDGES_ONLY, Worlds, formatReport, formatTrace, runKernelDiff, runSequence } from './kernel/run.js';
 import { shrink } from './kernel/shrink.js';
 
 /** Fixed seeds, so that a failure here is reproducible with `npm run test:kernel -- --seed S --n N`. */
@@ -88,3 +88,48 @@ t.test(
     t.equal(report.findings.length + report.unshrunk.size, 0, 'no disagreement with Linux');
   },
 );
+
+/**
+ * The minimal sequences of the bugs this test found, each run against Linux on its own: a regression of any
+ * of them fails here by name, whatever the random seeds happen to draw.
+ */
+const REGRESSIONS: [name: string, ops: string, todo?: string][] = [
+  ["issue 7 bug 1: shutdown(SHUT_RD) is an event for the socket's EPOLLET registrations", 'a.shutdown(SHUT_RD)'],
+  ['issue 7 bug 1: shutdown(SHUT_WR) is an event for its EPOLLET registrations', 'a.send(1); b.shutdown(SHUT_WR)'],
+  ['issue 7 bug 1: shutdown(SHUT_RDWR) is an event for its EPOLLET registrations', 'a.shutdown(SHUT_RDWR)'],
+  ['issue 7 bug 1: a shutdown failing with ENOTCONN after a reset is an event too', 'b.reset(); a.shutdown(SHUT_WR)'],
+  ["issue 7 bug 2: the peer's data is no EPOLLOUT edge", 'a.send(3)'],
+  [
+    'issue 7 bug 3: data to a closed peer brings its RST: ERR|HUP, then EPIPE, then EOF',
+    'b.close(); a.send(100); a.send(1); a.recv(1)',
+  ],
+  [
+    'issue 7 bug 3: the same after the peer shut both ways and reset',
+    'b.shutdown(SHUT_RDWR); b.reset(); a.send(1); a.recv(1)',
+  ],
+  ['issue 7 bug 4: closing with a byte unread sends RST, not FIN', 'a.send(1); b.close(); a.recv(1); a.recv(1)'],
+  [
+    'issue 7 bug 5: SHUT_RD keeps queued and later data readable, then EOF',
+    'b.shutdown(SHUT_RD); a.send(3); b.recv(10); b.recv(10)',
+  ],
+  [
+    'issue 7 bug 5: data on a socket shut both ways resets the connection',
+    'a.shutdown(SHUT_RDWR); b.send(100); a.recv(1); b.recv(1)',
+  ],
+  ['a reset is seen while reading is paused on a full receive queue', 'a.send(262144); a.send(65536); a.reset()'],
+  [
+    'a reset is seen while reading is paused on a full receive queue, after our own SHUT_WR',
+    'b.shutdown(SHUT_WR); a.send(262144); a.send(100000); a.reset()',
+    'net-select misses this reset (b stays IN|OUT; Linux: IN|OUT|ERR|HUP|RDHUP): reported to the lead',
+  ],
+];
+
+t.test('the bugs found so far, each against Linux', async (t) => {
+  const w = await Worlds.open();
+  t.teardown(() => w.close());
+  for (const [name, ops, todo] of REGRESSIONS) {
+    const trace = await runSequence(w, parseOps(ops));
+    if (trace.found.length) t.comment(`${ops}\n${formatTrace(trace)}`);
+    t.equal(trace.found.length, 0, `${name}: ${ops}`, todo ? { todo } : {});
+  }
+});

@@ -29,8 +29,14 @@ export const EXCEPT_SET: Exemption = {
 
 /**
  * Buffer sizes: how much a send accepts, and so how much is in flight, where it waits and when the receiver
- * sees it, differ. Compared then: outcome classes instead of byte counts, and readiness without the bits
- * that hang on the amounts (see {@link Comparator.exempt}).
+ * sees it, differ. All of it applies only while more than {@link SMALL} bytes are in flight (or the two worlds'
+ * amounts differ), and then:
+ * - send and recv outcomes are compared by class (`sent`, `recv`, errno), not byte count;
+ * - readiness without the bits that hang on the amounts: the sender's `OUT`, the receiver's `IN` when one
+ *   world has bytes left and the other none, and, for a FIN queued behind the data, `RDHUP`/`HUP` and the
+ *   edges that the FIN's arrival and its ACK make ({@link Comparator.exempt});
+ * - what a reset or a shutdown does while that FIN is on its way (ECONNRESET vs EPIPE, ok vs ENOTCONN);
+ * - the comparison of a sequence ends where only the buffers decide what follows ({@link Comparator.diverged}).
  */
 export const BUFFER_SIZES: Exemption = {
   name: 'buffer sizes',
