@@ -39,8 +39,10 @@ export {
 export {
   SELECT_CHANNEL,
   POLL_CHANNEL,
+  IO_CHANNEL,
   type SelectTrace,
   type PollTrace,
+  type IoTrace,
   type TraceMessage,
 } from './trace.js';
 export { formatTrace, maskNames, printTrace } from './trace-print.js';

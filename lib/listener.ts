@@ -13,6 +13,7 @@ import Queue from 'yocto-queue';
 import { fromNodeError, invalidArgType, sysError } from './errors.js';
 import { POLLERR, POLLIN, POLLNVAL } from './flags.js';
 import { Pollable } from './pollable.js';
+import { ioChannel, publishIo } from './trace.js';
 import { Socket, checkBufferOptions, type BufferOptions, type SockAddr } from './socket.js';
 import { NodeListenTransport, type NetServer } from './transport/node.js';
 import type { ListenTransport, StreamTransport } from './transport/transport.js';
@@ -118,6 +119,12 @@ export class Listener extends Pollable {
    * a pending listener error, once.
    */
   accept(): Socket | null {
+    const sock = this.#accept();
+    if (ioChannel.hasSubscribers) publishIo('accept', this.fileno(), 0, sock === null ? -1 : sock.fileno());
+    return sock;
+  }
+
+  #accept(): Socket | null {
     if (this.#closed) throw sysError('EBADF', 'accept');
     if (this.#error) {
       const err = this.#error;

@@ -17,6 +17,7 @@ import { fromNodeError, invalidArgType, sysError, type SocketError } from './err
 import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDHUP, SHUT_RD, SHUT_RDWR } from './flags.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { Pollable } from './pollable.js';
+import { ioChannel, publishIo } from './trace.js';
 import { checkInt, checkOptions, checkTransport } from './validate.js';
 import { NodeTransport, type NetSocket } from './transport/node.js';
 import type { SockAddr, StreamTransport } from './transport/transport.js';
@@ -216,6 +217,12 @@ export class Socket extends Pollable {
    * @example const data = sock.recv(65536); if (data === null) return; if (data.length === 0) sock.close()
    */
   recv(bufsize: number): Buffer | null {
+    const data = this.#recv(bufsize);
+    if (ioChannel.hasSubscribers) publishIo('recv', this.fileno(), bufsize, data === null ? -1 : data.length);
+    return data;
+  }
+
+  #recv(bufsize: number): Buffer | null {
     checkInt(bufsize, 'bufsize', 1);
     const st = this.#sync();
     if (st === 'closed') throw sysError('EBADF', 'recv');
@@ -247,6 +254,12 @@ export class Socket extends Pollable {
    * @example let off = 0; off += sock.send(buf.subarray(off))
    */
   send(data: Uint8Array | string): number {
+    const n = this.#send(data);
+    if (ioChannel.hasSubscribers) publishIo('send', this.fileno(), Buffer.byteLength(data), n === 0 && data.length > 0 ? -1 : n);
+    return n;
+  }
+
+  #send(data: Uint8Array | string): number {
     if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
       throw invalidArgType('data', 'of type string or an instance of Buffer or Uint8Array', data);
     }

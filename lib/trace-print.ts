@@ -4,6 +4,8 @@
  *
  * ```
  * select(r=[3,5] w=[] x=[3,5], 1000) = 1 (r=[5])  [kernel: 6 fds, 48 B; 12 us]
+ * recv(5, 65536) = 20000
+ * send(5, 20000) = 8192
  * epoll_wait(4, 64, 1000) = [[5, EPOLLIN]]  [kernel: 1 fds, 12 B; 3 us]
  * ```
  */
@@ -12,7 +14,7 @@ import type { CallCost } from './cost.js';
 import { invalidArgType, outOfRange } from './errors.js';
 import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDHUP, EPOLLET, EPOLLONESHOT } from './flags.js';
 import type { PollEvent } from './poller.js';
-import { POLL_CHANNEL, SELECT_CHANNEL, type PollTrace, type SelectTrace, type TraceMessage } from './trace.js';
+import { IO_CHANNEL, POLL_CHANNEL, SELECT_CHANNEL, type IoTrace, type PollTrace, type SelectTrace, type TraceMessage } from './trace.js';
 
 /** Lists longer than this are cut, as strace cuts long arrays. */
 const MAX_ITEMS = 32;
@@ -22,15 +24,21 @@ const MAX_ITEMS = 32;
  * brackets what the kernel would have paid (descriptors examined, bytes copied, net-select's own time).
  * Timeouts print as C has them (`NULL` for select, `-1` for poll and epoll: none); an empty answer ends
  * in `(Timeout)`. A `Selector`'s answers end with its number (and `'ready'` for the event). Lists longer
- * than 32 are cut, ending in `...(+N)`.
+ * than 32 are cut, ending in `...(+N)`. `recv`, `send` and `accept` print their result, and `-1 EAGAIN`
+ * for a call that would block (`null`, or nothing taken).
  * @example
  * formatTrace(msg) // 'select(r=[3,5] w=[] x=[3,5], 1000) = 1 (r=[5])  [kernel: 6 fds, 48 B; 12 us]'
  */
 export function formatTrace(m: TraceMessage): string {
-  if (m === null || typeof m !== 'object' || !('cost' in m) || !('source' in m || 'call' in m)) {
-    throw invalidArgType('m', 'a message of the net-select:select or net-select:poll channel', m);
+  if (m === null || typeof m !== 'object' || !('source' in m || 'call' in m)) {
+    throw invalidArgType('m', 'a message of a net-select tracing channel', m);
   }
-  return 'source' in m ? formatSelect(m) : formatPoll(m);
+  return 'source' in m ? formatSelect(m) : 'events' in m ? formatPoll(m) : formatIo(m);
+}
+
+function formatIo(m: IoTrace): string {
+  const args = m.call === 'accept' ? `${m.fd}` : `${m.fd}, ${m.size}`;
+  return `${m.call}(${args}) = ${m.result === -1 ? '-1 EAGAIN' : m.result}`;
 }
 
 function formatSelect(m: SelectTrace): string {
@@ -100,13 +108,13 @@ export function maskNames(mask: number, prefix = ''): string {
  */
 export function printTrace(write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): () => void {
   const print = (m: unknown): void => write(formatTrace(m as TraceMessage));
-  diagnosticsChannel.subscribe(SELECT_CHANNEL, print);
-  diagnosticsChannel.subscribe(POLL_CHANNEL, print);
+  for (const name of CHANNELS) diagnosticsChannel.subscribe(name, print);
   return () => {
-    diagnosticsChannel.unsubscribe(SELECT_CHANNEL, print);
-    diagnosticsChannel.unsubscribe(POLL_CHANNEL, print);
+    for (const name of CHANNELS) diagnosticsChannel.unsubscribe(name, print);
   };
 }
+
+const CHANNELS = [SELECT_CHANNEL, POLL_CHANNEL, IO_CHANNEL] as const;
 
 const env = process.env['NET_SELECT_TRACE'];
 if (env !== undefined && env !== '' && env !== '0') printTrace();

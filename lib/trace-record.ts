@@ -6,7 +6,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { invalidArgType } from './errors.js';
-import { POLL_CHANNEL, SELECT_CHANNEL, type TraceMessage } from './trace.js';
+import { IO_CHANNEL, POLL_CHANNEL, SELECT_CHANNEL, type TraceMessage } from './trace.js';
 
 /**
  * One line of a trace file: a process that started recording (`channel: 'process'`), or one message of
@@ -14,10 +14,12 @@ import { POLL_CHANNEL, SELECT_CHANNEL, type TraceMessage } from './trace.js';
  */
 export type TraceRecord =
   | { channel: 'process'; pid: number; timeOrigin: number; argv: string[] }
-  | { channel: typeof SELECT_CHANNEL | typeof POLL_CHANNEL; pid: number; message: TraceMessage };
+  | { channel: (typeof CHANNELS)[number]; pid: number; message: TraceMessage };
+
+const CHANNELS = [SELECT_CHANNEL, POLL_CHANNEL, IO_CHANNEL] as const;
 
 /**
- * Appends every select/poll/epoll answer of this process to `path`, one JSON {@link TraceRecord} a line,
+ * Appends every select/poll/epoll answer (and recv, send, accept) of this process to `path`, one JSON {@link TraceRecord} a line,
  * after a `process` line; until the returned function is called (calling it again does nothing). Lines are written synchronously, so a
  * trace is complete up to the moment the process dies, however it dies. Several processes may share one
  * file (each line is one `write` in append mode). `NET_SELECT_TRACE_FILE=path` in the environment calls
@@ -33,16 +35,16 @@ export function recordTrace(path: string): () => void {
   const fd = openSync(path, 'a');
   const write = (r: TraceRecord): void => void writeSync(fd, `${JSON.stringify(r)}\n`);
   write({ channel: 'process', pid: process.pid, timeOrigin: performance.timeOrigin, argv: process.argv });
-  const onSelect = (m: unknown): void => write({ channel: SELECT_CHANNEL, pid: process.pid, message: m as TraceMessage });
-  const onPoll = (m: unknown): void => write({ channel: POLL_CHANNEL, pid: process.pid, message: m as TraceMessage });
-  diagnosticsChannel.subscribe(SELECT_CHANNEL, onSelect);
-  diagnosticsChannel.subscribe(POLL_CHANNEL, onPoll);
+  const subscribers = CHANNELS.map((channel) => {
+    const fn = (m: unknown): void => write({ channel, pid: process.pid, message: m as TraceMessage });
+    diagnosticsChannel.subscribe(channel, fn);
+    return [channel, fn] as const;
+  });
   let open = true;
   return () => {
     if (!open) return;
     open = false;
-    diagnosticsChannel.unsubscribe(SELECT_CHANNEL, onSelect);
-    diagnosticsChannel.unsubscribe(POLL_CHANNEL, onPoll);
+    for (const [channel, fn] of subscribers) diagnosticsChannel.unsubscribe(channel, fn);
     closeSync(fd);
   };
 }

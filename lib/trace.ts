@@ -7,6 +7,7 @@
  * | --- | --- | --- |
  * | `net-select:select` | the free `select()` settles; a `Selector`'s `select()` settles or it emits `'ready'` | {@link SelectTrace} |
  * | `net-select:poll` | `Poll.poll()` or `Epoll.poll()` settles (the selectors API's calls included) | {@link PollTrace} |
+ * | `net-select:io` | `Socket.recv()`, `Socket.send()` or `Listener.accept()` returns | {@link IoTrace} |
  *
  * A message is built only when the channel has a subscriber (`channel.hasSubscribers`, as undici does), so
  * tracing costs nothing while nobody listens. Two ready-made subscribers come with the library, switched on
@@ -27,6 +28,8 @@ import type { Selectable } from './resolve.js';
 export const SELECT_CHANNEL = 'net-select:select';
 /** The name of the channel of poll and epoll_wait answers. */
 export const POLL_CHANNEL = 'net-select:poll';
+/** The name of the channel of recv, send and accept calls. */
+export const IO_CHANNEL = 'net-select:io';
 
 /**
  * One answer of select: the free `select()` (`source: 'select'`), a `Selector.select()` call
@@ -96,13 +99,40 @@ export interface PollTrace {
   end: number;
 }
 
+/**
+ * One `recv`, `send` or `accept` that returned (one that threw is not published).
+ * @example
+ * diagnosticsChannel.subscribe('net-select:io', (m) => {
+ *   const t = m as IoTrace
+ *   if (t.call === 'recv' && t.result > 0) received += t.result
+ * })
+ */
+export interface IoTrace {
+  call: 'recv' | 'send' | 'accept';
+  /** The socket's descriptor (the listener's, for accept). */
+  fd: number;
+  /** recv: the `bufsize` asked for; send: the bytes offered; accept: 0. */
+  size: number;
+  /**
+   * recv: the bytes returned (0 at EOF); send: the bytes taken; accept: the new socket's descriptor.
+   * -1 when the call would block: recv returned `null`, send took nothing of a non-empty buffer, accept
+   * found no connection.
+   */
+  result: number;
+  /** When it returned (`performance.now()`). */
+  time: number;
+}
+
 /** Every message published on the tracing channels. */
-export type TraceMessage = SelectTrace | PollTrace;
+export type TraceMessage = SelectTrace | PollTrace | IoTrace;
 
 /** @internal The channel of {@link SelectTrace} messages. */
 export const selectChannel = diagnosticsChannel.channel(SELECT_CHANNEL);
 /** @internal The channel of {@link PollTrace} messages. */
 export const pollChannel = diagnosticsChannel.channel(POLL_CHANNEL);
+
+/** @internal The channel of {@link IoTrace} messages. */
+export const ioChannel = diagnosticsChannel.channel(IO_CHANNEL);
 
 /** @internal A call waiting for its answer, as the trace needs it. */
 export interface Asked {
@@ -179,4 +209,10 @@ function fds(list: Iterable<Selectable> | undefined): number[] {
   const out: number[] = [];
   if (list !== undefined) for (const x of list) out.push(typeof x === 'number' ? x : x.fileno());
   return out;
+}
+
+/** @internal Publishes a recv, send or accept; the caller has checked `ioChannel.hasSubscribers`. */
+export function publishIo(call: IoTrace['call'], fd: number, size: number, result: number): void {
+  const msg: IoTrace = { call, fd, size, result, time: now() };
+  ioChannel.publish(msg);
 }

@@ -264,7 +264,7 @@ const ROWS: Row[] = [
     call: (v) => new (Listener as unknown as new (...a: unknown[]) => Listener)(v, {}),
   },
   // trace-print.ts, trace-record.ts
-  { fn: 'formatTrace', cases: each(TYPE, 'x', null, undefined, {}, { cost: {} }), call: (v) => api.formatTrace(v as never) },
+  { fn: 'formatTrace', cases: each(TYPE, 'x', null, undefined, {}, { cost: {} }, 5), call: (v) => api.formatTrace(v as never) },
   { fn: 'maskNames', cases: [...each(TYPE, 'x', null, undefined), ...each(RANGE, NaN, 1.5, Infinity)], call: (v) => api.maskNames(v as number) },
   { fn: 'maskNames', cases: each(TYPE, 5, null), call: (v) => api.maskNames(1, v as string) },
   { fn: 'recordTrace', cases: each(TYPE, '', 5, null, undefined), call: (v) => api.recordTrace(v as string) },

@@ -3,7 +3,19 @@
  * page that escapes what it shows. (test/trace-timeline.test.ts opens a real one in a browser.)
  */
 import t from 'tap';
-import { EPOLLIN, EPOLLOUT, POLLIN, POLLOUT, POLL_CHANNEL, SELECT_CHANNEL, type PollTrace, type SelectTrace, type TraceRecord } from '../lib/index.js';
+import {
+  EPOLLIN,
+  EPOLLOUT,
+  IO_CHANNEL,
+  POLLIN,
+  POLLOUT,
+  POLL_CHANNEL,
+  SELECT_CHANNEL,
+  type IoTrace,
+  type PollTrace,
+  type SelectTrace,
+  type TraceRecord,
+} from '../lib/index.js';
 import { renderTimeline, MAX_CALLS } from '../lib/cli/timeline-html.js';
 import { buildTimeline } from '../lib/cli/timeline-model.js';
 
@@ -24,6 +36,12 @@ function poll(pid: number, over: Partial<PollTrace>): TraceRecord {
   };
   return { channel: POLL_CHANNEL, pid, message };
 }
+
+const io = (pid: number, call: IoTrace['call'], fd: number, result: number, time: number): TraceRecord => ({
+  channel: IO_CHANNEL,
+  pid,
+  message: { call, fd, size: 0, result, time },
+});
 
 const proc = (pid: number, timeOrigin: number): TraceRecord => ({ channel: 'process', pid, timeOrigin, argv: [] });
 
@@ -76,4 +94,32 @@ t.test(`a trace of more than ${MAX_CALLS} calls is drawn up to that many, and th
   const page = renderTimeline(records, 'many');
   t.match(page, `Only the first ${MAX_CALLS} of ${MAX_CALLS + 3} calls are drawn.`);
   t.equal(page.match(/data-call="/g)?.length, 2 * MAX_CALLS, 'each drawn once in each view');
+});
+
+t.test('recv, send and accept follow the answer before them, and add up on their rows', async (t) => {
+  const tl = buildTimeline([
+    proc(1, 0),
+    io(1, 'recv', 4, -1, 1), // before any answer
+    sel(1, { rlist: [3, 4], start: 0, end: 2, readable: [3, 4], cost: cost(2) }),
+    io(1, 'accept', 3, 5, 3),
+    io(1, 'recv', 4, 100, 3.5),
+    io(1, 'recv', 4, 0, 3.6),
+    sel(1, { rlist: [3], wlist: [5], start: 4, end: 5, writable: [5], cost: cost(1) }),
+    io(1, 'send', 5, 30, 6),
+    io(1, 'send', 5, -1, 7),
+  ]);
+  t.same(tl.io.map((x) => [x.key, x.call, x.result, x.after]), [
+    ['fd 4', 'recv', -1, 0],
+    ['fd 3', 'accept', 5, 1],
+    ['fd 4', 'recv', 100, 1],
+    ['fd 4', 'recv', 0, 1],
+    ['fd 5', 'send', 30, 2],
+    ['fd 5', 'send', -1, 2],
+  ]);
+  t.equal(tl.io[2]?.line, 'recv(4, 0) = 100');
+  t.same(tl.rows.map((r) => [r.label, r.accepted, r.received, r.sent]), [['fd 3', 1, 0, 0], ['fd 4', 0, 100, 0], ['fd 5', 0, 0, 30]]);
+  t.equal(tl.span, 7, 'the last send ends the span');
+  const page = renderTimeline([proc(1, 0), sel(1, { rlist: [4], start: 0, end: 1 }), io(1, 'recv', 4, 20_000, 2), io(1, 'recv', 4, 500, 3)], 'x');
+  t.match(page, />↓21k ↑0</, "the row's totals (20500 B)");
+  t.match(page, />↓21k</, 'the bytes after answer #1, in its column');
 });

@@ -46,7 +46,8 @@ t.test('the timeline of the demo opens in a browser: a row per descriptor, a mar
   // The demo prints its own calls (through printTrace): the page must have exactly those.
   const printed = run.out.split('\n').filter((l) => l.startsWith('select('));
   t.ok(printed.length > 4, `the demo made several calls (${printed.length})`);
-  t.match(run.err, new RegExp(`net-select trace: ${printed.length} calls traced; timeline written to `));
+  const traced = run.out.split('\n').filter((l) => /^(select|accept|recv|send)\(/.test(l)).length;
+  t.match(run.err, new RegExp(`net-select trace: ${traced} calls traced; timeline written to `));
   // Every descriptor in the three sets the calls passed: select(r=[3,5] w=[] x=[3,5], 1000)
   const asked = (l: string): number[] => [...(l.split(')')[0] ?? '').matchAll(/\[([\d,]*)\]/g)].flatMap((m) => (m[1] ? m[1].split(',').map(Number) : []));
   const fds = [...new Set(printed.flatMap(asked))].sort((a, b) => a - b);
@@ -74,6 +75,9 @@ t.test('the timeline of the demo opens in a browser: a row per descriptor, a mar
   t.ok((await calls.locator('.ready .gr').count()) > 0, 'some descriptor came back readable');
   t.ok((await calls.locator('.ready .gw').count()) > 0, 'some descriptor came back writable');
   t.equal(await calls.locator('.cost').count(), printed.length, 'a kernel-cost bar per call');
+  t.equal(await calls.locator('text.moved').first().textContent(), 'accepted 4', 'the listener accepted the 4 clients');
+  t.same(await calls.locator('text.moved').allTextContents(), ['accepted 4', ...Array(4).fill('↓40k ↑40k')], 'each client: 40000 B in, 40000 B out');
+  t.ok((await calls.locator('text.io').count()) > 4, 'bytes moved after each answer');
 
   await calls.locator('[data-call="2"]').hover();
   const tip = tab.locator('#tip');
@@ -101,13 +105,13 @@ t.test('net-select trace without --html prints the lines as the command runs; --
   const printed = await netSelect(['trace', '--', ...target]);
   t.equal(printed.code, 0);
   t.match(printed.err, /^select\(r=\[\d+\] w=\[\] x=\[\], 5000\) = 1 \(r=\[\d+\]\)  \[kernel: /);
-  t.equal(printed.err.trim().split('\n').length, 6, 'a line per call');
+  t.equal(printed.err.trim().split('\n').length, 9, 'a line per call');
 
   const jsonl = join(dir, 'trace.jsonl');
   const kept = await netSelect(['trace', '--jsonl', jsonl, '--', ...target]);
   t.equal(kept.code, 0);
   t.equal(kept.err, '', 'nothing printed');
-  t.equal(readFileSync(jsonl, 'utf8').trim().split('\n').length, 1 + 6, 'a process line and a line per call');
+  t.equal(readFileSync(jsonl, 'utf8').trim().split('\n').length, 1 + 9, 'a process line and a line per call');
 });
 
 t.test('net-select exits 2 on bad arguments, 127 when the command cannot start, else with its status', async (t) => {

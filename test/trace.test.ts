@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import {
   EPOLLIN,
   EPOLLRDHUP,
+  IO_CHANNEL,
   POLLIN,
   POLLOUT,
   POLL_CHANNEL,
@@ -22,6 +23,7 @@ import {
   recordTrace,
   select,
   selectCost,
+  type IoTrace,
   type PollTrace,
   type SelectTrace,
   type TraceMessage,
@@ -66,6 +68,9 @@ t.test('formatTrace prints strace-like lines: the call, its answer, and what the
   );
   const many = Array.from({ length: 40 }, (_, i) => i + 3);
   t.match(formatTrace({ ...sel, rlist: many }), /^select\(r=\[3,4,.*,34,\.\.\.\(\+8\)\] w=/, 'a long list is cut, saying how much');
+  t.equal(formatTrace({ call: 'recv', fd: 5, size: 65536, result: 1024, time: 1 }), 'recv(5, 65536) = 1024');
+  t.equal(formatTrace({ call: 'send', fd: 5, size: 20000, result: -1, time: 1 }), 'send(5, 20000) = -1 EAGAIN');
+  t.equal(formatTrace({ call: 'accept', fd: 3, size: 0, result: 6, time: 1 }), 'accept(3) = 6');
   t.equal(maskNames(EPOLLIN | EPOLLRDHUP, 'E'), 'EPOLLIN|EPOLLRDHUP');
   t.equal(maskNames(0), '0');
 });
@@ -147,6 +152,33 @@ t.test('Poll and Epoll publish each answer with the registered descriptors and t
   t.match(got[2], { call: 'epoll_wait', events: [], timeoutMs: 0, maxevents: -1 }, 'an empty answer is published too');
 });
 
+t.test('recv, send and accept publish what they returned, and -1 when they would block', async (t) => {
+  const { listener, client, server } = await socketPair(t, { client: { sndbuf: 4 } });
+  const got = collect<IoTrace>(t, IO_CHANNEL);
+  t.equal(listener.accept(), null);
+  t.equal(server.recv(10), null);
+  t.equal(client.send('hello'), 4, 'a partial send');
+  t.equal(client.send('o'), 0, 'the send queue is full');
+  t.equal(client.send(''), 0);
+  await expectReady({ readable: [server] });
+  const data = server.recv(10);
+  const before = performance.now();
+  client.shutdown(1);
+  await expectReady({ readable: [server] });
+  while (server.recv(10)?.length !== 0) await expectReady({ readable: [server] });
+  const [l, c, s] = [listener.fileno(), client.fileno(), server.fileno()];
+  t.same(got.slice(0, 6).map(({ time, ...rest }) => rest), [
+    { call: 'accept', fd: l, size: 0, result: -1 },
+    { call: 'recv', fd: s, size: 10, result: -1 },
+    { call: 'send', fd: c, size: 5, result: 4 },
+    { call: 'send', fd: c, size: 1, result: -1 },
+    { call: 'send', fd: c, size: 0, result: 0 },
+    { call: 'recv', fd: s, size: 10, result: data?.length },
+  ]);
+  t.match(got.at(-1), { call: 'recv', fd: s, result: 0 }, 'EOF is 0');
+  t.ok((got.at(-1)?.time ?? 0) >= before, 'with the time it returned');
+});
+
 t.test('printTrace prints a line per answer until stopped', async (t) => {
   const lines: string[] = [];
   const stop = printTrace((l) => lines.push(l));
@@ -213,10 +245,13 @@ t.test('NET_SELECT_TRACE=1 traces a program that knows nothing of it, on stderr'
   const us = String.raw`\d+ us\]`;
   const expected = [
     String.raw`select\(r=\[${l}\] w=\[\] x=\[\], 5000\) = 1 \(r=\[${l}\]\)  \[kernel: ${l + 1} fds, 48 B; ${us}`,
+    String.raw`accept\(${l}\) = ${s}`,
     String.raw`select\(r=\[\] w=\[${c}\] x=\[\], 5000\) = 1 \(w=\[${c}\]\)  \[kernel: ${c + 1} fds, 48 B; ${us}`,
+    String.raw`send\(${c}, 1\) = 1`,
     String.raw`select\(r=\[${s}\] w=\[\] x=\[${s}\], 5000\) = 1 \(r=\[${s}\]\)  \[kernel: ${s + 1} fds, 48 B; ${us}`,
     String.raw`poll\(\[\[${s}, POLLIN\]\], 5000\) = \[\[${s}, POLLIN\]\]  \[kernel: 1 fds, 16 B; ${us}`,
     String.raw`epoll_wait\(${epfd}, 64, 5000\) = \[\[${s}, EPOLLIN\]\]  \[kernel: 1 fds, 12 B; ${us}`,
+    String.raw`recv\(${s}, 1\) = 1`,
     String.raw`select\(r=\[${s}\] w=\[\] x=\[\], 1\) = 0 \(Timeout\)  \[kernel: ${s + 1} fds, 48 B; ${us}`,
   ];
   t.equal(lines.length, expected.length, `one line per call:\n${err}`);
@@ -233,6 +268,6 @@ t.test('NET_SELECT_TRACE_FILE records a program that knows nothing of it, as JSO
   t.equal(records[0]?.channel, 'process');
   t.same(
     records.slice(1).map((r) => (r.channel === 'process' ? 'process' : 'source' in r.message ? 'select' : r.message.call)),
-    ['select', 'select', 'select', 'poll', 'epoll_wait', 'select'],
+    ['select', 'accept', 'select', 'send', 'select', 'poll', 'epoll_wait', 'recv', 'select'],
   );
 });

@@ -4,7 +4,7 @@
  * and the details of any mark on hover.
  */
 import type { TraceRecord } from '../trace-record.js';
-import { buildTimeline } from './timeline-model.js';
+import { buildTimeline, type Timeline } from './timeline-model.js';
 import { callsAcross, esc, timeAcross, timelineSvg } from './timeline-svg.js';
 
 /** More calls than this are left out of the drawing (the page says so): a browser would choke. */
@@ -27,6 +27,7 @@ export function renderTimeline(records: readonly TraceRecord[], command: string)
       : `${tl.calls.length} calls (${kinds.join(', ')}) over ${tl.span.toFixed(1)} ms on ${tl.rows.length} descriptors. ` +
         `The kernel would have examined ${sum('examined')} descriptors and copied ${sum('bytesCopied')} bytes; ` +
         `net-select's own work took ${(sum('nanoseconds') / 1e6).toFixed(2)} ms.` +
+        (tl.io.length > 0 ? ` ${tl.io.length} accept/recv/send calls moved ${moved(tl)} bytes.` : '') +
         (full.calls.length > MAX_CALLS ? ` Only the first ${MAX_CALLS} of ${full.calls.length} calls are drawn.` : '');
   return `<!doctype html>
 <html lang="en">
@@ -59,6 +60,10 @@ export function renderTimeline(records: readonly TraceRecord[], command: string)
 `;
 }
 
+function moved(tl: Timeline): number {
+  return tl.io.reduce((s, x) => s + (x.call !== 'accept' && x.result > 0 ? x.result : 0), 0);
+}
+
 const CSS = `
 body { font: 14px/1.4 system-ui, sans-serif; margin: 0; color: #1f2328; background: #fff; }
 header { padding: 12px 16px 4px; border-bottom: 1px solid #d0d7de; }
@@ -79,6 +84,8 @@ svg .call { fill: #6e7781; rx: 2; }
 svg .call.poll { fill: #8250df; }
 svg .call.epoll_wait { fill: #bf3989; }
 svg .cost { fill: #bc4c00; }
+svg text.io { fill: #57606a; font-size: 9px; text-anchor: middle; }
+svg rect.io { fill: #57606a; }
 .ar, svg .ar { background: #9ecbff; fill: #9ecbff; }
 .aw, svg .aw { background: #a6e9b7; fill: #a6e9b7; }
 .ax, svg .ax { background: #ffc1bd; fill: #ffc1bd; }

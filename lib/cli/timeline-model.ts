@@ -4,7 +4,7 @@
  */
 import type { CallCost } from '../cost.js';
 import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDHUP } from '../flags.js';
-import type { PollTrace, SelectTrace } from '../trace.js';
+import type { IoTrace, PollTrace, SelectTrace } from '../trace.js';
 import { formatTrace, maskNames } from '../trace-print.js';
 import type { TraceRecord } from '../trace-record.js';
 
@@ -21,6 +21,8 @@ export interface Interest {
 export interface TimelineCall {
   /** 1, 2, 3... in order of answer. */
   n: number;
+  /** The process that made it. */
+  pid: number;
   /** The lane it is drawn in: one per process and selector, poll or epoll instance. */
   lane: string;
   /** `select`, `poll` or `epoll_wait`. */
@@ -37,17 +39,36 @@ export interface TimelineCall {
   line: string;
 }
 
+/** A recv, send or accept. */
+export interface TimelineIo {
+  /** The descriptor's row. */
+  key: string;
+  call: IoTrace['call'];
+  /** As {@link IoTrace}: bytes (recv, send), the new descriptor (accept), -1 would block. */
+  result: number;
+  time: number;
+  /** The call whose answer it followed (0: before any). */
+  after: number;
+  line: string;
+}
+
 /** One descriptor's row. */
 export interface TimelineRow {
   key: string;
   label: string;
   /** How many answers reported it ready. */
   readyCount: number;
+  /** Bytes `recv` returned, bytes `send` took, connections `accept` returned. */
+  received: number;
+  sent: number;
+  accepted: number;
 }
 
 /** Everything the timeline draws. */
 export interface Timeline {
   calls: TimelineCall[];
+  /** recv, send and accept calls, in time order (traced only when net-select publishes them). */
+  io: TimelineIo[];
   rows: TimelineRow[];
   lanes: string[];
   /** Milliseconds from the first call's start to the last call's end. */
@@ -70,37 +91,69 @@ export function buildTimeline(records: readonly TraceRecord[]): Timeline {
     else pids.add(r.pid);
   }
   const many = pids.size > 1;
+  const answers: { pid: number; m: SelectTrace | PollTrace; at: number }[] = [];
+  const ios: { pid: number; m: IoTrace; at: number }[] = [];
+  for (const r of records) {
+    if (r.channel === 'process') continue;
+    const at = origins.get(r.pid) ?? 0;
+    if ('time' in r.message) ios.push({ pid: r.pid, m: r.message, at });
+    else answers.push({ pid: r.pid, m: r.message, at });
+  }
+  answers.sort((a, b) => a.at + a.m.end - (b.at + b.m.end));
+  ios.sort((a, b) => a.at + a.m.time - (b.at + b.m.time));
+  const prefix = (pid: number): string => (many ? `pid ${pid} ` : '');
+
   const raw: Omit<TimelineCall, 'n'>[] = [];
   const lastEnd = new Map<string, number>();
-  const msgs = records.flatMap((r) => (r.channel === 'process' ? [] : [{ pid: r.pid, m: r.message, at: origins.get(r.pid) ?? 0 }]));
-  msgs.sort((a, b) => a.at + a.m.end - (b.at + b.m.end));
-  for (const { pid, m, at } of msgs) {
-    const prefix = many ? `pid ${pid} ` : '';
-    const key = (fd: number): string => `${prefix}fd ${fd}`;
-    const lane = prefix + ('source' in m ? (m.source === 'select' ? 'select()' : `Selector ${m.id}`) : m.call === 'poll' ? `poll #${m.id}` : `epoll fd ${m.epfd}`);
+  for (const { pid, m, at } of answers) {
+    const key = (fd: number): string => `${prefix(pid)}fd ${fd}`;
+    const lane = prefix(pid) + ('source' in m ? (m.source === 'select' ? 'select()' : `Selector ${m.id}`) : m.call === 'poll' ? `poll #${m.id}` : `epoll fd ${m.epfd}`);
     let start = at + m.start;
     // A 'ready' batch has no call: the program was waiting since the previous answer of that Selector.
     if ('source' in m && m.source === 'ready') start = lastEnd.get(lane) ?? start;
     lastEnd.set(lane, at + m.end);
     const [asked, ready] = 'source' in m ? selectSets(m, key) : pollSets(m, key);
-    raw.push({ lane, name: 'source' in m ? 'select' : m.call, start, end: at + m.end, asked, ready, cost: m.cost, line: formatTrace(m) });
+    raw.push({ pid, lane, name: 'source' in m ? 'select' : m.call, start, end: at + m.end, asked, ready, cost: m.cost, line: formatTrace(m) });
   }
-  const t0 = Math.min(...raw.map((c) => c.start));
+  const t0 = Math.min(...raw.map((c) => c.start), ...ios.map((x) => x.at + x.m.time));
   const calls = raw.map((c, i): TimelineCall => ({ ...c, n: i + 1, start: c.start - t0, end: c.end - t0 }));
-  const rows = new Map<string, TimelineRow>();
-  for (const c of calls) {
-    for (const k of c.asked.keys()) if (!rows.has(k)) rows.set(k, { key: k, label: k, readyCount: 0 });
-    for (const k of c.ready.keys()) {
-      const row = rows.get(k) ?? { key: k, label: k, readyCount: 0 };
-      row.readyCount++;
-      rows.set(k, row);
+
+  // Each recv/send/accept follows the last answer its process had when it ran.
+  const io: TimelineIo[] = [];
+  let next = 0;
+  const lastOf = new Map<number, number>(); // pid → the last call answered so far
+  for (const { pid, m, at } of ios) {
+    const time = at + m.time - t0;
+    for (; next < calls.length && (calls[next] as TimelineCall).end <= time; next++) {
+      const c = calls[next] as TimelineCall;
+      lastOf.set(c.pid, c.n);
     }
+    io.push({ key: `${prefix(pid)}fd ${m.fd}`, call: m.call, result: m.result, time, after: lastOf.get(pid) ?? 0, line: formatTrace(m) });
+  }
+
+  const rows = new Map<string, TimelineRow>();
+  const row = (k: string): TimelineRow => {
+    let r = rows.get(k);
+    if (r === undefined) rows.set(k, (r = { key: k, label: k, readyCount: 0, received: 0, sent: 0, accepted: 0 }));
+    return r;
+  };
+  for (const c of calls) {
+    for (const k of c.asked.keys()) row(k);
+    for (const k of c.ready.keys()) row(k).readyCount++;
+  }
+  for (const x of io) {
+    const r = row(x.key);
+    if (x.result <= 0) continue;
+    if (x.call === 'recv') r.received += x.result;
+    else if (x.call === 'send') r.sent += x.result;
+    else r.accepted++;
   }
   return {
     calls,
+    io,
     rows: [...rows.values()].sort((a, b) => a.key.localeCompare(b.key, 'en', { numeric: true })),
     lanes: [...new Set(calls.map((c) => c.lane))],
-    span: calls.length === 0 ? 0 : Math.max(...calls.map((c) => c.end)),
+    span: Math.max(0, ...calls.map((c) => c.end), ...io.map((x) => x.time)),
   };
 }
 

@@ -5,13 +5,13 @@
  * Two ways across: real time (long gaps drawn shorter) or one column per call. Every mark carries its details in
  * `data-tip`, which the page shows on hover.
  */
-import type { Interest, Timeline, TimelineCall } from './timeline-model.js';
+import type { Interest, Timeline, TimelineCall, TimelineIo } from './timeline-model.js';
 
 const LABEL = 150;
 const AXIS = 30;
 const LANE = 22;
 const COST = 44;
-const ROW = 24;
+const ROW = 30;
 const PLOT = 1000;
 
 /** How calls are placed across. */
@@ -20,6 +20,12 @@ export interface Across {
   width: number;
   /** Left and right edges of a call's bar. */
   place(c: TimelineCall): [number, number];
+  /**
+   * Where a recv/send/accept goes: its own tick at its time (`grouped` false), or, with those that followed
+   * the same answer on the same descriptor, one label in that answer's column (`grouped` true).
+   */
+  placeIo(x: TimelineIo): number;
+  grouped: boolean;
   /** The axis: ticks, labels and any cut gaps, as SVG, given the full height. */
   axis(height: number): string;
 }
@@ -60,6 +66,8 @@ export function timeAcross(tl: Timeline): Across {
       const x0 = x(c.start);
       return [x0, Math.max(x(c.end), x0 + 3)];
     },
+    placeIo: (io) => x(io.time),
+    grouped: false,
     axis: (height) => {
       // Ticks at round times, coarse to fine, each kept only where it has room.
       const placed: number[] = [];
@@ -87,6 +95,8 @@ export function callsAcross(tl: Timeline): Across {
   return {
     width: tl.calls.length * column,
     place: (c) => [LABEL + (c.n - 1) * column + 4, LABEL + c.n * column - 4],
+    placeIo: (io) => LABEL + (Math.max(io.after, 1) - 0.5) * column,
+    grouped: true,
     axis: (height) =>
       tl.calls
         .filter((c) => (c.n - 1) % every === 0)
@@ -117,8 +127,13 @@ export function timelineSvg(tl: Timeline, across: Across, view: string): string 
   tl.rows.forEach((r, i) => {
     const y = rowY(i);
     if (i % 2 === 0) parts.push(`<rect class="band" x="0" y="${y}" width="${width}" height="${ROW}"/>`);
-    parts.push(`<text class="label" x="8" y="${y + 16}" data-row="${esc(r.key)}">${esc(r.label)}</text>`);
-    parts.push(`<text class="sublabel" x="${LABEL - 8}" y="${y + 16}" text-anchor="end">ready ×${r.readyCount}</text>`);
+    parts.push(`<text class="label" x="8" y="${y + 14}" data-row="${esc(r.key)}">${esc(r.label)}</text>`);
+    parts.push(`<text class="sublabel" x="${LABEL - 8}" y="${y + 14}" text-anchor="end">ready ×${r.readyCount}</text>`);
+    const moved = r.accepted > 0 ? `accepted ${r.accepted}` : r.received + r.sent > 0 ? `↓${bytes(r.received)} ↑${bytes(r.sent)}` : '';
+    if (moved) {
+      const tip = `${r.key}: recv returned ${r.received} B, send took ${r.sent} B, accept returned ${r.accepted} connections`;
+      parts.push(`<text class="sublabel moved" x="8" y="${y + 27}" data-tip="${esc(tip)}">${esc(moved)}</text>`);
+    }
   });
 
   for (const c of tl.calls) {
@@ -154,10 +169,43 @@ export function timelineSvg(tl: Timeline, across: Across, view: string): string 
       );
     }
   }
+  parts.push(ioMarks(tl, across, (key) => rowY(rowIndex.get(key) ?? 0)));
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" class="timeline" data-view="${view}" width="${f(width)}" height="${f(height)}" ` +
     `viewBox="0 0 ${f(width)} ${f(height)}">${parts.join('')}</svg>`
   );
+}
+
+/** The recv/send/accept calls: a tick each, or one label per descriptor and answer. */
+function ioMarks(tl: Timeline, across: Across, rowY: (key: string) => number): string {
+  if (!across.grouped) {
+    return tl.io
+      .map((x) => `<rect class="io ${x.call}" x="${f(across.placeIo(x) - 1)}" y="${rowY(x.key) + 22}" width="2" height="7" data-tip="${esc(`${x.line}  at ${ms(x.time)}`)}"/>`)
+      .join('');
+  }
+  const groups = new Map<string, TimelineIo[]>();
+  for (const x of tl.io) {
+    const k = `${x.key}\n${x.after}`;
+    const g = groups.get(k);
+    if (g === undefined) groups.set(k, [x]);
+    else g.push(x);
+  }
+  let out = '';
+  for (const g of groups.values()) {
+    const first = g[0] as TimelineIo;
+    const sum = (call: TimelineIo['call']): number => g.reduce((s, x) => s + (x.call === call && x.result > 0 ? x.result : 0), 0);
+    const accepted = g.filter((x) => x.call === 'accept' && x.result >= 0).map((x) => x.result);
+    const text = [
+      accepted.length > 0 ? `→fd ${accepted.join(',')}` : '',
+      sum('recv') > 0 ? `↓${bytes(sum('recv'))}` : '',
+      sum('send') > 0 ? `↑${bytes(sum('send'))}` : '',
+    ].filter(Boolean).join(' ') || 'EAGAIN';
+    const lines = g.slice(0, 12).map((x) => x.line);
+    if (g.length > 12) lines.push(`... ${g.length - 12} more`);
+    const tip = `${first.key}, after #${first.after}:\n${lines.join('\n')}`;
+    out += `<text class="io" x="${f(across.placeIo(first))}" y="${rowY(first.key) + 27}" data-tip="${esc(tip)}">${esc(text)}</text>`;
+  }
+  return out;
 }
 
 /** Stacked bars for the readable/writable/exceptional parts of `i` (classes `ar`, `aw`, `ax` or `gr`...). */
@@ -185,6 +233,7 @@ function roundSteps(span: number): number[] {
   return out;
 }
 
+const bytes = (n: number): string => (n < 1000 ? `${n}` : n < 10_000 ? `${(n / 1000).toFixed(1)}k` : n < 1e6 ? `${Math.round(n / 1000)}k` : `${(n / 1e6).toFixed(1)}M`);
 const f = (n: number): string => (Math.round(n * 10) / 10).toString();
 const short = (t: number): string => (t >= 100 ? `${t.toFixed(0)}ms` : t >= 1 ? `${t.toFixed(1)}ms` : `${(t * 1000).toFixed(0)}us`);
 const round = (t: number): string => (t >= 10 ? t.toFixed(0) : t.toFixed(1));
