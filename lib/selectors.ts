@@ -9,7 +9,7 @@ import { POLLIN, POLLOUT } from './flags.js';
 import { Poll } from './poll.js';
 import { Pollable } from './pollable.js';
 import type { PollEvent } from './poller.js';
-import { fdOf, fileOf, type Selectable } from './resolve.js';
+import { fdOf, fileFor, type Selectable } from './resolve.js';
 import { Selector } from './selector.js';
 import { SelectorMapping } from './selector-map.js';
 
@@ -48,7 +48,7 @@ class SelectBackend implements Backend {
 
   modify(file: Selectable, mask: number): void {
     // All or nothing: the one check that can fail (a closed socket, EBADF) comes before either set changes.
-    if (mask !== 0) fileOf(fdOf(file, 'fileobj', true), 'select');
+    if (mask !== 0) fileFor(file, fdOf(file, 'fileobj', true), 'select', this.#sel._host);
     if (mask & POLLIN) this.#sel.rlist.add(file);
     else this.#sel.rlist.delete(file);
     if (mask & POLLOUT) this.#sel.wlist.add(file);
