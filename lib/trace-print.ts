@@ -28,6 +28,7 @@ const MAX_ITEMS = 32;
  * for a call that would block (`null`, or nothing taken).
  * @example
  * formatTrace(msg) // 'select(r=[3,5] w=[] x=[3,5], 1000) = 1 (r=[5])  [kernel: 6 fds, 48 B; 12 us]'
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` unless `m` is a message of a tracing channel.
  */
 export function formatTrace(m: TraceMessage): string {
   if (m === null || typeof m !== 'object' || !('source' in m || 'call' in m)) {
@@ -87,6 +88,8 @@ const BITS: readonly [number, string][] = [
 /**
  * The names of the bits in `mask`, joined by `|` (`POLLIN|POLLOUT`; with `prefix` `'E'`,
  * `EPOLLIN|EPOLLOUT`); `0` for none.
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a mask that is not a number or a prefix that is not a string.
+ * @throws {RangeError} `ERR_OUT_OF_RANGE` for a mask that is not an integer.
  * @example maskNames(POLLIN | POLLRDHUP, 'E') // 'EPOLLIN|EPOLLRDHUP'
  */
 export function maskNames(mask: number, prefix = ''): string {
@@ -101,12 +104,15 @@ export function maskNames(mask: number, prefix = ''): string {
  * Prints every select/poll/epoll answer of this process as a {@link formatTrace} line, until the returned
  * function is called. `write` defaults to stderr. `NET_SELECT_TRACE=1` in the environment calls this when
  * net-select is loaded.
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` unless `write` is a function.
  * @example
  * const stop = printTrace()
  * await select([listener], [], [], 100) // prints select(r=[3] w=[] x=[], 100) = 0 (Timeout)  [kernel: ...]
  * stop()
  */
 export function printTrace(write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): () => void {
+  // Checked now: a bad `write` would otherwise fail later, inside the channel, on the first answer.
+  if (typeof write !== 'function') throw invalidArgType('write', 'a function', write);
   const print = (m: unknown): void => write(formatTrace(m as TraceMessage));
   for (const name of CHANNELS) diagnosticsChannel.subscribe(name, print);
   return () => {

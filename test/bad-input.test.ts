@@ -9,7 +9,9 @@
  * row (or a stated reason not to), so a new export is covered by adding one row.
  */
 import { spawn } from 'node:child_process';
+import diagnosticsChannel from 'node:diagnostics_channel';
 import { createReadStream } from 'node:fs';
+import { tmpdir } from 'node:os';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
@@ -32,6 +34,9 @@ import {
   adoptStream,
   bindDatagram,
   connect,
+  formatTrace,
+  printTrace,
+  recordTrace,
   stdio,
   getFdLimit,
   listen,
@@ -101,6 +106,11 @@ const EPOLL_MASK = [
 const EVENTS = each(VALUE, ...WRONG_TYPES, undefined, ...NOT_INTEGERS, 0, 4, ...NEGATIVE, 2 ** 32 + 1, ...HUGE);
 /** What `send` takes: a string, Buffer or Uint8Array. */
 const DATA = each(TYPE, 1, null, undefined, {}, [1, 2], true, 1n, new ArrayBuffer(4), new DataView(new ArrayBuffer(4)), new Uint16Array(2));
+/** The options of a waiting call: an object whose `signal` is an AbortSignal; an aborted one rejects at once. */
+const WAIT_OPTIONS: Case[] = [
+  ...each(TYPE, 'x', 1, null, true, { signal: 'x' }, { signal: {} }, { signal: new AbortController() }),
+  { value: { signal: AbortSignal.abort() }, code: 'ABORT_ERR', label: '{ signal: an aborted AbortSignal }' },
+];
 /** select's lists: arrays only. */
 const LIST = each(TYPE, '1', 1, null, undefined, {}, new Set(), true);
 
@@ -220,6 +230,7 @@ function world(): string {
     keys: [...selectors, ...closedSelectors].map((s) => [...s.getMap().values()].map((k) => [k.fd, k.events, k.data])),
     udp: [udp, closedUdp].map((u) => [u.fileno(), u.events(), { ...u.stats }, u.sndbuf, u.rcvbuf]),
     streams: [readEnd, writeEnd, closedStream].map((f) => [f.fileno(), f.events(), f.sendQueueSize]),
+    traced: ['net-select:select', 'net-select:poll'].map((name) => diagnosticsChannel.hasSubscribers(name)),
   });
 }
 
@@ -240,6 +251,15 @@ const ROWS: Row[] = [
   { fn: 'Socket#shutdown', cases: one('closed socket', 'EBADF'), call: () => closedSock.shutdown(1) },
   { fn: 'Socket#getsockname', cases: one('closed socket', 'EBADF'), call: () => closedSock.getsockname() },
   { fn: 'Socket#getpeername', cases: one('closed socket', 'EBADF'), call: () => closedSock.getpeername() },
+  { fn: 'Socket#setNoDelay', cases: each(TYPE, 'x', 1, null, {}), call: (v) => pair.client.setNoDelay(v as boolean) },
+  { fn: 'Socket#setNoDelay', cases: one('closed socket', 'EBADF'), call: () => closedSock.setNoDelay(true) },
+  { fn: 'Socket#setKeepAlive', cases: each(TYPE, 'x', 1, null, {}), call: (v) => pair.client.setKeepAlive(v as boolean) },
+  {
+    fn: 'Socket#setKeepAlive',
+    cases: [...each(TYPE, '1', null, {}, true), ...each(RANGE, ...NOT_INTEGERS, ...NEGATIVE, ...HUGE)],
+    call: (v) => pair.client.setKeepAlive(true, v as number),
+  },
+  { fn: 'Socket#setKeepAlive', cases: one('closed socket', 'EBADF'), call: () => closedSock.setKeepAlive(true) },
   { fn: 'Socket#sndbuf=', cases: COUNT, call: (v) => void (pair.client.sndbuf = v as number) },
   { fn: 'Socket#rcvbuf=', cases: COUNT, call: (v) => void (pair.client.rcvbuf = v as number) },
   {
@@ -276,6 +296,7 @@ const ROWS: Row[] = [
   ]),
   { fn: 'select', cases: TIMEOUT, call: (v) => select([pair.client], [], [], v as number) },
   { fn: 'select', cases: one('three empty lists, no timeout', VALUE), call: () => select([], [], []) },
+  { fn: 'select', cases: WAIT_OPTIONS, call: (v) => select([pair.client], [], [], null, v as never) },
   // selector.ts
   ...(['rlist', 'wlist', 'xlist'] as const).flatMap((name): Row[] => [
     { fn: `FdSet#add`, cases: SELECT_FD, call: (v) => sel[name].add(v as number) },
@@ -284,6 +305,7 @@ const ROWS: Row[] = [
   ]),
   { fn: 'Selector#select', cases: TIMEOUT, call: (v) => sel.select(v as number) },
   { fn: 'Selector#select', cases: one('closed selector', 'EBADF'), call: () => closedSel.select(0) },
+  { fn: 'Selector#select', cases: WAIT_OPTIONS, call: (v) => sel.select(null, v as never) },
   { fn: 'Selector#select', cases: one('empty sets, no timeout', VALUE), call: () => new Selector().select() },
   ...(['on', 'once', 'addListener'] as const).map((m): Row => ({
     fn: `Selector#${m}`,
@@ -308,6 +330,7 @@ const ROWS: Row[] = [
   { fn: 'Poll#unregister', cases: one('closed poll', 'EBADF'), call: () => closedPoll.unregister(pair.client) },
   { fn: 'Poll#poll', cases: TIMEOUT, call: (v) => poll.poll(v as number) },
   { fn: 'Poll#poll', cases: one('closed poll', 'EBADF'), call: () => closedPoll.poll(0) },
+  { fn: 'Poll#poll', cases: WAIT_OPTIONS, call: (v) => poll.poll(null, v as never) },
   { fn: 'Poll#poll', cases: one('nothing registered, no timeout', VALUE), call: () => new Poll().poll() },
   { fn: 'Epoll#register', cases: EPOLL_FD, call: (v) => ep.register(v as number) },
   { fn: 'Epoll#register', cases: EPOLL_MASK, call: (v) => ep.register(pair.server, v as number) },
@@ -324,6 +347,7 @@ const ROWS: Row[] = [
   { fn: 'Epoll#poll', cases: TIMEOUT, call: (v) => ep.poll(v as number) },
   { fn: 'Epoll#poll', cases: MAXEVENTS, call: (v) => ep.poll(0, v as number) },
   { fn: 'Epoll#poll', cases: one('closed epoll', 'EBADF'), call: () => closedEp.poll(0) },
+  { fn: 'Epoll#poll', cases: WAIT_OPTIONS, call: (v) => ep.poll(null, -1, v as never) },
   // dgram.ts
   {
     fn: 'bindDatagram',
@@ -384,6 +408,19 @@ const ROWS: Row[] = [
     cases: each(TYPE, 'x', null, {}, netServer),
     call: (v) => new (StreamFile as unknown as new (...a: unknown[]) => StreamFile)(v, -1, 1, undefined),
   },
+  // trace-print.ts, trace-record.ts (beside the rows above)
+  {
+    fn: 'formatTrace',
+    cases: each(TYPE, { source: 'select' }, { call: 'poll' }),
+    call: (v) => formatTrace(v as never),
+    todo: 'a message object is checked for its kind only, not field by field: an uncoded TypeError (lib/trace-print.ts)',
+  },
+  { fn: 'printTrace', cases: each(TYPE, 'x', 1, null, {}), call: (v) => printTrace(v as never) },
+  {
+    fn: 'recordTrace',
+    cases: [{ value: '/nonexistent-net-select-dir/trace.jsonl', code: 'ENOENT' }, { value: tmpdir(), code: 'EISDIR', label: 'a directory' }],
+    call: (v) => recordTrace(v as string),
+  },
   // selector-map.ts
   { fn: 'SelectorMapping#forEach', cases: each(TYPE, 'x', null, undefined, 42, {}), call: (v) => (selectors[0] as BaseSelector).getMap().forEach(v as never) },
   // selectors.ts, once per model
@@ -405,6 +442,7 @@ const ROWS: Row[] = [
       { fn: `${name}#modify`, cases: one('closed selector', 'EBADF'), call: () => closed.modify(pair.server, EVENT_READ) },
       { fn: `${name}#select`, cases: TIMEOUT, call: (v) => s.select(v as number) },
       { fn: `${name}#select`, cases: one('closed selector', 'EBADF'), call: () => closed.select(0) },
+      { fn: `${name}#select`, cases: WAIT_OPTIONS, call: (v) => s.select(null, v as never) },
     ];
   }),
 ];
@@ -441,6 +479,7 @@ async function errorOf(call: () => unknown): Promise<unknown> {
 /** Whether `err` is the documented shape for `code`: the right class, and a syscall for an errno. */
 function shaped(err: unknown, code: string): boolean {
   if (code === RANGE) return err instanceof RangeError;
+  if (code === 'ABORT_ERR') return err instanceof Error && err.name === 'AbortError';
   if (code.startsWith('ERR_')) return err instanceof TypeError;
   return err instanceof SocketError || (err instanceof Error && typeof (err as { syscall?: unknown }).syscall === 'string');
 }
@@ -480,6 +519,13 @@ const EXEMPT: Record<string, string> = {
   'FdSet#has': 'anything not in the set gives false, as documented',
 };
 
+/** Whether `f`'s signature has parameters (defaulted ones too, which `length` does not count). */
+function takesArgs(f: unknown): boolean {
+  const src = Function.prototype.toString.call(f);
+  if (src.startsWith('class')) return !/constructor\(\s*\)/.test(src) && /constructor\(/.test(src);
+  return !/^[^(]*\(\s*\)/.test(src);
+}
+
 /** Where Selector's own methods end and eventemitter3's begin. */
 const EMITTER = Object.getPrototypeOf(Selector.prototype) as object;
 
@@ -493,19 +539,19 @@ t.test('every exported function, method and setter has a row in the table (or a 
     const name = isClass ? value.name : exported;
     const need: string[] = [];
     if (!isClass) {
-      if (value.length > 0 || name === 'listen') need.push(name);
+      if (takesArgs(value)) need.push(name);
     } else {
-      if (value.length > 0) need.push(`new ${name}`);
+      if (value.length > 0 || takesArgs(value)) need.push(`new ${name}`);
       for (const m of Object.getOwnPropertyNames(value)) {
         const f = (value as unknown as Record<string, unknown>)[m];
-        if (typeof f === 'function' && !m.startsWith('_') && f.length > 0) need.push(`${name}.${m}`);
+        if (typeof f === 'function' && !m.startsWith('_') && takesArgs(f)) need.push(`${name}.${m}`);
       }
       for (let p = value.prototype; p && p !== Object.prototype && p !== EMITTER; p = Object.getPrototypeOf(p)) {
         for (const m of Object.getOwnPropertyNames(p)) {
           if (m === 'constructor' || m.startsWith('_')) continue;
           const d = Object.getOwnPropertyDescriptor(p, m) as PropertyDescriptor;
           if (d.set) need.push(`${name}#${m}=`);
-          else if (typeof d.value === 'function' && d.value.length > 0) need.push(`${name}#${m}`);
+          else if (typeof d.value === 'function' && takesArgs(d.value)) need.push(`${name}#${m}`);
         }
       }
     }
