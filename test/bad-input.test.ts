@@ -5,8 +5,8 @@
  * here, and the descriptor table, is compared before and after each call).
  *
  * The cases are generated from one table: a row names a call and the families of bad values it takes.
- * A last test walks the exports of lib/index.ts and fails for any function, method or setter that has no
- * row (or a stated reason not to), so a new export is covered by adding one row.
+ * A last test walks the exports of lib/index.ts and lib/testing/index.ts and fails for any function,
+ * method or setter that has no row (or a stated reason not to), so a new export is covered by adding one row.
  */
 import { spawn } from 'node:child_process';
 import diagnosticsChannel from 'node:diagnostics_channel';
@@ -16,6 +16,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import * as api from '../lib/index.js';
+import * as testing from '../lib/testing/index.js';
 import {
   EVENT_READ,
   Epoll,
@@ -421,6 +422,8 @@ const ROWS: Row[] = [
     cases: [{ value: '/nonexistent-net-select-dir/trace.jsonl', code: 'ENOENT' }, { value: tmpdir(), code: 'EISDIR', label: 'a directory' }],
     call: (v) => recordTrace(v as string),
   },
+  // testing/socketpair.ts (net-select/testing)
+  { fn: 'socketpair', cases: BUFFER_OPTIONS, call: (v) => testing.socketpair(v as never) },
   // selector-map.ts
   { fn: 'SelectorMapping#forEach', cases: each(TYPE, 'x', null, undefined, 42, {}), call: (v) => (selectors[0] as BaseSelector).getMap().forEach(v as never) },
   // selectors.ts, once per model
@@ -532,7 +535,7 @@ const EMITTER = Object.getPrototypeOf(Selector.prototype) as object;
 t.test('every exported function, method and setter has a row in the table (or a stated exemption)', async (t) => {
   const missing: string[] = [];
   const seen = new Set<unknown>();
-  for (const [exported, value] of Object.entries(api)) {
+  for (const [exported, value] of [...Object.entries(api), ...Object.entries(testing)]) {
     if (typeof value !== 'function' || seen.has(value)) continue; // DefaultSelector is EpollSelector
     seen.add(value);
     const isClass = /^class\b/.test(Function.prototype.toString.call(value));
