@@ -18,7 +18,7 @@ const TRY_TO_PUSH = 400 * MiB;
 /** The server may grow by this much over its baseline (its queues are about 1.6 MiB; the rest is the heap). */
 const RSS_BOUND = 48 * MiB;
 /** Rounds of 256 KiB served to the polite client while the rude one makes no progress. */
-const STALLED_ROUNDS = 20;
+const STALLED_ROUNDS = 12;
 
 /** Chunk `i` of a stream whose every byte depends on its offset: a lost, repeated or moved byte shows. */
 const BASE = randomBytes(MiB);
@@ -57,7 +57,7 @@ for (const ex of ECHO_SERVERS) {
     const [, port] = await child.line(/^echo server listening on 127\.0\.0\.1:(\d+)$/);
     const polite = await politeClient(Number(port));
     t.teardown(() => polite.close());
-    for (let i = 0; i < 8; i++) await polite.round(256 * 1024); // warm up, then take the baseline
+    for (let i = 0; i < 4; i++) await polite.round(256 * 1024); // warm up, then take the baseline
     const baseline = rssOf(child.proc.pid as number);
 
     const rude = net.connect({ host: '127.0.0.1', port: Number(port), allowHalfOpen: true });

@@ -18,7 +18,7 @@ const MiB = 1024 * 1024;
 const FULL = process.env.NET_SELECT_LOAD === 'full';
 const SIZE = FULL
   ? { connections: 200, bytesPerConnection: 320 * 1024, churnConnections: 4000, churnRounds: 10, concurrency: 500 }
-  : { connections: 40, bytesPerConnection: 64 * 1024, churnConnections: 200, churnRounds: 2, concurrency: 100 };
+  : { connections: 30, bytesPerConnection: 64 * 1024, churnConnections: 150, churnRounds: 2, concurrency: 75 };
 /** The server may grow by this much while the load runs: its queues hold at most a window per connection. */
 const RSS_BOUND = 96 * MiB;
 /** What the heap may keep after everything closed and a full GC: nothing per connection. */
