@@ -1,8 +1,11 @@
 /**
- * A host: what a process owns and its sockets share — a descriptor table, the turn state of the readiness
- * calls, and the queue of sends to write at the end of the current job. The process is the default host;
- * a simulated network gives each of its hosts one of its own, as separate processes have.
+ * A host: what a process owns and its sockets share — a descriptor table, a clock, the turn state of the
+ * readiness calls, and the queue of sends to write at the end of the current job. The process is the default
+ * host; a simulated network gives each of its hosts one of its own, as separate processes have, and a virtual
+ * clock.
  */
+import { realClock, type Clock } from './clock.js';
+import { invalidArgValue } from './errors.js';
 import { FdTable, processFds } from './fd-table.js';
 import { Turn, processTurn } from './turn.js';
 
@@ -19,8 +22,11 @@ export class Host {
   readonly fds: FdTable;
   /** Its turn state. */
   readonly turn: Turn;
+  /** The clock its waiting calls' timeouts and deliveries run on. */
+  readonly clock: Clock;
   readonly #toFlush: Flushable[] = [];
   #flushScheduled = false;
+  #checkPhase: Promise<void> | null = null;
   readonly #flushAll = (): void => {
     this.#flushScheduled = false;
     const q = this.#toFlush;
@@ -28,10 +34,11 @@ export class Host {
     q.length = 0;
   };
 
-  constructor(name: string, fds: FdTable, turn: Turn) {
+  constructor(name: string, fds: FdTable, turn: Turn, clock: Clock = realClock) {
     this.name = name;
     this.fds = fds;
     this.turn = turn;
+    this.clock = clock;
   }
 
   /** Writes `f`'s sends after the current job, with every other send of it: one write per socket. */
@@ -42,7 +49,31 @@ export class Host {
       process.nextTick(this.#flushAll);
     }
   }
+
+  /** Settles in this turn's check phase, as a check-phase answer: one promise serves every caller. */
+  nextCheckPhase(): Promise<void> {
+    this.#checkPhase ??= new Promise<void>((resolve) =>
+      this.clock.setImmediate(() => {
+        this.#checkPhase = null;
+        this.turn.noteCheckPhaseAnswer();
+        resolve();
+      }),
+    );
+    return this.#checkPhase;
+  }
 }
 
 /** @internal This process. */
 export const processHost = new Host('localhost', processFds, processTurn);
+
+/**
+ * @internal The error for one call over sockets of two hosts (a simulated and a real one, or two simulated
+ * hosts): their descriptor numbers and clocks are not the same, as no process can watch another's sockets.
+ */
+export function mixedHosts(a: Host, b: Host, syscall: string): TypeError {
+  return invalidArgValue(
+    'sockets',
+    `mixes sockets of two hosts ('${a.name}' and '${b.name}'): one ${syscall} watches the sockets of one host ` +
+      '(a simulated network\'s sockets and real ones cannot be watched together)',
+  );
+}

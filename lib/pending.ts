@@ -6,9 +6,13 @@
  * is answered together, and a program looping on `await poll()` always lets Node read its sockets between
  * two answers (one call per turn may be answered at once instead: see turn.ts). Nothing runs while
  * nothing is ready: no timer polls.
+ *
+ * Timers, deliveries and the turn state are those of the host of the files waited on (see `useHost`): the
+ * process's real timers, or a simulated network's virtual clock.
  */
 import { abortError, invalidArgValue, sysError } from './errors.js';
-import { mayAnswerNow, noteCheckPhaseAnswer } from './turn.js';
+import type { Clock } from './clock.js';
+import { mixedHosts, processHost, type Host } from './host.js';
 
 /** What every waiting call takes besides its timeout. */
 export interface WaitOptions {
@@ -22,7 +26,9 @@ export interface WaitOptions {
 interface Waiter<R> {
   resolve: (result: R) => void;
   reject: (err: Error) => void;
-  timer: NodeJS.Timeout | undefined;
+  timer: unknown;
+  /** The clock the timer runs on. */
+  clock: Clock;
   /** The empty answer, for a timeout or a wakeup. */
   empty: () => R;
   /** Removes the abort listener, if any. */
@@ -52,6 +58,8 @@ export class Pending<R> {
   #scheduled = false;
   #closed = false;
   #woken = false; // a wakeup() came while no call waited: the next call returns at once
+  #host: Host = processHost;
+  #bound = false;
 
   /**
    * @param deliver runs once per turn when scheduled (`checkPhase` true), or at once for a call answered
@@ -61,10 +69,30 @@ export class Pending<R> {
     this.#run = () => {
       this.#scheduled = false;
       if (this.#closed) return;
-      noteCheckPhaseAnswer();
+      this.#host.turn.noteCheckPhaseAnswer();
       deliver(true);
     };
     this.#deliverNow = deliver;
+  }
+
+  /** The host whose clock and descriptor table this waiter uses (the process until a file is added). */
+  get host(): Host {
+    return this.#host;
+  }
+
+  /**
+   * Binds the waiter to the host of a file being added: the first one decides, every other must match.
+   * @throws {TypeError} `ERR_INVALID_ARG_VALUE` for a file of another host (say, a simulated socket among
+   * real ones). Nothing is changed.
+   */
+  useHost(host: Host, syscall: string): void {
+    if (host === this.#host) {
+      this.#bound = true;
+      return;
+    }
+    if (this.#bound) throw mixedHosts(this.#host, host, syscall);
+    this.#host = host;
+    this.#bound = true;
   }
 
   /** Calls waiting. */
@@ -100,9 +128,9 @@ export class Pending<R> {
       return Promise.reject(invalidArgValue('timeoutMs', `must be given when nothing is registered: ${syscall} would wait forever`));
     }
     return new Promise<R>((resolve, reject) => {
-      const w: Waiter<R> = { resolve, reject, timer: undefined, empty: onTimeout, unlisten: undefined, poll: ms === 0, limit };
+      const w: Waiter<R> = { resolve, reject, timer: undefined, clock: this.#host.clock, empty: onTimeout, unlisten: undefined, poll: ms === 0, limit };
       this.#waiters.push(w);
-      if (ms > 0 && ms <= MAX_TIMER_MS) w.timer = setTimeout(() => this.#settle(w, onTimeout()), ms);
+      if (ms > 0 && ms <= MAX_TIMER_MS) w.timer = w.clock.setTimeout(() => this.#settle(w, onTimeout()), ms);
       if (signal) {
         const onAbort = (): void => {
           if (this.#take(w)) reject(abortError(signal));
@@ -112,7 +140,7 @@ export class Pending<R> {
       }
       if (!w.poll && !ready) return;
       // Right after a check-phase answer, with nothing new from the network, answer now (once per turn).
-      if (mayAnswerNow()) this.#deliverNow(false);
+      if (this.#host.turn.mayAnswerNow()) this.#deliverNow(false);
       if (this.#waiters.includes(w)) this.schedule();
     });
   }
@@ -121,7 +149,7 @@ export class Pending<R> {
   schedule(): void {
     if (this.#scheduled || this.#closed) return;
     this.#scheduled = true;
-    setImmediate(this.#run);
+    this.#host.clock.setImmediate(this.#run);
   }
 
   /**
@@ -159,7 +187,7 @@ export class Pending<R> {
     const i = this.#waiters.indexOf(w);
     if (i < 0) return false;
     this.#waiters.splice(i, 1);
-    if (w.timer) clearTimeout(w.timer);
+    if (w.timer) w.clock.clearTimeout(w.timer);
     w.unlisten?.();
     return true;
   }

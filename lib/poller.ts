@@ -5,12 +5,11 @@
  */
 import { CostCounter, now, epollCopyBytes, pollCopyBytes } from './cost.js';
 import { invalidArgType, invalidArgValue, outOfRange, sysError } from './errors.js';
-import { lookupFd } from './fd-table.js';
 import { EPOLLET, EPOLLONESHOT, EVENT_BITS, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI } from './flags.js';
 import { Pending, type WaitOptions } from './pending.js';
 import { Pollable } from './pollable.js';
 import { ReadyList, type Registration } from './ready-list.js';
-import { fdOf, fileOf, type Selectable } from './resolve.js';
+import { fdOf, fileFor, type Selectable } from './resolve.js';
 import { asked, pollChannel, publishPoll, traceId, type Asked } from './trace.js';
 import { checkInt, checkTimeout, checkWaitOptions } from './validate.js';
 
@@ -157,18 +156,19 @@ export class Poller {
     const reg = this.#regs.get(fd);
     if (reg !== undefined) {
       if (this.#model.registerTwiceFails) throw sysError('EEXIST', this.#model.ctl, `descriptor ${fd} is registered`);
-      const now = lookupFd(fd);
+      const now = this.#pending.host.fds.lookup(fd);
       if (reg.file !== now && now instanceof Pollable) this.#rebind(reg, now); // the number was reused
       this.#list.modify(this.#regs.get(fd) as Registration<number>, m);
       return;
     }
     let file: Pollable;
     try {
-      file = fileOf(fd, this.#model.ctl);
+      file = fileFor(target, fd, this.#model.ctl, this.#pending.host);
     } catch (err) {
       if (this.#model.lookup || fd < 0) throw err;
-      file = new NotOpen();
+      file = new NotOpen(this.#pending.host);
     }
+    this.#pending.useHost(file._host, this.#model.ctl);
     this.#hooks.admit?.(file);
     this.#regs.set(fd, this.#list.add(file, fd, m, fd));
   }
@@ -257,7 +257,7 @@ export class Poller {
       const queued = this.#list.collect(ask.limit, (reg, rev) => {
         if (rev & POLLNVAL && this.#model.keepClosed) {
           // poll(2) looks the number up on every call: a number opened since is that new socket.
-          const file = lookupFd(reg.fd);
+          const file = this.#pending.host.fds.lookup(reg.fd);
           if (!(file instanceof Pollable)) return void out.push([reg.fd, rev]);
           const fresh = this.#rebind(reg, file);
           rev = this.#list.revents(fresh);
@@ -296,7 +296,7 @@ export class Poller {
     this.#checkOpen();
     const ctl = this.#model.ctl;
     // A closed socket has no number left to name; epoll_ctl also looks the number up before its set.
-    if (fd === -1 || (this.#model.lookup && !(lookupFd(fd) instanceof Pollable))) {
+    if (fd === -1 || (this.#model.lookup && !(this.#pending.host.fds.lookup(fd) instanceof Pollable))) {
       throw sysError('EBADF', ctl, `descriptor ${fd === -1 ? '(closed)' : fd} is not open`);
     }
     const reg = this.#regs.get(fd);

@@ -1,7 +1,8 @@
 /** Turns what a program passes to select/poll/epoll — a socket, a number, an object with `fileno()` — into the open file behind it. */
 import { Server as NetServer, Socket as NetSocket } from 'node:net';
 import { invalidArgType, outOfRange, sysError } from './errors.js';
-import { FD_SETSIZE, lookupFd } from './fd-table.js';
+import { FD_SETSIZE } from './fd-table.js';
+import { processHost, type Host } from './host.js';
 import { Pollable } from './pollable.js';
 
 /** What select, poll and epoll accept: a socket or listener, a descriptor number, or any object with `fileno()`. */
@@ -34,11 +35,23 @@ export function fdOf(item: unknown, name: string, forSelect: boolean): number {
   return fd;
 }
 
-/** @internal The open socket behind `fd`. @throws {SocketError} `EBADF` when no socket has that number. */
-export function fileOf(fd: number, syscall: string): Pollable {
-  const file = fd < 0 ? undefined : lookupFd(fd);
+/**
+ * @internal The open socket behind `fd` in `host`'s descriptor table (the process's by default).
+ * @throws {SocketError} `EBADF` when no socket has that number.
+ */
+export function fileOf(fd: number, syscall: string, host: Host = processHost): Pollable {
+  const file = fd < 0 ? undefined : host.fds.lookup(fd);
   if (!(file instanceof Pollable)) throw sysError('EBADF', syscall, `descriptor ${fd} is not an open socket`);
   return file;
+}
+
+/**
+ * @internal The open file behind `item`, whose number is `fd`: a socket is its own file (whatever host it
+ * belongs to); a number or `fileno()` object is looked up in `host`'s table.
+ * @throws {SocketError} `EBADF` when no socket has that number.
+ */
+export function fileFor(item: unknown, fd: number, syscall: string, host: Host): Pollable {
+  return item instanceof Pollable && fd >= 0 ? item : fileOf(fd, syscall, host);
 }
 
 /** What to do with a Node object passed where a net-select one belongs; undefined for anything else. */

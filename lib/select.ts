@@ -4,10 +4,10 @@ import { abortError, invalidArgType, invalidArgValue, sysError } from './errors.
 import { POLLNVAL, SELECT_EXCEPT, SELECT_READ, SELECT_WRITE } from './flags.js';
 import { Pollable } from './pollable.js';
 import { FD_SETSIZE } from './fd-table.js';
+import { mixedHosts, processHost, type Host } from './host.js';
 import { fdOf, fileOf, type Selectable } from './resolve.js';
 import { Selector, type ReadyLists } from './selector.js';
 import { publishSelect, selectChannel } from './trace.js';
-import { mayAnswerNow, noteCheckPhaseAnswer } from './turn.js';
 import { checkTimeout, checkWaitOptions } from './validate.js';
 import type { WaitOptions } from './pending.js';
 
@@ -54,6 +54,7 @@ export async function select<R extends Selectable, W extends Selectable = R, X e
   const files: Pollable[][] = [[], [], []];
   let nfds = 0;
   let closed = false;
+  let host: Host | undefined; // the first socket's: every other must be of the same host
   for (let k = 0; k < 3; k++) {
     const list = lists[k];
     if (!Array.isArray(list)) throw invalidArgType(NAMES[k] as string, 'an array', list);
@@ -63,6 +64,7 @@ export async function select<R extends Selectable, W extends Selectable = R, X e
       if (item instanceof Pollable) {
         // The common case, kept cheap: the socket is its own open file.
         const fd = item.fileno();
+        host ??= item._host;
         if (fd >= 0 && fd < FD_SETSIZE) {
           if (fd >= nfds) nfds = fd + 1;
           out.push(item);
@@ -84,17 +86,20 @@ export async function select<R extends Selectable, W extends Selectable = R, X e
   if (ms === -1 && rlist.length + wlist.length + xlist.length === 0) {
     throw invalidArgValue('timeoutMs', 'must be given when all three lists are empty: select would wait forever');
   }
-  if (closed) throw sysError('EBADF', 'select', 'a socket in the lists is closed');
-  if (signal?.aborted) throw abortError(signal);
+  host ??= processHost;
   for (const out of files) {
     for (let i = 0; i < out.length; i++) {
-      const f = out[i];
-      if (typeof f === 'number') out[i] = fileOf(f, 'select');
+      const f = out[i] as Pollable | number;
+      if (typeof f !== 'number') {
+        if (f._host !== host) throw mixedHosts(host, f._host, 'select');
+      } else if (!closed) out[i] = fileOf(f, 'select', host);
     }
   }
+  if (closed) throw sysError('EBADF', 'select', 'a socket in the lists is closed');
+  if (signal?.aborted) throw abortError(signal);
 
   const ready = anyReady(files);
-  if ((ready || ms === 0) && mayAnswerNow()) return answer(lists, files, nfds, start, called, ms) as [R[], W[], X[]];
+  if ((ready || ms === 0) && host.turn.mayAnswerNow()) return answer(lists, files, nfds, start, called, ms) as [R[], W[], X[]];
   if (ms !== 0 && !ready) {
     // Nothing is ready: wait on a Selector, which is woken by the sockets themselves.
     const sel = new Selector();
@@ -103,14 +108,14 @@ export async function select<R extends Selectable, W extends Selectable = R, X e
       for (const k of [0, 1, 2] as const) for (const f of files[k] as Pollable[]) sel._set(f, k, f);
       const setupNs = now() - start;
       await sel.select(ms === -1 ? null : ms, { signal });
-      noteCheckPhaseAnswer();
+      host.turn.noteCheckPhaseAnswer();
       start = now() - setupNs;
     } finally {
       sel.close();
     }
   } else {
     const setupNs = now() - start; // the cost counts our own work, not the wait (bug 13)
-    await nextCheckPhase();
+    await host.nextCheckPhase();
     start = now() - setupNs;
   }
   return answer(lists, files, nfds, start, called, ms) as [R[], W[], X[]];
@@ -155,17 +160,4 @@ function answer(
   selectCost.record(nfds, selectCopyBytes(nfds), start, ready);
   if (selectChannel.hasSubscribers) publishSelect('select', 0, files, out, { start: called, timeoutMs: ms === -1 ? null : ms }, selectCost.last);
   return out;
-}
-
-// One setImmediate serves every select() that is due in this turn's check phase.
-let checkPhase: Promise<void> | null = null;
-function nextCheckPhase(): Promise<void> {
-  checkPhase ??= new Promise<void>((resolve) =>
-    setImmediate(() => {
-      checkPhase = null;
-      noteCheckPhaseAnswer();
-      resolve();
-    }),
-  );
-  return checkPhase;
 }

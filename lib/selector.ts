@@ -8,9 +8,9 @@ import { invalidArgType, sysError } from './errors.js';
 import { Pending, type WaitOptions } from './pending.js';
 import { SELECT_EXCEPT, SELECT_READ, SELECT_WRITE } from './flags.js';
 import { Pollable } from './pollable.js';
-import { lookupFd } from './fd-table.js';
+import type { Host } from './host.js';
 import { ReadyList, type Registration } from './ready-list.js';
-import { fdOf, fileOf, type Selectable } from './resolve.js';
+import { fdOf, fileFor, type Selectable } from './resolve.js';
 import { asked, publishSelect, selectChannel, traceId, type Asked } from './trace.js';
 import { checkListener, checkTimeout, checkWaitOptions } from './validate.js';
 
@@ -56,7 +56,7 @@ export class FdSet implements Iterable<Selectable> {
    * @throws {SocketError} `EBADF` for a closed socket or an unknown descriptor.
    */
   add(item: Selectable): this {
-    const file = fileOf(fdOf(item, 'item', true), 'select');
+    const file = fileFor(item, fdOf(item, 'item', true), 'select', this.#sel._host);
     if (!this.#items.has(file)) {
       this.#sel._set(file, this.#which, item); // throws EBADF on a closed selector: nothing is changed
       this.#items.set(file, item);
@@ -82,7 +82,7 @@ export class FdSet implements Iterable<Selectable> {
     if (item instanceof Pollable) return this.#items.has(item) ? item : undefined;
     for (const [file, it] of this.#items) if (it === item) return file;
     if (typeof item !== 'number') return undefined;
-    const file = lookupFd(item);
+    const file = this.#sel._host.fds.lookup(item);
     return file instanceof Pollable && this.#items.has(file) ? file : undefined;
   }
 
@@ -285,12 +285,18 @@ export class Selector extends EventEmitter<SelectorEvents> {
     this.removeAllListeners();
   }
 
+  /** @internal The host whose sockets the sets hold (the process until a socket is added). */
+  get _host(): Host {
+    return this.#pending.host;
+  }
+
   /** @internal Puts `file` in set `which` (or takes it out, with `item` undefined). */
   _set(file: Pollable, which: 0 | 1 | 2, item: Selectable | undefined): void {
     if (this.#closed) throw sysError('EBADF', 'select', 'the selector is closed');
     let e = this.#entries.get(file);
     if (e === undefined) {
       if (item === undefined) return;
+      this.#pending.useHost(file._host, 'select');
       e = { reg: undefined as unknown as Registration<Entry>, items: [undefined, undefined, undefined] };
       e.items[which] = item;
       this.#entries.set(file, e);

@@ -1,5 +1,6 @@
 /**
- * net-select/testing: the protocol-prototyping kit — in-memory socket pairs (and, as it grows, a simulated
- * network). This file only re-exports.
+ * net-select/testing: the protocol-prototyping kit — in-memory socket pairs, a deterministic simulated
+ * network with seeded faults and virtual time, and small helpers for tests. This file only re-exports.
  */
 export { socketpair } from './socketpair.js';
+export { SimNetwork, SimHost, type SimOptions, type Faults } from './sim-network.js';

@@ -1,0 +1,352 @@
+/**
+ * `SimNetwork`: a deterministic simulated network of named hosts, with virtual time and seeded faults, in
+ * one thread (after tokio's turmoil). The same `Socket`, `Listener`, `select`, `Selector`, `Poll`, `Epoll`
+ * and selectors run over it unchanged: only the transport under the sockets and the clock of their host
+ * differ.
+ */
+import { Host } from '../host.js';
+import { FdTable } from '../fd-table.js';
+import { Turn } from '../turn.js';
+import { SocketError, invalidArgType, invalidArgValue } from '../errors.js';
+import { Listener, type ListenOptions } from '../listener.js';
+import { Socket, checkBufferOptions, type BufferOptions } from '../socket.js';
+import { checkInt, checkOptions } from '../validate.js';
+import { SimClock } from '../transport/sim-clock.js';
+import { Rng, pickSeed } from '../transport/sim-rng.js';
+import { NO_FAULTS, mergeFaults, type FaultSet, type Faults } from '../transport/sim-faults.js';
+import { SimListenTransport, simConnection, type Fabric, type Pipe, type SimEndpoint } from '../transport/sim.js';
+
+export type { Faults } from '../transport/sim-faults.js';
+
+/** Options of a {@link SimNetwork}. */
+export interface SimOptions {
+  /** The seed of every random choice; `NET_SELECT_SEED` overrides it. Default: a fresh one (see `seed`). */
+  seed?: number;
+  /** Faults of every link, in both directions (override one with `link`). Default: none, no delay. */
+  faults?: Faults;
+  /** How long a connect waits for its handshake before failing with `ETIMEDOUT`. Default 20 000 virtual ms. */
+  connectTimeoutMs?: number;
+  /** Keep a trace of every delivery in `trace`. Default true. */
+  trace?: boolean;
+}
+
+const FIRST_EPHEMERAL = 49152;
+
+/**
+ * A host of a {@link SimNetwork}: its own descriptor table (numbers start at 3, as in a separate process) and
+ * its name as its address. Get one with `sim.host(name)`.
+ */
+export class SimHost {
+  /** @internal */
+  readonly _host: Host;
+  readonly #sim: SimNetwork;
+  #nextPort = FIRST_EPHEMERAL;
+
+  /** @internal */
+  constructor(sim: SimNetwork, host: Host) {
+    this.#sim = sim;
+    this._host = host;
+  }
+
+  /** The host's name, which is also its address. */
+  get name(): string {
+    return this._host.name;
+  }
+
+  /** Descriptors open on this host. */
+  get openFdCount(): number {
+    return this._host.fds.size;
+  }
+
+  /**
+   * A listening socket on this host, as `listen()` makes one on the real network. `port` 0 (the default)
+   * picks a free one; `host` and `path` are not used.
+   * @throws {SocketError} `EADDRINUSE` for a port taken on this host; `EMFILE` past the open-file limit.
+   * @throws {TypeError|RangeError} for malformed options (the promise rejects).
+   * @example const l = await sim.host('server').listen({ port: 7000, backlog: 8 })
+   */
+  async listen(options: ListenOptions = {}): Promise<Listener> {
+    const o = checkOptions(options, 'options');
+    let port = o.port === undefined ? 0 : checkInt(o.port, 'options.port', 0, 65535);
+    if (port === 0) port = this._ephemeral();
+    else if (this.#sim._listener(this.name, port)) throw new SocketError('EADDRINUSE', 'bind', `${this.name}:${port}`);
+    const sndbuf = o.sndbuf ?? this.#sim._faults.sndbuf;
+    const t = new SimListenTransport(this._host, port, (l) => this.#sim._unlisten(l));
+    const listener = new Listener(t, { ...o, sndbuf } as ListenOptions);
+    this.#sim._listen(t);
+    return listener;
+  }
+
+  /**
+   * Starts a non-blocking connect to `host:port` on the simulated network and returns the socket at once, as
+   * `connect()` does. Nobody listening there: `ECONNREFUSED`; a partition that outlasts the connect timeout:
+   * `ETIMEDOUT` (reported as `connect()` reports errors: readable, writable, and thrown by the next call).
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a missing host name.
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` for a port outside 0..65535 or a bad buffer size.
+   * @example const c = sim.host('client').connect({ host: 'server', port: 7000 })
+   */
+  connect(options: { host: string; port: number } & BufferOptions): Socket {
+    const o = checkOptions(options, 'options');
+    if (typeof o.host !== 'string' || o.host === '') throw invalidArgType('options.host', 'a host name', o.host);
+    const port = checkInt(o.port, 'options.port', 0, 65535);
+    const sizes = checkBufferOptions({ ...o, sndbuf: o.sndbuf ?? this.#sim._faults.sndbuf });
+    const server = this.#sim.host(o.host);
+    const [c] = simConnection(this.#sim._fabric, this._host, this._ephemeral(), server._host, port);
+    const sock = new Socket(c, sizes, true);
+    this.#sim._opened(c);
+    c.open();
+    return sock;
+  }
+
+  /** @internal A free local port. */
+  _ephemeral(): number {
+    for (;;) {
+      const p = this.#nextPort;
+      this.#nextPort = p === 65535 ? FIRST_EPHEMERAL : p + 1;
+      if (!this.#sim._listener(this.name, p)) return p;
+    }
+  }
+}
+
+/**
+ * A simulated network: hosts, links between them with seeded faults, and a virtual clock.
+ *
+ * - Every random choice (latency, fragment sizes, faults) comes from one seeded generator, and the scheduler
+ *   runs events in a fixed order: the same seed and the same program give the same run — the same recv
+ *   sizes, readiness answers and virtual timestamps (compare `trace`).
+ * - Timeouts of select/poll/epoll over its sockets run on its clock, which jumps ahead whenever nothing else
+ *   is runnable: a 30 s timeout with no traffic costs a few wall milliseconds.
+ * - A call that watches sockets of two hosts (or simulated and real ones) fails with `ERR_INVALID_ARG_VALUE`.
+ *
+ * @example
+ * const sim = new SimNetwork({ seed: 42, faults: { fragment: true, latencyMs: [1, 20] } })
+ * const l = await sim.host('server').listen({ port: 7000 })
+ * const c = sim.host('client').connect({ host: 'server', port: 7000 })
+ * sim.partition('client', 'server'); sim.repair('client', 'server')
+ */
+export class SimNetwork {
+  /** The seed this network runs with (`NET_SELECT_SEED`, else the option, else a fresh one). */
+  readonly seed: number;
+  /** Every delivery so far, one line each, with its virtual time (when `trace` is on). */
+  readonly trace: string[] = [];
+  readonly #clock = new SimClock();
+  readonly #rng: Rng;
+  readonly #turn = new Turn();
+  readonly #hosts = new Map<string, SimHost>();
+  readonly #listeners = new Map<string, SimListenTransport>();
+  readonly #links = new Map<string, Faults>(); // per direction: 'from\0to'
+  readonly #linkCache = new Map<string, FaultSet>();
+  readonly #cut = new Map<string, { partition: boolean; hold: boolean }>(); // per host pair, sorted
+  readonly #deaf = new Set<string>();
+  readonly #stalled = new Set<Pipe>();
+  readonly #conns = new Set<SimEndpoint>(); // client ends
+  readonly #tracing: boolean;
+  /** @internal */
+  readonly _faults: FaultSet;
+  /** @internal */
+  readonly _fabric: Fabric;
+
+  /**
+   * @throws {TypeError|RangeError} `ERR_INVALID_ARG_TYPE`/`ERR_OUT_OF_RANGE` for malformed options or faults,
+   * or a `NET_SELECT_SEED` that is not a non-negative integer.
+   */
+  constructor(options: SimOptions = {}) {
+    const o = checkOptions(options, 'options');
+    if (o.seed !== undefined) checkInt(o.seed, 'options.seed', 0);
+    this.seed = pickSeed(o.seed as number | undefined);
+    this.#rng = new Rng(this.seed);
+    this._faults = mergeFaults(NO_FAULTS, o.faults, 'options.faults');
+    const connectTimeoutMs = o.connectTimeoutMs === undefined ? 20_000 : checkInt(o.connectTimeoutMs, 'options.connectTimeoutMs', 1);
+    this.#tracing = o.trace !== false;
+    const clock = this.#clock;
+    this._fabric = {
+      clock,
+      rng: this.#rng,
+      connectTimeoutMs,
+      faults: (from, to) => this.#linkFaults(from, to),
+      blocked: (from, to) => {
+        const c = this.#cut.get(pairKey(from, to));
+        return c !== undefined && (c.partition || c.hold);
+      },
+      reading: (name) => !this.#deaf.has(name),
+      stall: (p) => void this.#stalled.add(p),
+      listener: (name, port) => this._listener(name, port),
+      record: (line) => {
+        if (this.#tracing) this.trace.push(`${fmt(clock.now())} ${line}`);
+      },
+    };
+  }
+
+  /**
+   * The host named `name`, made on first use (with an empty descriptor table).
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` unless `name` is a non-empty string.
+   */
+  host(name: string): SimHost {
+    let h = this.#hosts.get(name);
+    if (h === undefined) {
+      if (typeof name !== 'string' || name === '') throw invalidArgType('name', 'a non-empty string', name);
+      h = new SimHost(this, new Host(name, new FdTable(1024), this.#turn, this.#clock));
+      this.#hosts.set(name, h);
+    }
+    return h;
+  }
+
+  /** The virtual time in milliseconds since the network was made. */
+  now(): number {
+    return this.#clock.now();
+  }
+
+  /** Scheduler events run so far: the simulation's work, independent of wall time. */
+  get steps(): number {
+    return this.#clock.steps;
+  }
+
+  /**
+   * Sets the faults of the link from `from` to `to` (one direction), over the network's own.
+   * @throws {TypeError|RangeError} for malformed faults.
+   * @example sim.link('server', 'client', { latencyMs: 200 })   // a slow downlink only
+   */
+  link(from: string, to: string, faults: Faults): this {
+    mergeFaults(this._faults, faults, 'faults'); // checked before anything changes
+    this.#links.set(`${from}\0${to}`, { ...this.#links.get(`${from}\0${to}`), ...faults });
+    this.#linkCache.clear();
+    return this;
+  }
+
+  /** Cuts the link between hosts `a` and `b`: nothing crosses, and connects between them time out. */
+  partition(a: string, b: string): void {
+    this.#setCut(a, b, 'partition', true);
+    this.record(`partition ${a} ${b}`);
+  }
+
+  /** Mends a partition: what was sent arrives in order, nothing lost, one link delay from now (retransmitted). */
+  repair(a: string, b: string): void {
+    this.#setCut(a, b, 'partition', false);
+    this.record(`repair ${a} ${b}`);
+    this.#kick(true);
+  }
+
+  /** Holds everything sent between `a` and `b` (both ways) until `release`. */
+  hold(a: string, b: string): void {
+    this.#setCut(a, b, 'hold', true);
+    this.record(`hold ${a} ${b}`);
+  }
+
+  /** Delivers what `hold` kept, in order, at once. */
+  release(a: string, b: string): void {
+    this.#setCut(a, b, 'hold', false);
+    this.record(`release ${a} ${b}`);
+    this.#kick(false);
+  }
+
+  /** Host `name` stops reading from the network: its receive windows close and its peers' sends back up. */
+  stopReading(name: string): void {
+    this.#deaf.add(name);
+    this.record(`${name} stops reading`);
+  }
+
+  /** Host `name` reads again: what waited is delivered. */
+  resumeReading(name: string): void {
+    this.#deaf.delete(name);
+    this.record(`${name} reads again`);
+    this.#kick(false);
+  }
+
+  /**
+   * Resets every connection between hosts `a` and `b` now, as a middlebox would: both ends see
+   * `ECONNRESET`.
+   */
+  reset(a: string, b: string): void {
+    this.record(`reset ${a} ${b}`);
+    for (const c of this.#conns) {
+      const s = c.out.dst;
+      if ((c.dead || c.gone) && (s.dead || s.gone)) {
+        this.#conns.delete(c); // over: forget it
+        continue;
+      }
+      const x = c.host.name;
+      const y = s.host.name;
+      if (!((x === a && y === b) || (x === b && y === a))) continue;
+      c.out.clear();
+      c.in.clear();
+      c.abort('ECONNRESET', false);
+      s.abort('ECONNRESET', false);
+    }
+  }
+
+  /** Adds `line` to the trace, stamped with the virtual time (a program's own events, for comparing runs). */
+  record(line: string): void {
+    this._fabric.record(line);
+  }
+
+  /**
+   * Lets `ms` of virtual time pass, running everything that happens meanwhile; costs wall time only for the
+   * work done. Use it to prove that nothing happens: after it, a select with timeout 0 shows the state.
+   * @example await sim.runFor(30_000)   // 30 virtual seconds, a few wall milliseconds
+   */
+  runFor(ms: number): Promise<void> {
+    checkInt(ms, 'ms', 0);
+    return new Promise<void>((resolve) => this.#clock.setTimeout(resolve, ms));
+  }
+
+  /** `seed N at t=...ms`: what a failure report needs to replay the run (`NET_SELECT_SEED=N`). */
+  describe(): string {
+    return `seed ${this.seed} at t=${fmt(this.now())}ms (replay with NET_SELECT_SEED=${this.seed})`;
+  }
+
+  /** @internal */
+  _listener(name: string, port: number): SimListenTransport | undefined {
+    return this.#listeners.get(`${name}:${port}`);
+  }
+
+  /** @internal */
+  _listen(t: SimListenTransport): void {
+    this.#listeners.set(`${t.host.name}:${t.port}`, t);
+  }
+
+  /** @internal */
+  _unlisten(t: SimListenTransport): void {
+    const key = `${t.host.name}:${t.port}`;
+    if (this.#listeners.get(key) === t) this.#listeners.delete(key);
+  }
+
+  /** @internal A connection was made: `reset` may need it. */
+  _opened(client: SimEndpoint): void {
+    this.#conns.add(client);
+  }
+
+  #linkFaults(from: string, to: string): FaultSet {
+    const key = `${from}\0${to}`;
+    let f = this.#linkCache.get(key);
+    if (f === undefined) {
+      const own = this.#links.get(key);
+      f = own === undefined ? this._faults : mergeFaults(this._faults, own, 'faults');
+      this.#linkCache.set(key, f);
+    }
+    return f;
+  }
+
+  #setCut(a: string, b: string, what: 'partition' | 'hold', on: boolean): void {
+    if (typeof a !== 'string' || typeof b !== 'string' || a === b) {
+      throw invalidArgValue('b', `must name a host other than a (got '${String(a)}' and '${String(b)}')`);
+    }
+    const key = pairKey(a, b);
+    const c = this.#cut.get(key) ?? { partition: false, hold: false };
+    c[what] = on;
+    this.#cut.set(key, c);
+  }
+
+  #kick(retransmit: boolean): void {
+    const pipes = [...this.#stalled];
+    this.#stalled.clear();
+    for (const p of pipes) p.kick(retransmit);
+  }
+}
+
+function pairKey(a: string, b: string): string {
+  return a < b ? `${a}\0${b}` : `${b}\0${a}`;
+}
+
+function fmt(ms: number): string {
+  return Number.isInteger(ms) ? String(ms) : ms.toFixed(3);
+}
