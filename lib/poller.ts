@@ -153,6 +153,7 @@ export class Poller {
     const m = this.#checkMask(mask);
     const fd = fdOf(target, 'fd', false);
     this.#checkOpen();
+    if (target instanceof Pollable) this.#pending.useHost(target._host, this.#model.ctl);
     const reg = this.#regs.get(fd);
     if (reg !== undefined) {
       if (this.#model.registerTwiceFails) throw sysError('EEXIST', this.#model.ctl, `descriptor ${fd} is registered`);

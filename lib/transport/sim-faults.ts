@@ -9,7 +9,7 @@ import { checkInt, checkOptions } from '../validate.js';
 export interface Faults {
   /** Every write arrives split into random pieces, down to 1 byte, each one a separate arrival. */
   fragment?: boolean;
-  /** Arrivals are held to the next multiple of this many ms, so that several sends arrive as one. */
+  /** Arrivals are held to the next multiple of this many ms (after now), so that several sends arrive as one. */
   coalesceMs?: number;
   /** One-way delay of each segment: a fixed number or `[min, max]` with jitter. TCP order is kept. */
   latencyMs?: number | readonly [number, number];

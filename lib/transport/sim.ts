@@ -107,7 +107,7 @@ export class Pipe {
       this.#busyUntil = at;
     }
     if (f.latencyMax > 0) at += f.latencyMin === f.latencyMax ? f.latencyMin : jitter(net.rng, f.latencyMin, f.latencyMax);
-    if (f.coalesceMs > 0) at = Math.ceil(at / f.coalesceMs) * f.coalesceMs;
+    if (f.coalesceMs > 0) at = (Math.floor(at / f.coalesceMs) + 1) * f.coalesceMs; // the next tick of the window
     const last = piece ? this.#last + FRAGMENT_GAP_MS : this.#last;
     if (at < last) at = last;
     this.#last = at;

@@ -1,0 +1,22 @@
+/** `simTest`: a SimNetwork for one test, whose seed is printed when the test fails. */
+import { SimNetwork, type SimOptions } from './sim-network.js';
+
+/** What `simTest` needs of a test object (tap's `t`, or any with these methods). */
+export interface TestLike {
+  teardown(fn: () => void | Promise<void>): void;
+  passing(): boolean;
+  comment(...message: unknown[]): void;
+}
+
+/**
+ * Makes a {@link SimNetwork} for the test `t`: when the test fails, its seed is printed
+ * (`# sim seed 42 at t=...ms (replay with NET_SELECT_SEED=42)`), so the failure can be replayed.
+ * @example t.test('survives fragments', async (t) => { const sim = simTest(t, { faults: { fragment: true } }) ... })
+ */
+export function simTest(t: TestLike, options?: SimOptions): SimNetwork {
+  const sim = new SimNetwork(options);
+  t.teardown(() => {
+    if (!t.passing()) t.comment(`sim ${sim.describe()}`);
+  });
+  return sim;
+}
