@@ -2,13 +2,13 @@
  * The simulated network (lib/testing/sim-network.ts): hosts, virtual time, seeded faults and determinism.
  * The sockets and the select/poll/epoll models are the library's own, unchanged; no test waits on wall time.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { EPOLLET, EPOLLIN, Epoll, Poll, POLLIN, Selector, SHUT_WR, listen, select, type Socket } from '../lib/index.js';
 import { DefaultSelector, EVENT_READ } from '../lib/index.js';
 import { SimNetwork, expectNoEvent, expectReady, recvExactly, sendAll, simTest } from '../lib/testing/index.js';
 import type { SimOptions } from '../lib/testing/index.js';
 
-type T = Parameters<Parameters<typeof t.test>[1]>[0];
+type T = Test;
 
 /** A connected pair over `sim`: [client on host 'client', server on host 'server']. */
 async function simPair(t: T, sim: SimNetwork, port = 7000): Promise<[Socket, Socket]> {
