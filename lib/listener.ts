@@ -16,6 +16,7 @@ import { Pollable } from './pollable.js';
 import { ioChannel, publishIo } from './trace.js';
 import { Socket, checkBufferOptions, type BufferOptions, type SockAddr } from './socket.js';
 import { NodeListenTransport, type NetServer } from './transport/node.js';
+import { FaultListenTransport, checkFaults, type SocketFaults } from './transport/faults.js';
 import type { ListenTransport, StreamTransport } from './transport/transport.js';
 import { checkInt, checkOptions, checkTransport } from './validate.js';
 
@@ -31,6 +32,8 @@ export interface ListenOptions extends BufferOptions {
   backlog?: number;
   /** Connections held past `backlog` before new ones are reset. Default 4096. */
   maxOverflow?: number;
+  /** For tests: faults on every accepted socket (`fragment`, a small `sndbuf`), as `connect` takes them. */
+  faults?: SocketFaults;
 }
 
 /** Counters of a listener's accept queue. */
@@ -206,8 +209,11 @@ export async function listen(options: ListenOptions = {}): Promise<Listener> {
     if (typeof host !== 'string') throw invalidArgType('options.host', 'of type string', host);
     target = { host, port: o.port === undefined ? 0 : checkInt(o.port, 'options.port', 0, 65535), backlog };
   }
+  const faults = o.faults === undefined ? undefined : checkFaults(o.faults, 'options.faults');
   const t = new NodeListenTransport();
-  const listener = new Listener(t, o); // validates the rest and takes the descriptor first
+  const lt = faults === undefined ? t : new FaultListenTransport(t, faults);
+  // validates the rest and takes the descriptor first
+  const listener = new Listener(lt, faults?.sndbuf === undefined || o.sndbuf !== undefined ? o : { ...o, sndbuf: faults.sndbuf });
   try {
     await t.listen(target);
   } catch (err) {
