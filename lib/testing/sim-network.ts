@@ -141,6 +141,7 @@ export class SimNetwork {
   readonly #stalled = new Set<Pipe>();
   readonly #conns = new Set<SimEndpoint>(); // client ends
   readonly #tracing: boolean;
+  #generation = 0;
   /** @internal */
   readonly _faults: FaultSet;
   /** @internal */
@@ -159,13 +160,20 @@ export class SimNetwork {
     const connectTimeoutMs = o.connectTimeoutMs === undefined ? 20_000 : checkInt(o.connectTimeoutMs, 'options.connectTimeoutMs', 1);
     this.#tracing = o.trace !== false;
     const clock = this.#clock;
+    const cut = this.#cut;
+    const sim = this;
     this._fabric = {
       clock,
       rng: this.#rng,
       connectTimeoutMs,
+      get generation() {
+        return sim.#generation;
+      },
+      tracing: this.#tracing,
       faults: (from, to) => this.#linkFaults(from, to),
       blocked: (from, to) => {
-        const c = this.#cut.get(pairKey(from, to));
+        if (cut.size === 0) return false;
+        const c = cut.get(pairKey(from, to));
         return c !== undefined && (c.partition || c.hold);
       },
       reading: (name) => !this.#deaf.has(name),
@@ -210,6 +218,7 @@ export class SimNetwork {
     mergeFaults(this._faults, faults, 'faults'); // checked before anything changes
     this.#links.set(`${from}\0${to}`, { ...this.#links.get(`${from}\0${to}`), ...faults });
     this.#linkCache.clear();
+    this.#generation++;
     return this;
   }
 
@@ -333,7 +342,8 @@ export class SimNetwork {
     const key = pairKey(a, b);
     const c = this.#cut.get(key) ?? { partition: false, hold: false };
     c[what] = on;
-    this.#cut.set(key, c);
+    if (c.partition || c.hold) this.#cut.set(key, c);
+    else this.#cut.delete(key); // no cut left: the check on every delivery stays one size test
   }
 
   #kick(retransmit: boolean): void {

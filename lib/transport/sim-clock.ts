@@ -28,7 +28,9 @@ const QUIET_ROUNDS = 2;
 export class SimClock implements Clock {
   #now = 0;
   #seq = 0;
-  readonly #heap: SimEvent[] = [];
+  readonly #heap: SimEvent[] = []; // events after now, by (at, seq)
+  #due: SimEvent[] = []; // events at now, in order: the common case, kept out of the heap
+  #immediates: SimEvent[] = []; // the check phase of the next round
   #quiet = 0;
   #awake = false;
   /** Events run so far (a measure of the work the simulation did). */
@@ -42,8 +44,12 @@ export class SimClock implements Clock {
 
   /** Runs `fn` at virtual time `at` (not before now), after every event already queued for that time. */
   at(at: number, fn: () => void): SimEvent {
-    const ev: SimEvent = { at: at > this.#now ? at : this.#now, seq: this.#seq++, fn };
-    heapPush(this.#heap, ev);
+    const now = this.#now;
+    const ev: SimEvent = { at: at > now ? at : now, seq: this.#seq++, fn };
+    // An event for a later time was made while the clock was earlier: its seq is below that of any event
+    // made at that time, so running the heap's first, then the due list, keeps (at, seq) order.
+    if (at > now) heapPush(this.#heap, ev);
+    else this.#due.push(ev);
     this.#quiet = 0;
     if (!this.#awake) {
       this.#awake = true;
@@ -61,41 +67,63 @@ export class SimClock implements Clock {
   }
 
   setImmediate(fn: () => void): void {
-    this.at(this.#now, fn);
+    this.#immediates.push({ at: this.#now, seq: this.#seq++, fn });
+    this.#quiet = 0;
+    if (!this.#awake) {
+      this.#awake = true;
+      setImmediate(this.#round);
+    }
   }
 
   /** Events queued and not cancelled. O(n). */
   get queued(): number {
-    return this.#heap.filter((e) => e.fn !== null).length;
+    const live = (q: SimEvent[]): number => q.filter((e) => e.fn !== null).length;
+    return live(this.#heap) + live(this.#due) + live(this.#immediates);
   }
 
-  /** One round: every event due now that was queued before the round began; or a jump, once quiet. */
+  /**
+   * One round: the events due now that were queued before it began, then the immediates queued before the
+   * check phase; or, once quiet, a jump to the next event.
+   */
   #run(): void {
     const heap = this.#heap;
     while (heap.length > 0 && (heap[0] as SimEvent).fn === null) heapPop(heap);
-    const top = heap[0];
-    if (top === undefined) {
-      this.#awake = false;
-      return;
-    }
-    setImmediate(this.#round);
-    if (top.at > this.#now) {
-      if (this.#quiet < QUIET_ROUNDS) {
-        this.#quiet++;
+    const due = this.#due;
+    if (due.length === 0 && this.#immediates.length === 0) {
+      const top = heap[0];
+      if (top === undefined) {
+        this.#awake = false;
         return;
       }
-      this.#now = top.at;
+      if (top.at > this.#now) {
+        if (this.#quiet < QUIET_ROUNDS) {
+          this.#quiet++;
+          setImmediate(this.#round);
+          return;
+        }
+        this.#now = top.at;
+      }
     }
-    const bound = this.#seq;
+    setImmediate(this.#round);
     const now = this.#now;
-    for (let ev = heap[0]; ev !== undefined && ev.at <= now && ev.seq < bound; ev = heap[0]) {
+    for (let ev = heap[0]; ev !== undefined && ev.at <= now; ev = heap[0]) {
       heapPop(heap);
-      const fn = ev.fn;
-      if (fn === null) continue;
-      ev.fn = null;
-      this.steps++;
-      fn();
+      this.#fire(ev);
     }
+    // Events made during this round wait for the next one, after the program's continuations.
+    this.#due = [];
+    for (let i = 0; i < due.length; i++) this.#fire(due[i] as SimEvent);
+    const im = this.#immediates;
+    this.#immediates = [];
+    for (let i = 0; i < im.length; i++) this.#fire(im[i] as SimEvent);
+  }
+
+  #fire(ev: SimEvent): void {
+    const fn = ev.fn;
+    if (fn === null) return;
+    ev.fn = null;
+    this.steps++;
+    fn();
   }
 }
 

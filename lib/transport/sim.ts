@@ -28,9 +28,13 @@ export interface Fabric {
   readonly rng: Rng;
   /** How long a connect waits for its handshake before `ETIMEDOUT`, in virtual ms. */
   readonly connectTimeoutMs: number;
+  /** Bumped whenever a link's faults change: a pipe's cached faults are stale. */
+  readonly generation: number;
+  /** Whether `record` keeps anything (the trace is on). */
+  readonly tracing: boolean;
   /** The faults of the link from host `from` to host `to`. */
   faults(from: string, to: string): FaultSet;
-  /** Whether nothing crosses from `from` to `to` now (a partition or a hold). */
+  /** Whether nothing crosses between hosts `from` and `to` now (a partition or a hold). */
   blocked(from: string, to: string): boolean;
   /** Whether host `name` reads from the network (false: its receive windows are closed). */
   reading(name: string): boolean;
@@ -76,6 +80,8 @@ export class Pipe {
   #busyUntil = 0; // when the link's bandwidth is free again
   #timer: unknown = undefined;
   #stalled = false;
+  #faults: FaultSet | undefined;
+  #generation = -1;
   readonly #deliver = (): void => this.#run();
 
   constructor(net: Fabric, src: SimEndpoint, dst: SimEndpoint) {
@@ -85,9 +91,19 @@ export class Pipe {
   }
 
   /** Sends a segment: its arrival time comes from the link's faults; fragments split the data. */
+  /** The link's faults, looked up again only after they changed. */
+  faults(): FaultSet {
+    const net = this.#net;
+    if (this.#generation !== net.generation || this.#faults === undefined) {
+      this.#faults = net.faults(this.src.host.name, this.dst.host.name);
+      this.#generation = net.generation;
+    }
+    return this.#faults;
+  }
+
   push(kind: number, data: Buffer | null): void {
     const net = this.#net;
-    const f = net.faults(this.src.host.name, this.dst.host.name);
+    const f = this.faults();
     if (data !== null && f.fragment && data.length > 1) {
       let off = 0;
       for (const n of net.rng.pieces(data.length)) {
@@ -130,8 +146,7 @@ export class Pipe {
     if (!this.#stalled) return;
     this.#stalled = false;
     if (retransmit) {
-      const f = this.#net.faults(this.src.host.name, this.dst.host.name);
-      let t = this.#net.clock.now() + f.latencyMax;
+      let t = this.#net.clock.now() + this.faults().latencyMax;
       for (let i = this.#head; i < this.#segs.length; i++) {
         const s = this.#segs[i] as Segment;
         if (s.at < t) s.at = t;
@@ -179,7 +194,7 @@ export class Pipe {
           this.#stall(); // the receive window is closed
           break;
         }
-        if (net.rng.chance(net.faults(src.host.name, dst.host.name).reset)) {
+        if (net.rng.chance(this.faults().reset)) {
           this.#trace(s, 'reset by the network');
           this.clear();
           dst.abort('ECONNRESET');
@@ -214,6 +229,7 @@ export class Pipe {
   }
 
   #trace(s: Segment, note: string): void {
+    if (!this.#net.tracing) return;
     const len = s.data === null ? '' : ` ${s.data.length}`;
     this.#net.record(`${this.src.label}>${this.dst.label} ${KIND[s.kind] as string}${len}${note ? ` (${note})` : ''}`);
   }

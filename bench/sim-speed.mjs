@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+// The simulated network's speed against real loopback (issue 9): the same select-style echo test — one
+// server, CONNS clients, each sending MSG-byte messages one at a time and waiting for the echo — run over
+// 127.0.0.1 and over a SimNetwork with no faults. Prints messages per second of each and the ratio; the kit's
+// target is a sim at least 10x faster, so that property tests over thousands of seeds are practical.
+//
+//   npm run build && node bench/sim-speed.mjs [--messages N] [--conns C] [--reps R]
+//
+// Needs the compiled library (dist/, made by `npm run build` or `npm run bench`).
+import { parseArgs } from 'node:util';
+import { Listener, connect, listen, select } from '../dist/lib/index.js';
+import { SimNetwork } from '../dist/lib/testing/index.js';
+
+const { values } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '20000' },
+    conns: { type: 'string', default: '10' },
+    reps: { type: 'string', default: '3' },
+  },
+});
+const MESSAGES = Number(values.messages);
+const CONNS = Number(values.conns);
+const REPS = Number(values.reps);
+const MSG = Buffer.alloc(64, 'm');
+
+/** The echo server: select over the listener and its clients, until `total` echoes are done. */
+async function server(listener, total) {
+  const inputs = [listener];
+  let echoed = 0;
+  while (echoed < total) {
+    const [readable] = await select(inputs, [], []);
+    for (const s of readable) {
+      if (s instanceof Listener) {
+        const c = s.accept();
+        if (c) inputs.push(c);
+        continue;
+      }
+      const d = s.recv(65536);
+      if (d === null) continue;
+      if (d.length === 0) {
+        inputs.splice(inputs.indexOf(s), 1);
+        s.close();
+        continue;
+      }
+      s.send(d);
+      echoed += d.length / MSG.length;
+    }
+  }
+  for (const s of inputs) s.close();
+}
+
+/** The clients: each sends a message and waits for its echo, `perConn` times. */
+async function clients(socks, perConn) {
+  await select([], socks, []);
+  const left = new Map(socks.map((s) => [s, perConn]));
+  const got = new Map(socks.map((s) => [s, 0]));
+  for (const s of socks) s.send(MSG);
+  while (left.size > 0) {
+    const [readable] = await select([...left.keys()], [], []);
+    for (const s of readable) {
+      const d = s.recv(65536);
+      if (d === null) continue;
+      const n = got.get(s) + d.length;
+      got.set(s, n % MSG.length);
+      if (n < MSG.length) continue;
+      const k = left.get(s) - 1;
+      if (k === 0) left.delete(s);
+      else {
+        left.set(s, k);
+        s.send(MSG);
+      }
+    }
+  }
+  for (const s of socks) s.close();
+}
+
+async function run(kind) {
+  const perConn = Math.ceil(MESSAGES / CONNS);
+  let listener;
+  let socks;
+  let sim;
+  if (kind === 'loopback') {
+    listener = await listen({ host: '127.0.0.1', port: 0, backlog: CONNS });
+    const { port } = listener.getsockname();
+    socks = Array.from({ length: CONNS }, () => connect({ host: '127.0.0.1', port }));
+  } else {
+    sim = new SimNetwork({ seed: 1, trace: false });
+    listener = await sim.host('server').listen({ port: 7, backlog: CONNS });
+    socks = Array.from({ length: CONNS }, () => sim.host('client').connect({ host: 'server', port: 7 }));
+  }
+  const start = process.hrtime.bigint();
+  await Promise.all([server(listener, perConn * CONNS), clients(socks, perConn)]);
+  const secs = Number(process.hrtime.bigint() - start) / 1e9;
+  listener.close();
+  return (perConn * CONNS) / secs;
+}
+
+const results = { loopback: [], sim: [] };
+for (let r = 0; r < REPS; r++) {
+  for (const kind of ['loopback', 'sim']) results[kind].push(await run(kind));
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const lo = median(results.loopback);
+const si = median(results.sim);
+console.log(`echo, ${CONNS} connections x ${MSG.length} B, one message in flight each, ${MESSAGES} messages, median of ${REPS}:`);
+console.log(`  real loopback   ${Math.round(lo).toLocaleString('en')} messages/s`);
+console.log(`  SimNetwork      ${Math.round(si).toLocaleString('en')} messages/s`);
+console.log(`  sim / loopback  ${(si / lo).toFixed(1)}x  (target >= 10x)`);
