@@ -42,9 +42,13 @@ export class SimClock implements Clock {
     return this.#now;
   }
 
-  /** Runs `fn` at virtual time `at` (not before now), after every event already queued for that time. */
-  at(at: number, fn: () => void): SimEvent {
+  /**
+   * Runs `fn` at virtual time `at` (not before now; to the microsecond, so that sums of delays stay exact
+   * enough to read), after every event already queued for that time.
+   */
+  at(time: number, fn: () => void): SimEvent {
     const now = this.#now;
+    const at = toMicros(time);
     const ev: SimEvent = { at: at > now ? at : now, seq: this.#seq++, fn };
     // An event for a later time was made while the clock was earlier: its seq is below that of any event
     // made at that time, so running the heap's first, then the due list, keeps (at, seq) order.
@@ -125,6 +129,11 @@ export class SimClock implements Clock {
     this.steps++;
     fn();
   }
+}
+
+/** @internal A virtual time to the microsecond: every time the network computes goes through it. */
+export function toMicros(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }
 
 function before(a: SimEvent, b: SimEvent): boolean {

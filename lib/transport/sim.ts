@@ -12,7 +12,7 @@
  */
 import type { Host } from '../host.js';
 import type { FaultSet } from './sim-faults.js';
-import type { SimClock } from './sim-clock.js';
+import { toMicros, type SimClock } from './sim-clock.js';
 import type { Rng } from './sim-rng.js';
 import type { ListenSink, ListenTransport, SockAddr, StreamSink, StreamTransport, TransportStart } from './transport.js';
 
@@ -64,7 +64,7 @@ const FRAGMENT_GAP_MS = 0.001;
 
 /** A latency in [min, max], to the microsecond (so that traces stay readable). */
 function jitter(rng: Rng, min: number, max: number): number {
-  return Math.round((min + rng.next() * (max - min)) * 1000) / 1000;
+  return toMicros(min + rng.next() * (max - min));
 }
 
 /** @internal One direction of a connection: what `src` sent and `dst` has not received yet. */
@@ -124,7 +124,8 @@ export class Pipe {
     }
     if (f.latencyMax > 0) at += f.latencyMin === f.latencyMax ? f.latencyMin : jitter(net.rng, f.latencyMin, f.latencyMax);
     if (f.coalesceMs > 0) at = (Math.floor(at / f.coalesceMs) + 1) * f.coalesceMs; // the next tick of the window
-    const last = piece ? this.#last + FRAGMENT_GAP_MS : this.#last;
+    const last = piece ? toMicros(this.#last + FRAGMENT_GAP_MS) : this.#last;
+    at = toMicros(at);
     if (at < last) at = last;
     this.#last = at;
     this.#segs.push({ kind, data, at });
@@ -146,7 +147,7 @@ export class Pipe {
     if (!this.#stalled) return;
     this.#stalled = false;
     if (retransmit) {
-      let t = this.#net.clock.now() + this.faults().latencyMax;
+      let t = toMicros(this.#net.clock.now() + this.faults().latencyMax);
       for (let i = this.#head; i < this.#segs.length; i++) {
         const s = this.#segs[i] as Segment;
         if (s.at < t) s.at = t;
