@@ -89,10 +89,12 @@ async function run(kind) {
     socks = Array.from({ length: CONNS }, () => sim.host('client').connect({ host: 'server', port: 7 }));
   }
   const start = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   await Promise.all([server(listener, perConn * CONNS), clients(socks, perConn)]);
   const secs = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
   listener.close();
-  return (perConn * CONNS) / secs;
+  return { rate: (perConn * CONNS) / secs, cpuRate: (perConn * CONNS) / ((cpu.user + cpu.system) / 1e6) };
 }
 
 const results = { loopback: [], sim: [] };
@@ -100,9 +102,14 @@ for (let r = 0; r < REPS; r++) {
   for (const kind of ['loopback', 'sim']) results[kind].push(await run(kind));
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const lo = median(results.loopback);
-const si = median(results.sim);
+const fmt = (n) => Math.round(n).toLocaleString('en').padStart(9);
+const lo = median(results.loopback.map((r) => r.rate));
+const si = median(results.sim.map((r) => r.rate));
+// Per CPU second of this process (user + system): what the same work costs, whatever else shares the machine.
+const loCpu = median(results.loopback.map((r) => r.cpuRate));
+const siCpu = median(results.sim.map((r) => r.cpuRate));
 console.log(`echo, ${CONNS} connections x ${MSG.length} B, one message in flight each, ${MESSAGES} messages, median of ${REPS}:`);
-console.log(`  real loopback   ${Math.round(lo).toLocaleString('en')} messages/s`);
-console.log(`  SimNetwork      ${Math.round(si).toLocaleString('en')} messages/s`);
-console.log(`  sim / loopback  ${(si / lo).toFixed(1)}x  (target >= 10x)`);
+console.log('                  messages/s (wall)   messages per CPU second');
+console.log(`  real loopback   ${fmt(lo)}           ${fmt(loCpu)}`);
+console.log(`  SimNetwork      ${fmt(si)}           ${fmt(siCpu)}`);
+console.log(`  sim / loopback  ${(si / lo).toFixed(1).padStart(9)}x          ${(siCpu / loCpu).toFixed(1).padStart(9)}x   (target >= 10x)`);

@@ -344,11 +344,10 @@ export class SimEndpoint implements StreamTransport {
     this.in.kick(false);
   }
 
-  tryWrite(buf: Uint8Array, off: number, len: number): number {
+  tryWrite(): number {
+    // No uncopied path: the socket hands its own (copied, coalesced) chunk to `write`, which takes it as is.
     if (this.dead || this.#finSent) throw netError('EPIPE', 'write');
-    // The simulated "kernel" copies what it takes, as write(2) does.
-    this.write(Buffer.from(buf.subarray(off, off + len)));
-    return len;
+    return 0;
   }
 
   write(buf: Buffer): void {
