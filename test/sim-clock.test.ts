@@ -1,0 +1,68 @@
+/**
+ * The simulated network's scheduler (lib/transport/sim-clock.ts) and seeded generator (sim-rng.ts), alone:
+ * order, virtual jumps, cancellation, and the round's two phases.
+ */
+import t from 'tap';
+import { SimClock } from '../lib/transport/sim-clock.js';
+import { Rng } from '../lib/transport/sim-rng.js';
+
+const settled = (clock: SimClock): Promise<void> => new Promise((r) => clock.setTimeout(r, 1e9));
+
+t.test('events run in time order, and in the order made at the same time; the clock jumps to each', async (t) => {
+  const clock = new SimClock();
+  const seen: string[] = [];
+  clock.setTimeout(() => seen.push(`b@${clock.now()}`), 20);
+  clock.setTimeout(() => seen.push(`a@${clock.now()}`), 10);
+  clock.setTimeout(() => seen.push(`c@${clock.now()}`), 20);
+  clock.setImmediate(() => seen.push(`i@${clock.now()}`));
+  await settled(clock);
+  t.same(seen, ['i@0', 'a@10', 'b@20', 'c@20']);
+  t.equal(clock.now(), 1e9, 'a virtual jump of 11 days, at once');
+});
+
+t.test('a cancelled timer never runs; an idle clock holds nothing', async (t) => {
+  const clock = new SimClock();
+  let ran = false;
+  const h = clock.setTimeout(() => (ran = true), 5);
+  clock.clearTimeout(h);
+  clock.clearTimeout(undefined);
+  await settled(clock);
+  t.equal(ran, false);
+  t.equal(clock.queued, 0);
+});
+
+t.test('the program runs between rounds: its continuation comes before the clock jumps', async (t) => {
+  const clock = new SimClock();
+  const seen: string[] = [];
+  clock.setTimeout(() => seen.push(`timer@${clock.now()}`), 1000);
+  await new Promise<void>((r) => clock.setImmediate(r));
+  // A continuation that waits one real turn of its own, then makes an event for now.
+  await new Promise((r) => setImmediate(r));
+  clock.setTimeout(() => seen.push(`late@${clock.now()}`), 0);
+  await settled(clock);
+  t.same(seen, ['late@0', 'timer@1000']);
+});
+
+t.test('a round delivers first, then answers: an immediate made by a delivery runs in the same round', async (t) => {
+  const clock = new SimClock();
+  const seen: string[] = [];
+  clock.setTimeout(() => {
+    seen.push('delivery');
+    clock.setImmediate(() => seen.push(`answer at step ${clock.steps}`));
+  }, 0);
+  await settled(clock);
+  t.same(seen, ['delivery', 'answer at step 2']);
+});
+
+t.test('the generator: the same seed, the same numbers; pieces cover the length, down to 1 byte', async (t) => {
+  const a = new Rng(42);
+  const b = new Rng(42);
+  const xs = Array.from({ length: 100 }, () => a.next());
+  t.same(Array.from({ length: 100 }, () => b.next()), xs);
+  t.ok(xs.every((x) => x >= 0 && x < 1));
+  t.not(new Rng(43).next(), xs[0]);
+  const pieces = new Rng(1).pieces(1000);
+  t.equal(pieces.reduce((s, n) => s + n, 0), 1000);
+  t.ok(pieces.every((n) => n >= 1));
+  t.ok(pieces.length > 1);
+});
