@@ -62,6 +62,39 @@ t.test('connect across a partition fails with ETIMEDOUT after the connect timeou
   t.equal(l.pending, 0, 'the server never saw it');
 });
 
+t.test('the refuse and timeout faults fail connects although someone listens', async (t) => {
+  const sim = simTest(t, { seed: 18, connectTimeoutMs: 5000, faults: { refuse: 1 } });
+  const l = await sim.host('server').listen({ port: 7000 });
+  t.teardown(() => l.close());
+  const refused = sim.host('client').connect({ host: 'server', port: 7000 });
+  t.teardown(() => refused.close());
+  await expectReady({ readable: [refused] }, { sim });
+  t.throws(() => refused.recv(1), { code: 'ECONNREFUSED' });
+  sim.link('client', 'server', { refuse: 0, timeout: 1 });
+  const lost = sim.host('client').connect({ host: 'server', port: 7000 });
+  t.teardown(() => lost.close());
+  const start = sim.now();
+  await expectReady({ readable: [lost] }, { sim, timeoutMs: 10_000 });
+  t.equal(sim.now() - start, 5000, 'after the connect timeout');
+  t.throws(() => lost.recv(1), { code: 'ETIMEDOUT' });
+  t.equal(l.pending, 0);
+});
+
+t.test('link faults apply to one direction only', async (t) => {
+  const sim = simTest(t, { seed: 19 });
+  sim.link('server', 'client', { latencyMs: 200 });
+  const [c, s] = await simPair(t, sim);
+  let start = sim.now();
+  c.send('up');
+  await recvExactly(s, 2, { sim });
+  t.equal(sim.now() - start, 0, 'client to server: no delay');
+  start = sim.now();
+  s.send('down');
+  await recvExactly(c, 4, { sim });
+  t.equal(sim.now() - start, 200, 'server to client: 200 ms');
+  t.throws(() => sim.link('a', 'b', { latencyMs: [5, 1] }), { code: 'ERR_OUT_OF_RANGE' });
+});
+
 t.test('a 30 s timeout with no traffic returns after 30 virtual seconds, for every model', async (t) => {
   const sim = simTest(t, { seed: 4 });
   const [c] = await simPair(t, sim);
