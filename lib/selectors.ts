@@ -11,7 +11,7 @@ import { Poll } from './poll.js';
 import { Pollable } from './pollable.js';
 import type { WaitOptions } from './pending.js';
 import type { PollEvent } from './poller.js';
-import { fdOf, fileOf, type Selectable } from './resolve.js';
+import { fdOf, fileFor, type Selectable } from './resolve.js';
 import { Selector } from './selector.js';
 import { SelectorMapping } from './selector-map.js';
 
@@ -55,7 +55,7 @@ class SelectBackend implements Backend {
 
   modify(file: Selectable, mask: number): void {
     // All or nothing: the one check that can fail (a closed socket, EBADF) comes before either set changes.
-    if (mask !== 0) fileOf(fdOf(file, 'fileobj', true), 'select');
+    if (mask !== 0) fileFor(file, fdOf(file, 'fileobj', true), 'select', this.#sel._host);
     if (mask & POLLIN) this.#sel.rlist.add(file);
     else this.#sel.rlist.delete(file);
     if (mask & POLLOUT) this.#sel.wlist.add(file);
