@@ -7,6 +7,7 @@ import { EPOLLET, EPOLLIN, Epoll, Poll, POLLIN, Selector, SHUT_WR, listen, selec
 import { DefaultSelector, EVENT_READ, SelectSelector } from '../lib/index.js';
 import { SimNetwork, expectNoEvent, expectReady, recvExactly, sendAll, simTest } from '../lib/testing/index.js';
 import type { SimOptions } from '../lib/testing/index.js';
+import { lookupFd } from '../lib/fd-table.js';
 
 type T = Test;
 
@@ -123,6 +124,25 @@ t.test('a 30 s timeout with no traffic returns after 30 virtual seconds, for eve
     t.same([...(await ds.select(30_000))], [], S.name);
     t.equal(sim.now() - start, 30_000);
   }
+});
+
+t.test('SelectSelector takes a simulated socket whose number is not open in the process', async (t) => {
+  const sim = simTest(t, { seed: 20 });
+  const host = sim.host('server');
+  let l = await host.listen({ port: 0 });
+  t.teardown(() => l.close());
+  while (lookupFd(l.fileno()) !== undefined) {
+    l = await host.listen({ port: 0 });
+    const mine = l;
+    t.teardown(() => mine.close());
+  }
+  const sel = new SelectSelector();
+  t.teardown(() => sel.close());
+  sel.register(l, EVENT_READ);
+  const c = sim.host('client').connect({ host: 'server', port: (l.getsockname() as { port: number }).port });
+  t.teardown(() => c.close());
+  const got = await sel.select(5000);
+  t.same(got.map(([k]) => k.fileobj), [l]);
 });
 
 t.test('a call over simulated and real sockets fails with ERR_INVALID_ARG_VALUE and changes nothing', async (t) => {
