@@ -6,7 +6,10 @@
  * turn: the call after it waits for the next check phase, so Node always gets its turn at I/O.
  */
 
-/** @internal The turn state of one host. */
+/**
+ * @internal The turn state of one host (each readiness call uses its files' host's: the process's, or a
+ * simulated network's, whose rounds are its turns).
+ */
 export class Turn {
   #wakes = 0;
   #answeredAt = -1;
@@ -33,18 +36,3 @@ export class Turn {
 
 /** @internal The process's turn. */
 export const processTurn = new Turn();
-
-/** @internal {@link Turn.noteWake} of the process. */
-export function noteWake(): void {
-  processTurn.noteWake();
-}
-
-/** @internal {@link Turn.noteCheckPhaseAnswer} of the process. */
-export function noteCheckPhaseAnswer(): void {
-  processTurn.noteCheckPhaseAnswer();
-}
-
-/** @internal {@link Turn.mayAnswerNow} of the process. */
-export function mayAnswerNow(): boolean {
-  return processTurn.mayAnswerNow();
-}
