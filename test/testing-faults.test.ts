@@ -4,7 +4,7 @@
  */
 import t, { type Test } from 'tap';
 import { connect, listen, select, type Socket } from '../lib/index.js';
-import { expectReady, recvExactly, sendAll } from '../lib/testing/index.js';
+import { expectReady, recvExactly, sendAll, socketpair } from '../lib/testing/index.js';
 import { request } from '../examples/framed-client.js';
 import { serve } from '../examples/framed-server.js';
 
@@ -60,4 +60,23 @@ t.test('malformed faults are refused before anything is opened', async (t) => {
   t.throws(() => connect({ port: 1, faults: { sndbuf: 0 } }), { code: 'ERR_OUT_OF_RANGE' });
   t.throws(() => connect({ port: 1, faults: 'x' as never }), { code: 'ERR_INVALID_ARG_TYPE' });
   await t.rejects(listen({ port: 0, faults: { seed: -1 } }), { code: 'ERR_OUT_OF_RANGE' });
+});
+
+t.test('socketpair with fragment: an in-memory pair delivers in pieces too, in order', async (t) => {
+  const [a, b] = socketpair({ faults: { fragment: true, seed: 9 } });
+  t.teardown(() => {
+    a.close();
+    b.close();
+  });
+  const msg = Buffer.alloc(500, 'xyz');
+  await sendAll(a, msg);
+  let pieces = 0;
+  const parts: Buffer[] = [];
+  while (Buffer.concat(parts).length < msg.length) {
+    await expectReady({ readable: [b] });
+    parts.push(b.recv(65536) as Buffer);
+    pieces++;
+  }
+  t.ok(pieces > 1, `${pieces} recvs`);
+  t.ok(Buffer.concat(parts).equals(msg));
 });

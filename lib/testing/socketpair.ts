@@ -2,25 +2,32 @@
 import { processHost } from '../host.js';
 import { Socket, checkBufferOptions, type BufferOptions } from '../socket.js';
 import { memoryPair } from '../transport/memory.js';
+import { FaultTransport, checkFaults, type SocketFaults } from '../transport/faults.js';
+import type { StreamTransport } from '../transport/transport.js';
 import { checkOptions } from '../validate.js';
 
 /**
  * A connected pair of {@link Socket}s in memory, as `socketpair(AF_UNIX, SOCK_STREAM)` gives: connected at
  * once, each with a descriptor, with the same contract as sockets over the network — what one sends the other
  * receives on a later turn of the event loop, a peer that does not read fills the sender's queue, a closed
- * end answers data with a reset. Their addresses are unnamed (`''`).
+ * end answers data with a reset. Their addresses are unnamed (`''`). `faults` shakes both ends as `connect`'s
+ * option does: `fragment` (what arrives comes in random pieces, one per turn), `sndbuf` (partial sends).
  * @throws {SocketError} `EMFILE` past the open-file limit.
+ * @throws {TypeError|RangeError} for malformed options or faults.
  * @example
  * const [a, b] = socketpair()
  * a.send('ping')
  * await select([b], [], [])   // b.recv(4) -> 'ping'
  */
-export function socketpair(options?: BufferOptions): [Socket, Socket] {
-  const sizes = checkBufferOptions(checkOptions(options, 'options'));
+export function socketpair(options?: BufferOptions & { faults?: SocketFaults }): [Socket, Socket] {
+  const o = checkOptions(options, 'options');
+  const faults = o.faults === undefined ? undefined : checkFaults(o.faults, 'options.faults');
+  const sizes = checkBufferOptions({ ...o, sndbuf: o.sndbuf ?? faults?.sndbuf });
   const [ta, tb] = memoryPair(processHost);
-  const a = new Socket(ta, sizes, true);
+  const wrap = (t: StreamTransport): StreamTransport => (faults === undefined ? t : new FaultTransport(t, faults));
+  const a = new Socket(wrap(ta), sizes, true);
   try {
-    return [a, new Socket(tb, sizes, true)];
+    return [a, new Socket(wrap(tb), sizes, true)];
   } catch (err) {
     a.close();
     throw err;
