@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The simulated network's speed against real loopback (issue 9): the same select-style echo test — one
-// server, CONNS clients, each sending MSG-byte messages one at a time and waiting for the echo — run over
-// 127.0.0.1 and over a SimNetwork with no faults. Prints messages per second of each and the ratio; the kit's
-// target is a sim at least 10x faster, so that property tests over thousands of seeds are practical.
+// server, C clients, each sending 64-byte messages one at a time and waiting for the echo — run over
+// 127.0.0.1 and over a SimNetwork with no faults, for 1, 10 and 100 clients (or --conns C). Prints messages
+// per wall second and per CPU second of each and the ratios; the kit's target is a sim at least 10x faster,
+// so that property tests over thousands of seeds are practical.
 //
 //   npm run build && node bench/sim-speed.mjs [--messages N] [--conns C] [--reps R]
 //
@@ -14,12 +15,11 @@ import { SimNetwork } from '../dist/lib/testing/index.js';
 const { values } = parseArgs({
   options: {
     messages: { type: 'string', default: '20000' },
-    conns: { type: 'string', default: '10' },
+    conns: { type: 'string', default: '1,10,100' },
     reps: { type: 'string', default: '3' },
   },
 });
 const MESSAGES = Number(values.messages);
-const CONNS = Number(values.conns);
 const REPS = Number(values.reps);
 const MSG = Buffer.alloc(64, 'm');
 
@@ -74,7 +74,7 @@ async function clients(socks, perConn) {
   for (const s of socks) s.close();
 }
 
-async function run(kind) {
+async function run(kind, CONNS) {
   const perConn = Math.ceil(MESSAGES / CONNS);
   let listener;
   let socks;
@@ -97,19 +97,20 @@ async function run(kind) {
   return { rate: (perConn * CONNS) / secs, cpuRate: (perConn * CONNS) / ((cpu.user + cpu.system) / 1e6) };
 }
 
-const results = { loopback: [], sim: [] };
-for (let r = 0; r < REPS; r++) {
-  for (const kind of ['loopback', 'sim']) results[kind].push(await run(kind));
-}
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n) => Math.round(n).toLocaleString('en').padStart(9);
-const lo = median(results.loopback.map((r) => r.rate));
-const si = median(results.sim.map((r) => r.rate));
-// Per CPU second of this process (user + system): what the same work costs, whatever else shares the machine.
-const loCpu = median(results.loopback.map((r) => r.cpuRate));
-const siCpu = median(results.sim.map((r) => r.cpuRate));
-console.log(`echo, ${CONNS} connections x ${MSG.length} B, one message in flight each, ${MESSAGES} messages, median of ${REPS}:`);
-console.log('                  messages/s (wall)   messages per CPU second');
-console.log(`  real loopback   ${fmt(lo)}           ${fmt(loCpu)}`);
-console.log(`  SimNetwork      ${fmt(si)}           ${fmt(siCpu)}`);
-console.log(`  sim / loopback  ${(si / lo).toFixed(1).padStart(9)}x          ${(siCpu / loCpu).toFixed(1).padStart(9)}x   (target >= 10x)`);
+const ratio = (x) => `${x.toFixed(1).padStart(6)}x`;
+console.log(`echo, 64 B messages, one in flight per connection, ${MESSAGES} messages per run, median of ${REPS}:`);
+console.log('conns   loopback msg/s  sim msg/s  ratio  | loopback msg/cpu-s  sim msg/cpu-s  ratio   (target >= 10x)');
+for (const conns of values.conns.split(',').map(Number)) {
+  const results = { loopback: [], sim: [] };
+  for (let r = 0; r < REPS; r++) {
+    for (const kind of ['loopback', 'sim']) results[kind].push(await run(kind, conns));
+  }
+  const lo = median(results.loopback.map((r) => r.rate));
+  const si = median(results.sim.map((r) => r.rate));
+  // Per CPU second of this process (user + system): what the same work costs, whatever else shares the machine.
+  const loCpu = median(results.loopback.map((r) => r.cpuRate));
+  const siCpu = median(results.sim.map((r) => r.cpuRate));
+  console.log(`${String(conns).padStart(5)}   ${fmt(lo)}     ${fmt(si)}  ${ratio(si / lo)} |     ${fmt(loCpu)}      ${fmt(siCpu)} ${ratio(siCpu / loCpu)}`);
+}
