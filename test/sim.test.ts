@@ -355,6 +355,7 @@ t.test('simTest prints the seed of a failing test', async (t) => {
   const fake = { teardown: (fn: () => void) => void (teardown = fn), passing: () => false, comment: (m: unknown) => void lines.push(String(m)) };
   const sim = simTest(fake, { seed: 77 });
   teardown();
-  t.match(lines[0], /seed 77 .*NET_SELECT_SEED=77/);
-  t.equal(sim.seed, process.env.NET_SELECT_SEED ? Number(process.env.NET_SELECT_SEED) : 77);
+  const seed = process.env.NET_SELECT_SEED ? Number(process.env.NET_SELECT_SEED) : 77;
+  t.equal(sim.seed, seed);
+  t.match(lines[0], new RegExp(`seed ${seed} .*NET_SELECT_SEED=${seed}`));
 });
