@@ -43,7 +43,7 @@ async function onSim(t: Test, sim: SimNetwork, bug: boolean): Promise<string[] |
 
 t.test('run directly, the example serves one client over loopback and exits', async (t) => {
   const child = runTs(t, 'examples/framed-client.ts');
-  await child.line(/served 3 requests/);
+  await child.line(/served 3 requests/, 60_000); // a fresh tsx process: slow to start on a loaded machine
   t.match(child.out(), /'HELLO', 'FRAMED', 'WORLD'/);
   t.equal(await child.exited, 0);
 });
