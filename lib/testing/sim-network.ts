@@ -117,6 +117,8 @@ export class SimHost {
  * - Timeouts of select/poll/epoll over its sockets run on its clock, which jumps ahead whenever nothing else
  *   is runnable: a 30 s timeout with no traffic costs a few wall milliseconds.
  * - A call that watches sockets of two hosts (or simulated and real ones) fails with `ERR_INVALID_ARG_VALUE`.
+ *   Pass the socket objects: a bare descriptor number is looked up in the host of the sockets already in the
+ *   call (the process's table when there are none).
  *
  * @example
  * const sim = new SimNetwork({ seed: 42, faults: { fragment: true, latencyMs: [1, 20] } })
