@@ -128,16 +128,7 @@ export class Pending<R> {
       return Promise.reject(invalidArgValue('timeoutMs', `must be given when nothing is registered: ${syscall} would wait forever`));
     }
     return new Promise<R>((resolve, reject) => {
-      const w: Waiter<R> = {
-        resolve,
-        reject,
-        timer: undefined,
-        clock: this.#host.clock,
-        empty: onTimeout,
-        unlisten: undefined,
-        poll: ms === 0,
-        limit,
-      };
+      const w: Waiter<R> = { resolve, reject, timer: undefined, clock: this.#host.clock, empty: onTimeout, unlisten: undefined, poll: ms === 0, limit };
       this.#waiters.push(w);
       if (ms > 0 && ms <= MAX_TIMER_MS) w.timer = w.clock.setTimeout(() => this.#settle(w, onTimeout()), ms);
       if (signal) {

@@ -45,13 +45,6 @@ export function fileOf(fd: number, syscall: string, host: Host = processHost): P
   return file;
 }
 
-/** What to do with a Node object passed where a net-select one belongs; undefined for anything else. */
-function adoptHint(item: unknown): string | undefined {
-  if (item instanceof NetSocket) return 'a net.Socket is not watched by net-select; wrap it with Socket.adopt(socket) first';
-  if (item instanceof NetServer) return 'a net.Server is not watched by net-select; wrap it with Listener.adopt(server) first';
-  return undefined;
-}
-
 /**
  * @internal The open file behind `item`, whose number is `fd`: a socket is its own file (whatever host it
  * belongs to); a number or `fileno()` object is looked up in `host`'s table.
@@ -59,4 +52,11 @@ function adoptHint(item: unknown): string | undefined {
  */
 export function fileFor(item: unknown, fd: number, syscall: string, host: Host): Pollable {
   return item instanceof Pollable && fd >= 0 ? item : fileOf(fd, syscall, host);
+}
+
+/** What to do with a Node object passed where a net-select one belongs; undefined for anything else. */
+function adoptHint(item: unknown): string | undefined {
+  if (item instanceof NetSocket) return 'a net.Socket is not watched by net-select; wrap it with Socket.adopt(socket) first';
+  if (item instanceof NetServer) return 'a net.Server is not watched by net-select; wrap it with Listener.adopt(server) first';
+  return undefined;
 }

@@ -86,7 +86,6 @@ export async function select<R extends Selectable, W extends Selectable = R, X e
   if (ms === -1 && rlist.length + wlist.length + xlist.length === 0) {
     throw invalidArgValue('timeoutMs', 'must be given when all three lists are empty: select would wait forever');
   }
-  if (signal?.aborted) throw abortError(signal);
   host ??= processHost;
   for (const out of files) {
     for (let i = 0; i < out.length; i++) {
@@ -97,6 +96,7 @@ export async function select<R extends Selectable, W extends Selectable = R, X e
     }
   }
   if (closed) throw sysError('EBADF', 'select', 'a socket in the lists is closed');
+  if (signal?.aborted) throw abortError(signal);
 
   const ready = anyReady(files);
   if ((ready || ms === 0) && host.turn.mayAnswerNow()) return answer(lists, files, nfds, start, called, ms) as [R[], W[], X[]];
