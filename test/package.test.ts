@@ -70,7 +70,7 @@ function project(name: string, type: 'module' | 'commonjs', module: 'NodeNext' |
 
 t.test('the tarball installs into a scratch project', async (t) => {
   t.ok(installed, 'there was a tarball to install');
-  t.equal(installed?.code, 0, 'npm install <tarball> succeeds', { stderr: installed?.stderr });
+  t.equal(installed?.code, 0, 'npm install <tarball> succeeds', { stdout: installed?.stdout, stderr: installed?.stderr });
 });
 
 const projects = [
