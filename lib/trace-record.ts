@@ -13,8 +13,24 @@ import { POLL_CHANNEL, SELECT_CHANNEL, type TraceMessage } from './trace.js';
  * a tracing channel, with the process that published it.
  */
 export type TraceRecord =
-  | { channel: 'process'; pid: number; timeOrigin: number; argv: string[] }
-  | { channel: typeof SELECT_CHANNEL | typeof POLL_CHANNEL; pid: number; message: TraceMessage };
+  | {
+      /** The first line of a process: who it is. */
+      channel: 'process';
+      /** Its process id. */
+      pid: number;
+      /** `performance.timeOrigin`: the wall-clock start of the process's clock, in ms since the epoch. */
+      timeOrigin: number;
+      /** Its command line. */
+      argv: string[];
+    }
+  | {
+      /** One answer: the diagnostics channel it was published on. */
+      channel: typeof SELECT_CHANNEL | typeof POLL_CHANNEL;
+      /** The process that answered. */
+      pid: number;
+      /** The answer, as published. */
+      message: TraceMessage;
+    };
 
 /**
  * Appends every select/poll/epoll answer of this process to `path`, one JSON {@link TraceRecord} a line,
