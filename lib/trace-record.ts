@@ -13,8 +13,24 @@ import { IO_CHANNEL, POLL_CHANNEL, SELECT_CHANNEL, type TraceMessage } from './t
  * a tracing channel, with the process that published it.
  */
 export type TraceRecord =
-  | { channel: 'process'; pid: number; timeOrigin: number; argv: string[] }
-  | { channel: (typeof CHANNELS)[number]; pid: number; message: TraceMessage };
+  | {
+      /** The first line of a process: who it is. */
+      channel: 'process';
+      /** Its process id. */
+      pid: number;
+      /** `performance.timeOrigin`: the wall-clock start of the process's clock, in ms since the epoch. */
+      timeOrigin: number;
+      /** Its command line. */
+      argv: string[];
+    }
+  | {
+      /** One message: the diagnostics channel it was published on. */
+      channel: (typeof CHANNELS)[number];
+      /** The process that published it. */
+      pid: number;
+      /** The message, as published. */
+      message: TraceMessage;
+    };
 
 const CHANNELS = [SELECT_CHANNEL, POLL_CHANNEL, IO_CHANNEL] as const;
 

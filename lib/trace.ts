@@ -42,18 +42,23 @@ export const IO_CHANNEL = 'net-select:io';
  * })
  */
 export interface SelectTrace {
+  /** What answered: the free `select()`, `Selector.select`, or a Selector's `'ready'` event. */
   source: 'select' | 'Selector.select' | 'ready';
   /** Which selector answered: a number per `Selector`, stable for its life; 0 for the free `select()`. */
   id: number;
   /** The descriptors asked about: in the order passed (free `select()`) or added (a `Selector`'s sets). */
   rlist: number[];
+  /** The descriptors asked about for writing. */
   wlist: number[];
+  /** The descriptors asked about for a pending condition. */
   xlist: number[];
   /** The call's timeout in ms (rounded up); `null`: none, it waits until something is ready (and `'ready'`). */
   timeoutMs: number | null;
   /** The descriptors that came back ready, as the call returned them. */
   readable: number[];
+  /** The descriptors that came back writable. */
   writable: number[];
+  /** The descriptors that came back exceptional. */
   exceptional: number[];
   /** What the kernel would have paid ({@link CallCost}; `ready` is select(2)'s return value: 0 on timeout). */
   cost: CallCost;
@@ -75,6 +80,7 @@ export interface SelectTrace {
  * })
  */
 export interface PollTrace {
+  /** The call that answered. */
   call: 'poll' | 'epoll_wait';
   /** Which instance answered: a number per `Poll`/`Epoll`, stable for its life. */
   id: number;

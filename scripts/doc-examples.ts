@@ -34,6 +34,7 @@ declare const line: Buffer;
 declare const udp: DatagramSocket;
 declare const poller: Poll;
 declare const p: Poll;
+declare const msg: TraceMessage;
 declare const ep: Epoll;
 `;
 
@@ -78,7 +79,7 @@ for (const entry of ENTRIES) {
   const names: string[] = [];
   for (const exp of checker.getExportsOfModule(moduleSymbol)) {
     const sym = exp.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exp) : exp;
-    if (sym.flags & ts.SymbolFlags.Value) names.push(exp.name);
+    names.push(sym.flags & ts.SymbolFlags.Value ? exp.name : `type ${exp.name}`);
     const examples: string[] = [];
     for (const decl of sym.declarations ?? []) {
       examples.push(...examplesOf(decl));
@@ -96,10 +97,16 @@ const [mainNames = [], testingNames = []] = valueNames;
 const prelude =
   `import { ${mainNames.join(', ')} } from ${JSON.stringify(join(ROOT, 'lib/index.ts'))};\n` +
   `import { ${testingNames.join(', ')} } from ${JSON.stringify(join(ROOT, 'lib/testing/index.ts'))};\n` +
-  `import net from 'node:net';\nimport { spawn } from 'node:child_process';\n${FREE}\n`;
+  `import net from 'node:net';\nimport diagnosticsChannel from 'node:diagnostics_channel';\nimport { spawn } from 'node:child_process';\n${FREE}\n`;
 snippets.forEach((s, i) => {
+  // An example's own imports go to the top of its module; the prelude leaves out what they bring.
+  const lines = s.code.split('\n');
+  const imports = lines.filter((l) => /^import .* from '[^']+';?$/.test(l));
+  const body = lines.filter((l) => !imports.includes(l));
+  const own = (name: string): boolean => imports.some((l) => new RegExp(`\\b${name}\\b`).test(l.split(' from ')[0] ?? ''));
+  const pre = prelude.split('\n').filter((l) => !(l.startsWith('import ') && /^import (\w+) from/.test(l) && own(/^import (\w+)/.exec(l)?.[1] ?? '')));
   s.file = join(ROOT, `__example_${i}.mts`);
-  s.code = `${prelude}export async function example(): Promise<void> {\n${s.code}\n}\n`;
+  s.code = `${imports.join('\n')}\n${pre.join('\n')}export async function example(): Promise<void> {\n${body.join('\n')}\n}\n`;
 });
 
 for (const guide of GUIDES) {

@@ -15,7 +15,7 @@ t.test('npm install git+file://<repo>#<HEAD> gives a built package that require(
   const head = (await run('git', ['rev-parse', 'HEAD'], ROOT)).stdout.trim();
   t.match(head, /^[0-9a-f]{40}$/, 'the repository has a HEAD commit');
   const installed = await npmInstall(scratch, `git+file://${ROOT}#${head}`);
-  t.equal(installed.code, 0, 'npm install <git url> succeeds', { stderr: installed.stderr });
+  t.equal(installed.code, 0, 'npm install <git url> succeeds', { stdout: installed.stdout, stderr: installed.stderr });
   const pkg = join(scratch, 'node_modules/net-select');
   t.ok(existsSync(join(pkg, 'dist/lib/index.js')), 'prepare built the library');
   t.ok(existsSync(join(pkg, 'dist/lib/index.d.ts')), 'with its declarations');

@@ -10,7 +10,10 @@ import { ROOT } from './fixtures/helpers.js';
 import { CONSUMERS, NPM, npmInstall, run, scratchProject } from './fixtures/package.js';
 
 const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
-const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; bin?: Record<string, string> };
+const VERSION = PKG.version;
+/** The files shipped besides dist/lib: the documents and the command-line programs of `bin`. */
+const EXTRA = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', ...Object.values(PKG.bin ?? {}).map((f) => f.replace(/^\.\//, ''))];
 const v = VERSION.replaceAll('.', '\\.');
 
 const scratch = scratchProject(t, 'net-select-pkg-');
@@ -29,8 +32,8 @@ t.test('npm pack builds the library through prepare and ships it with README, LI
   for (const f of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/lib/index.js', 'dist/lib/index.d.ts']) {
     t.ok(shipped.includes(f), `ships ${f}`);
   }
-  t.same(shipped.filter((f) => !f.startsWith('dist/lib/') && !['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'].includes(f)), [],
-    'nothing else: no compiled tests or examples, no sources');
+  t.same(shipped.filter((f) => !f.startsWith('dist/lib/') && !EXTRA.includes(f)), [],
+    'nothing else (besides the bin programs): no compiled tests or examples, no sources');
   t.same(shipped.filter((f) => /\.(ts|js)$/.test(f) && !/\.(d\.ts|js)$/.test(f)), [], 'no TypeScript sources');
 });
 
@@ -70,7 +73,7 @@ function project(name: string, type: 'module' | 'commonjs', module: 'NodeNext' |
 
 t.test('the tarball installs into a scratch project', async (t) => {
   t.ok(installed, 'there was a tarball to install');
-  t.equal(installed?.code, 0, 'npm install <tarball> succeeds', { stderr: installed?.stderr });
+  t.equal(installed?.code, 0, 'npm install <tarball> succeeds', { stdout: installed?.stdout, stderr: installed?.stderr });
 });
 
 const projects = [
