@@ -39,6 +39,7 @@ function serverList(python, dist) {
     { id: 'select', name: 'net-select select', file: sel, cmd: [node, sel] },
     { id: 'epoll', name: 'net-select epoll', file: ep, cmd: [node, ep] },
     { id: 'pipe', name: 'node pipe', file: 'bench/pipe-server.mjs', cmd: [node, 'bench/pipe-server.mjs'] },
+    { id: 'ceiling', name: 'pure-JS ceiling', file: 'bench/ceiling-server.mjs', cmd: [node, 'bench/ceiling-server.mjs'] },
     { id: 'seed-select', name: 'python select (seed)', file: 'bench/seed_select.py', cmd: python && [python, 'bench/seed_select.py'], python: true },
     { id: 'selectors', name: 'python selectors', file: 'bench/selectors_echo.py', cmd: python && [python, 'bench/selectors_echo.py'], python: true },
   ];
@@ -50,10 +51,12 @@ const HELP = `usage: node bench/run.mjs [options]
   --seconds S         measured window per run, seconds (env BENCH_SECONDS, default 1.5)
   --warmup S          loadgen warmup before the window (env BENCH_WARMUP, default 0.3)
   --only IDS          comma-separated servers (env BENCH_ONLY):
-                      select, epoll, pipe, seed-select, selectors
+                      select, epoll, pipe, ceiling, seed-select, selectors, cluster1, cluster2
   --scenarios IDS     comma-separated scenarios a,b,c,d or names (env BENCH_SCENARIOS):
 ${SCENARIOS.map((s) => `                        ${s.id} / ${s.name.padEnd(8)} ${s.desc}`).join('\n')}
   --no-pin            do not pin server / loadgen with taskset
+  --prof              run the Node servers with --cpu-prof and print their top functions
+                      (profiles in bench/out/prof/SCENARIO-SERVER-REP)
   --dist DIR          where the compiled net-select examples are (env BENCH_DIST, default dist)
   --out FILE          results JSON (default bench/out/results.json)
   --budget S          wall-time budget in seconds (env BENCH_BUDGET, default 150; 0 = none):
@@ -72,6 +75,7 @@ function parseArgs(argv) {
     only: env.BENCH_ONLY ? env.BENCH_ONLY.split(',') : null,
     scenarios: env.BENCH_SCENARIOS ? env.BENCH_SCENARIOS.split(',') : null,
     pin: true,
+    prof: false,
     dist: env.BENCH_DIST ?? 'dist',
     budget: Number(env.BENCH_BUDGET ?? 150),
     out: path.join(OUT, 'results.json'),
@@ -96,6 +100,7 @@ function parseArgs(argv) {
       case '--only': o.only = val().split(','); break;
       case '--scenarios': o.scenarios = val().split(','); break;
       case '--no-pin': o.pin = false; break;
+      case '--prof': o.prof = true; break;
       case '--dist': o.dist = val(); break;
       case '--budget': o.budget = Number(val()); break;
       case '--out': o.out = path.resolve(val()); break;
@@ -341,7 +346,14 @@ async function runOne(scn, srv, rep, o, pin) {
   const r = { scenario: scn.id, server: srv.id, rep, ok: false, reason: null, mismatch: false };
   const t0 = Date.now();
   const port = await freePort();
-  const server = new Proc(srv.id, [...pin(0), LOADGEN, '--exec-pdeathsig', ...srv.cmd, String(port)]);
+  const window = [0, Infinity]; // the measured window, in seconds since t0 (the profile keeps only it)
+  let cmd = srv.cmd;
+  const profDir = o.prof && cmd[0] === process.execPath ? path.join(OUT, 'prof', `${scn.id}-${srv.id}-${rep}`) : null;
+  if (profDir) {
+    fs.rmSync(profDir, { recursive: true, force: true });
+    cmd = [cmd[0], '--cpu-prof', '--cpu-prof-interval=200', `--cpu-prof-dir=${profDir}`, ...cmd.slice(1)];
+  }
+  const server = new Proc(srv.id, [...pin(0), LOADGEN, '--exec-pdeathsig', ...cmd, String(port)]);
   let lg = null;
   let serverDied = null;
   try {
@@ -430,10 +442,12 @@ async function runOne(scn, srv, rep, o, pin) {
         cpu0 = readCpuTicks(server.pid);
         sys0 = readSystemBusyTicks();
         tw0 = performance.now();
+        window[0] = (Date.now() - t0) / 1000;
       } else if (ev.event === 'measure_end') {
         cpu1 = readCpuTicks(server.pid);
         sys1 = readSystemBusyTicks();
         tw1 = performance.now();
+        window[1] = (Date.now() - t0) / 1000;
       } else if ('msgs' in ev) {
         final = ev;
       }
@@ -493,10 +507,59 @@ async function runOne(scn, srv, rep, o, pin) {
     if (!diedBefore && (server.killedHard || e?.code !== 0)) {
       r.warning = `server did not exit cleanly on SIGTERM (${server.killedHard ? 'needed SIGKILL' : describeExit(e)})`;
     }
+    if (profDir) r.profile_top = topFrames(profDir, window);
     if (!r.ok && server.stderr.trim()) r.server_stderr_tail = server.stderr.slice(-2000);
     if (!r.ok && lg?.stderr.trim()) r.loadgen_stderr_tail = lg.stderr.slice(-2000);
     r.wall_s = (Date.now() - t0) / 1000;
   }
+}
+
+/**
+ * The functions that took the most CPU in a run's --cpu-prof profile during the measured window `[from, to]`
+ * (seconds since the server was started; the profile starts with it, give or take Node's startup), by self
+ * time, as [name, % of the samples that were not idle]; then the same by group (net-select's lib, the
+ * example, Node's JS, native calls, GC). Node writes the profile when the server exits.
+ */
+function topFrames(dir, [from, to], n = 12) {
+  let file;
+  try {
+    file = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort().pop();
+  } catch {
+    return null;
+  }
+  if (!file) return null;
+  const prof = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+  const byId = new Map(prof.nodes.map((nd) => [nd.id, nd.callFrame]));
+  const self = new Map();
+  const groups = new Map();
+  let busy = 0;
+  let t = 0;
+  for (let i = 0; i < prof.samples.length; i++) {
+    t += prof.timeDeltas[i];
+    if (t / 1e6 < from || t / 1e6 > to) continue;
+    const cf = byId.get(prof.samples[i]);
+    if (!cf || cf.functionName === '(idle)') continue;
+    busy++;
+    const where = cf.url ? ` ${cf.url.replace(/^.*\/(?=[^/]+\/[^/]+$)/, '')}:${cf.lineNumber + 1}` : '';
+    const key = `${cf.functionName || '(anonymous)'}${where}`;
+    self.set(key, (self.get(key) ?? 0) + 1);
+    const group = /\/lib\//.test(cf.url) ? '[net-select lib]' : /\/(examples|bench)\//.test(cf.url) ? '[the server program]'
+      : cf.url ? "[Node's JS]" : cf.functionName === '(garbage collector)' ? '[GC]' : '[native: syscalls, V8, libuv]';
+    groups.set(group, (groups.get(group) ?? 0) + 1);
+  }
+  const pct = ([k, c]) => [k, +((100 * c) / busy).toFixed(1)];
+  return [...[...groups].sort((a, b) => b[1] - a[1]).map(pct), ...[...self].sort((a, b) => b[1] - a[1]).slice(0, n).map(pct)];
+}
+
+function renderProfiles(runs) {
+  const out = ['cpu profiles (--prof): self time of the top functions, % of non-idle samples, last rep of each'];
+  const last = new Map();
+  for (const r of runs) if (r.profile_top) last.set(`${r.scenario}/${r.server}`, r);
+  for (const [key, r] of last) {
+    out.push(`  (${key})`);
+    for (const [name, pct] of r.profile_top) out.push(`    ${pct.toFixed(1).padStart(5)}%  ${name}`);
+  }
+  return out.join('\n');
 }
 
 // --------------------------------------------------------------------------
@@ -718,6 +781,7 @@ async function main() {
   const summary = summarize(runs, scenarios, servers);
   const table = renderTable(summary, scenarios, servers, o);
   const wall = (Date.now() - tStart) / 1000;
+  if (o.prof) process.stdout.write(`${renderProfiles(runs)}\n\n`);
   process.stdout.write(`${table}\n\n${renderTargets(summary)}\n\ntotal wall time ${wall.toFixed(1)} s\n`);
 
   const results = {

@@ -2,10 +2,10 @@
 import { CostCounter, now, selectCopyBytes } from './cost.js';
 import { invalidArgType, invalidArgValue, sysError } from './errors.js';
 import { POLLNVAL, SELECT_EXCEPT, SELECT_READ, SELECT_WRITE } from './flags.js';
-import { Pollable } from './pollable.js';
+import { Pollable, type Watch } from './pollable.js';
 import { FD_SETSIZE } from './fd-table.js';
 import { fdOf, fileOf, type Selectable } from './resolve.js';
-import { Selector, type ReadyLists } from './selector.js';
+import type { ReadyLists } from './selector.js';
 import { mayAnswerNow, noteCheckPhaseAnswer } from './turn.js';
 import { checkTimeout } from './validate.js';
 
@@ -25,8 +25,8 @@ export const selectCost = new CostCounter();
  * (a fraction rounds up). O(n) in the lists' length, like select(2) itself. The answer is given in the
  * check phase of the event-loop turn, so what Node read in that turn is in it — except that right after
  * such an answer, with nothing new from the network, one call per turn is answered at once (your own sends
- * may have made sockets writable). When nothing is ready yet, it waits on a {@link Selector}, which costs
- * nothing while nothing happens.
+ * may have made sockets writable). When nothing is ready yet, it watches the sockets in the lists, which
+ * costs nothing while nothing happens.
  *
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a list that is not an array or an item that is not a
  * socket, an integer or an object with `fileno()`; `ERR_INVALID_ARG_VALUE` for three empty lists and no
@@ -38,91 +38,160 @@ export const selectCost = new CostCounter();
  * @example
  * const [readable, writable] = await select([listener, ...clients], pendingWrites, [], 1000)
  */
-export async function select<R extends Selectable, W extends Selectable = R, X extends Selectable = R>(
+export function select<R extends Selectable, W extends Selectable = R, X extends Selectable = R>(
   rlist: readonly R[],
   wlist: readonly W[],
   xlist: readonly X[],
   timeoutMs?: number | null,
 ): Promise<[readable: R[], writable: W[], exceptional: X[]]> {
-  let start = now();
-  const lists = [rlist, wlist, xlist] as const;
-  const files: Pollable[][] = [[], [], []];
-  let nfds = 0;
-  let closed = false;
+  const start = now();
+  let call: Call;
+  let ms: number;
+  try {
+    call = prepare(rlist, wlist, xlist);
+    ms = checkTimeout(timeoutMs);
+    if (ms === -1 && rlist.length + wlist.length + xlist.length === 0) {
+      throw invalidArgValue('timeoutMs', 'must be given when all three lists are empty: select would wait forever');
+    }
+    if (call.hasClosed) throw sysError('EBADF', 'select', 'a socket in the lists is closed');
+    const ready = anyReady(call.files);
+    if ((ready || ms === 0) && mayAnswerNow()) return Promise.resolve(answer(call.lists, call.files, call.nfds, start) as [R[], W[], X[]]);
+    call.waitForReady = ms !== 0 && !ready;
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  // It waits: select(2) copies the sets in, so a list changed meanwhile changes nothing.
   for (let k = 0; k < 3; k++) {
-    const list = lists[k];
+    const copy = (call.lists[k] as Selectable[]).slice();
+    if (call.files[k] === call.lists[k]) call.files[k] = copy as Pollable[];
+    call.lists[k] = copy;
+  }
+  call.setupMs = now() - start;
+  return new Promise((resolve, reject) => {
+    call.resolve = resolve as (r: ReadyLists) => void;
+    call.reject = reject;
+    if (!call.waitForReady) return void queue(call); // something is ready: answered in the next check phase
+    // Nothing is ready: every socket in the lists wakes the call when its state changes; nothing runs meanwhile.
+    call.watch();
+    if (ms > 0 && ms <= MAX_TIMER_MS) call.timer = setTimeout(() => call.settle(true), ms);
+  });
+}
+
+const NAMES = ['rlist', 'wlist', 'xlist'] as const;
+const MASKS = [SELECT_READ, SELECT_WRITE, SELECT_EXCEPT] as const;
+/** The largest delay a Node timer can take; a longer timeout simply waits, with no timer. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * One select() call: the lists as passed, the open file behind each item (the very same array when every item
+ * is a socket), and, while it waits, the watch it keeps on each file.
+ */
+class Call implements Watch {
+  lists: (readonly Selectable[])[];
+  files: (readonly Pollable[])[];
+  nfds = 0;
+  /** A socket in the lists is closed (EBADF, once every item passed the type and range checks). */
+  hasClosed = false;
+  /** Waits until something is ready (or the timeout); otherwise it is answered in the next check phase. */
+  waitForReady = false;
+  setupMs = 0; // the time the call itself took before it waited
+  resolve: (r: ReadyLists) => void = ignore;
+  reject: (err: Error) => void = ignore;
+  timer: NodeJS.Timeout | undefined;
+  queued = false;
+  #watching = false;
+  #settled = false;
+
+  constructor(lists: (readonly Selectable[])[]) {
+    this.lists = lists;
+    this.files = lists.slice() as (readonly Pollable[])[];
+  }
+
+  watch(): void {
+    this.#watching = true;
+    for (const fl of this.files) for (let i = 0; i < fl.length; i++) (fl[i] as Pollable)._watch(this);
+  }
+
+  /** A file in the lists changed (or was closed): look again in this turn's check phase. */
+  wake(): void {
+    queue(this);
+  }
+
+  /** A file in the lists was closed: the answer is EBADF. */
+  closed(): void {
+    queue(this);
+  }
+
+  /** Answers from the state now (`timedOut`: the timeout fired), unless a waiting call still has nothing. */
+  settle(timedOut: boolean): void {
+    if (this.#settled) return;
+    if (this.waitForReady && !timedOut && !anyReady(this.files)) return;
+    this.#settled = true;
+    if (this.#watching) for (const fl of this.files) for (let i = 0; i < fl.length; i++) (fl[i] as Pollable)._unwatch(this);
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (timedOut) noteCheckPhaseAnswer();
+    try {
+      this.resolve(answer(this.lists, this.files, this.nfds, now() - this.setupMs));
+    } catch (err) {
+      this.reject(err as Error);
+    }
+  }
+}
+
+/** Validates the lists and finds the open file behind each item. */
+function prepare(rlist: readonly Selectable[], wlist: readonly Selectable[], xlist: readonly Selectable[]): Call {
+  const call = new Call([rlist, wlist, xlist]);
+  const files = call.files;
+  let numbers = false;
+  for (let k = 0; k < 3; k++) {
+    const list = files[k] as readonly unknown[];
     if (!Array.isArray(list)) throw invalidArgType(NAMES[k] as string, 'an array', list);
-    const out = files[k] as Pollable[];
     for (let i = 0; i < list.length; i++) {
       const item: unknown = list[i];
       if (item instanceof Pollable) {
         // The common case, kept cheap: the socket is its own open file.
         const fd = item.fileno();
         if (fd >= 0 && fd < FD_SETSIZE) {
-          if (fd >= nfds) nfds = fd + 1;
-          out.push(item);
+          if (fd >= call.nfds) call.nfds = fd + 1;
           continue;
         }
         if (fd === -1) {
-          closed = true; // EBADF, but only after every item passed the type and range checks
-          out.push(item);
+          call.hasClosed = true; // EBADF, but only after every item passed the type and range checks
           continue;
         }
       }
       const fd = fdOf(item, `${NAMES[k] as string}[${i}]`, true);
-      if (fd >= nfds) nfds = fd + 1;
-      out.push(fd as unknown as Pollable); // a number for now: looked up after every type and range check
+      if (fd >= call.nfds) call.nfds = fd + 1;
+      numbers = true;
     }
   }
-  const ms = checkTimeout(timeoutMs);
-  if (ms === -1 && rlist.length + wlist.length + xlist.length === 0) {
-    throw invalidArgValue('timeoutMs', 'must be given when all three lists are empty: select would wait forever');
-  }
-  if (closed) throw sysError('EBADF', 'select', 'a socket in the lists is closed');
-  for (const out of files) {
-    for (let i = 0; i < out.length; i++) {
-      const f = out[i];
-      if (typeof f === 'number') out[i] = fileOf(f, 'select');
+  // A number or an object with fileno(): looked up once every item passed the type and range checks.
+  if (numbers && !call.hasClosed) {
+    for (let k = 0; k < 3; k++) {
+      files[k] = (call.lists[k] as readonly Selectable[]).map((item) =>
+        item instanceof Pollable ? item : fileOf(fdOf(item, '', true), 'select'),
+      );
     }
   }
-
-  const ready = anyReady(files);
-  if ((ready || ms === 0) && mayAnswerNow()) return answer(lists, files, nfds, start) as [R[], W[], X[]];
-  if (ms !== 0 && !ready) {
-    // Nothing is ready: wait on a Selector, which is woken by the sockets themselves.
-    const sel = new Selector();
-    try {
-      for (const k of [0, 1, 2] as const) for (const f of files[k] as Pollable[]) sel._set(f, k, f);
-      const setupNs = now() - start;
-      await sel.select(ms === -1 ? null : ms);
-      noteCheckPhaseAnswer();
-      start = now() - setupNs;
-    } finally {
-      sel.close();
-    }
-  } else {
-    await nextCheckPhase();
-  }
-  return answer(lists, files, nfds, start) as [R[], W[], X[]];
+  return call;
 }
 
-const NAMES = ['rlist', 'wlist', 'xlist'] as const;
-const MASKS = [SELECT_READ, SELECT_WRITE, SELECT_EXCEPT] as const;
-
-function anyReady(files: Pollable[][]): boolean {
+/** Whether anything is ready, or closed (then the answer is EBADF). */
+function anyReady(files: (readonly Pollable[])[]): boolean {
   for (let k = 0; k < 3; k++) {
-    const mask = MASKS[k] as number;
-    for (const f of files[k] as Pollable[]) if (f.events() & mask) return true;
+    const mask = (MASKS[k] as number) | POLLNVAL;
+    const fl = files[k] as readonly Pollable[];
+    for (let i = 0; i < fl.length; i++) if ((fl[i] as Pollable).events() & mask) return true;
   }
   return false;
 }
 
 /** The three ready-lists in input order, as the state is now; `EBADF` if a socket was closed meanwhile. */
-function answer(lists: readonly (readonly Selectable[])[], files: Pollable[][], nfds: number, start: number): ReadyLists {
+function answer(lists: (readonly Selectable[])[], files: (readonly Pollable[])[], nfds: number, start: number): ReadyLists {
   const out: ReadyLists = [[], [], []];
   let ready = 0;
   for (let k = 0; k < 3; k++) {
-    const fl = files[k] as Pollable[];
+    const fl = files[k] as readonly Pollable[];
     const list = lists[k] as readonly Selectable[];
     const hits = out[k] as Selectable[];
     const mask = MASKS[k] as number;
@@ -139,15 +208,32 @@ function answer(lists: readonly (readonly Selectable[])[], files: Pollable[][], 
   return out;
 }
 
-// One setImmediate serves every select() that is due in this turn's check phase.
-let checkPhase: Promise<void> | null = null;
-function nextCheckPhase(): Promise<void> {
-  checkPhase ??= new Promise<void>((resolve) =>
-    setImmediate(() => {
-      checkPhase = null;
-      noteCheckPhaseAnswer();
-      resolve();
-    }),
-  );
-  return checkPhase;
+// The calls to look at in this turn's check phase, served by one setImmediate for all of them.
+let due: Call[] = [];
+let spare: Call[] = [];
+let checkPhaseScheduled = false;
+
+function queue(call: Call): void {
+  if (call.queued) return;
+  call.queued = true;
+  due.push(call);
+  if (checkPhaseScheduled) return;
+  checkPhaseScheduled = true;
+  setImmediate(runCheckPhase);
 }
+
+function runCheckPhase(): void {
+  checkPhaseScheduled = false;
+  noteCheckPhaseAnswer();
+  const calls = due;
+  due = spare;
+  spare = calls;
+  for (let i = 0; i < calls.length; i++) {
+    const call = calls[i] as Call;
+    call.queued = false;
+    call.settle(false);
+  }
+  calls.length = 0;
+}
+
+function ignore(): void {}

@@ -107,7 +107,7 @@ export class Socket extends Pollable {
     if (start === 'ended') this.#receiveFin();
     if (withFd) this.#fd = t.host.fds.alloc(this, start === 'connecting' ? 'connect' : 'socket');
     t.bind({
-      data: (chunk) => this.#onData(chunk),
+      data: (chunk, borrowed) => this.#onData(chunk, borrowed === true),
       end: () => {
         if (this.#state === 'closed' || this.#state === 'aborted') return;
         this.#receiveFin();
@@ -426,7 +426,7 @@ export class Socket extends Pollable {
     this.#shut |= RCV_SHUTDOWN;
   }
 
-  #onData(chunk: Buffer): void {
+  #onData(chunk: Buffer, borrowed: boolean): void {
     const st = this.#state;
     if (st === 'closed' || st === 'aborted') return;
     if (this.#shut === SHUTDOWN_MASK && !this.#fin) {
@@ -436,7 +436,7 @@ export class Socket extends Pollable {
       this.#onReset(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
       return;
     }
-    this.#rq.push(chunk);
+    this.#rq.push(chunk, borrowed);
     this.#flowControl();
     this._changed(POLLIN, true);
   }

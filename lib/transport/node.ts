@@ -2,10 +2,15 @@
  * The Node backend: stream and listen transports over `net.Socket` and `net.Server`.
  *
  * This file holds every Node internal net-select uses, feature-detected with a fallback to the public API:
- * the kernel descriptor behind a socket (`_handle.fd`), which lets `tryWrite` call write(2) at once with no
- * copy, and lets `probeReset` see a reset that Node no longer watches for after EOF. Without a descriptor
- * (a TLS socket, another Node), writes go through the stream and a reset after EOF goes unseen until a write
- * fails.
+ * - the kernel descriptor behind a socket (`_handle.fd`), which lets `tryWrite` call write(2) at once with no
+ *   copy, and lets `probeReset` see a reset that Node no longer watches for after EOF. Without a descriptor
+ *   (a TLS socket, another Node), writes go through the stream and a reset after EOF goes unseen until a write
+ *   fails.
+ * - the read path of `net.Socket`'s `onread` option, set on a socket Node already made (an accepted or
+ *   adopted one) through the fields that option fills: every socket reads into one buffer this file owns, and
+ *   the socket above copies what arrived into its receive queue — no Buffer made per read, no stream
+ *   machinery ('data' events, the readable state). Without those fields (another Node), or on a TLS socket,
+ *   or on a socket whose stream already holds data, the socket is read through 'data' events.
  */
 import { writeSync } from 'node:fs';
 import net from 'node:net';
@@ -28,6 +33,44 @@ function kernelFd(ns: net.Socket): number {
   if (ns instanceof TLSSocket) return -1;
   const fd = (ns as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
   return typeof fd === 'number' && fd >= 0 ? fd : -1;
+}
+
+/** The buffer every socket on the `onread` path reads into; what arrives is copied out before the next read. */
+const READ_BUFFER = Buffer.allocUnsafeSlow(64 * 1024);
+
+/** The fields `net.Socket`'s `onread` option fills (Node 12+): the buffer, the callback, a buffer factory. */
+interface OnreadFields {
+  buffer: symbol;
+  callback: symbol;
+  factory: symbol;
+}
+let onreadFields: OnreadFields | null | undefined; // undefined: not looked for yet; null: this Node has none
+
+function findOnreadFields(ns: net.Socket): OnreadFields | null {
+  if (onreadFields !== undefined) return onreadFields;
+  const syms = Object.getOwnPropertySymbols(ns);
+  const find = (name: string): symbol | undefined => syms.find((s) => s.description === name);
+  const [buffer, callback, factory] = [find('kBuffer'), find('kBufferCb'), find('kBufferGen')];
+  onreadFields = buffer && callback && factory ? { buffer, callback, factory } : null;
+  return onreadFields;
+}
+
+/**
+ * Makes `ns` read into {@link READ_BUFFER} and hand each read to `onRead`, as the `onread` option would have
+ * from the start. Returns false (and changes nothing) where that cannot be done safely.
+ */
+function readIntoSharedBuffer(ns: net.Socket, onRead: (n: number, buf: Buffer) => void): boolean {
+  if (ns instanceof TLSSocket || ns.readableLength > 0 || ns.readableEnded || ns.destroyed) return false;
+  const f = findOnreadFields(ns);
+  const fields = ns as unknown as Record<symbol, unknown>;
+  if (f === null || fields[f.buffer] !== null || fields[f.callback] !== null || fields[f.factory] !== null) return false;
+  // A handle made already (accepted, connecting) is told now; one made later takes the buffer from the fields.
+  const handle = (ns as unknown as { _handle?: { useUserBuffer?: unknown } | null })._handle;
+  if (handle && typeof handle.useUserBuffer !== 'function') return false;
+  fields[f.buffer] = READ_BUFFER;
+  fields[f.callback] = onRead;
+  if (handle) (handle.useUserBuffer as (buf: Uint8Array) => void).call(handle, READ_BUFFER);
+  return true;
 }
 
 function wouldBlock(err: unknown): boolean {
@@ -81,7 +124,8 @@ export class NodeTransport implements StreamTransport {
   bind(sink: StreamSink): void {
     this.#sink = sink;
     const ns = this.#ns;
-    ns.on('data', (chunk: Buffer) => sink.data(chunk));
+    const onRead = (n: number, buf: Buffer): void => sink.data(buf.subarray(0, n), true);
+    if (!readIntoSharedBuffer(ns, onRead)) ns.on('data', (chunk: Buffer) => sink.data(chunk, false));
     // A stream paused by its creator (or by a server's pauseOnConnect) would never deliver: reading is ours now.
     if (ns.isPaused()) ns.resume();
     // libuv reports a reset that follows data as EOF (POLLHUP after a short read): ask the kernel. Its
