@@ -73,7 +73,7 @@ export function select<R extends Selectable, W extends Selectable = R, X extends
     if (!call.waitForReady) return void queue(call); // something is ready: answered in the next check phase
     // Nothing is ready: every socket in the lists wakes the call when its state changes; nothing runs meanwhile.
     call.watch();
-    if (ms > 0 && ms <= MAX_TIMER_MS) call.timer = setTimeout(() => call.settle(true), ms);
+    if (ms > 0 && ms <= MAX_TIMER_MS) timeouts.add(call, now() + ms);
   });
 }
 
@@ -97,7 +97,8 @@ class Call implements Watch {
   setupMs = 0; // the time the call itself took before it waited
   resolve: (r: ReadyLists) => void = ignore;
   reject: (err: Error) => void = ignore;
-  timer: NodeJS.Timeout | undefined;
+  /** When the timeout fires (a {@link now} reading), or Infinity. */
+  deadline = Infinity;
   queued = false;
   #watching = false;
   #settled = false;
@@ -128,7 +129,7 @@ class Call implements Watch {
     if (this.waitForReady && !timedOut && !anyReady(this.files)) return;
     this.#settled = true;
     if (this.#watching) for (const fl of this.files) for (let i = 0; i < fl.length; i++) (fl[i] as Pollable)._unwatch(this);
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.deadline !== Infinity) timeouts.delete(this);
     if (timedOut) noteCheckPhaseAnswer();
     try {
       this.resolve(answer(this.lists, this.files, this.nfds, now() - this.setupMs));
@@ -207,6 +208,50 @@ function answer(lists: (readonly Selectable[])[], files: (readonly Pollable[])[]
   selectCost.record(nfds, selectCopyBytes(nfds), start, ready);
   return out;
 }
+
+/**
+ * The timeouts of the waiting calls, on one Node timer: a call that settles before its timeout leaves the set
+ * and the timer is left to fire (then re-armed for the next deadline, if any), so that a loop of select calls
+ * with the same timeout arms about one timer per timeout period instead of one per call. The timer holds the
+ * process open only while some call waits, as a timer per call would.
+ */
+class Timeouts {
+  readonly #calls = new Set<Call>();
+  #timer: NodeJS.Timeout | undefined;
+  #at = Infinity; // when #timer fires
+  readonly #fire = (): void => {
+    this.#timer = undefined;
+    this.#at = Infinity;
+    const t = now();
+    let next = Infinity;
+    for (const call of this.#calls) {
+      if (call.deadline <= t) call.settle(true); // leaves the set
+      else if (call.deadline < next) next = call.deadline;
+    }
+    if (next !== Infinity) this.#arm(next);
+  };
+
+  add(call: Call, deadline: number): void {
+    call.deadline = deadline;
+    if (this.#calls.size === 0) this.#timer?.ref();
+    this.#calls.add(call);
+    if (deadline < this.#at) this.#arm(deadline);
+  }
+
+  delete(call: Call): void {
+    this.#calls.delete(call);
+    if (this.#calls.size === 0) this.#timer?.unref();
+  }
+
+  #arm(deadline: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#at = deadline;
+    // Node's timers fire no earlier than asked, in whole milliseconds: round up, as the timeout does.
+    this.#timer = setTimeout(this.#fire, Math.max(1, Math.ceil(deadline - now())));
+  }
+}
+
+const timeouts = new Timeouts();
 
 // The calls to look at in this turn's check phase, served by one setImmediate for all of them.
 let due: Call[] = [];
