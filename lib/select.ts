@@ -54,16 +54,27 @@ export function select<R extends Selectable, W extends Selectable = R, X extends
       throw invalidArgValue('timeoutMs', 'must be given when all three lists are empty: select would wait forever');
     }
     if (call.hasClosed) throw sysError('EBADF', 'select', 'a socket in the lists is closed');
-    const ready = anyReady(call.files);
-    if ((ready || ms === 0) && mayAnswerNow()) return Promise.resolve(answer(call.lists, call.files, call.nfds, start) as [R[], W[], X[]]);
+    const state = collect(call.lists, call.files);
+    const ready = lastReady > 0;
+    if ((ready || ms === 0) && mayAnswerNow()) {
+      selectCost.record(call.nfds, selectCopyBytes(call.nfds), start, lastReady);
+      return Promise.resolve(state as [R[], W[], X[]]);
+    }
     call.waitForReady = ms !== 0 && !ready;
   } catch (err) {
     return Promise.reject(err);
   }
   // It waits: select(2) copies the sets in, so a list changed meanwhile changes nothing.
+  const passed = call.lists.slice();
   for (let k = 0; k < 3; k++) {
-    const copy = (call.lists[k] as Selectable[]).slice();
-    if (call.files[k] === call.lists[k]) call.files[k] = copy as Pollable[];
+    const first = passed.indexOf(passed[k] as readonly Selectable[]); // a list passed for two sets is copied once
+    if (first < k) {
+      call.lists[k] = call.lists[first] as readonly Selectable[];
+      call.files[k] = call.files[first] as readonly Pollable[];
+      continue;
+    }
+    const copy = (passed[k] as Selectable[]).slice();
+    if (call.files[k] === passed[k]) call.files[k] = copy as Pollable[];
     call.lists[k] = copy;
   }
   call.setupMs = now() - start;
@@ -78,7 +89,6 @@ export function select<R extends Selectable, W extends Selectable = R, X extends
 }
 
 const NAMES = ['rlist', 'wlist', 'xlist'] as const;
-const MASKS = [SELECT_READ, SELECT_WRITE, SELECT_EXCEPT] as const;
 /** The largest delay a Node timer can take; a longer timeout simply waits, with no timer. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -110,7 +120,17 @@ class Call implements Watch {
 
   watch(): void {
     this.#watching = true;
-    for (const fl of this.files) for (let i = 0; i < fl.length; i++) (fl[i] as Pollable)._watch(this);
+    this.#eachFile((f) => f._watch(this));
+  }
+
+  /** Each file of the lists, once per list (a list passed for two sets is one list). */
+  #eachFile(fn: (f: Pollable) => void): void {
+    const files = this.files;
+    for (let k = 0; k < 3; k++) {
+      const fl = files[k] as readonly Pollable[];
+      if ((k > 0 && fl === files[0]) || (k > 1 && fl === files[1])) continue;
+      for (let i = 0; i < fl.length; i++) fn(fl[i] as Pollable);
+    }
   }
 
   /** A file in the lists changed (or was closed): look again in this turn's check phase. */
@@ -126,16 +146,25 @@ class Call implements Watch {
   /** Answers from the state now (`timedOut`: the timeout fired), unless a waiting call still has nothing. */
   settle(timedOut: boolean): void {
     if (this.#settled) return;
-    if (this.waitForReady && !timedOut && !anyReady(this.files)) return;
-    this.#settled = true;
-    if (this.#watching) for (const fl of this.files) for (let i = 0; i < fl.length; i++) (fl[i] as Pollable)._unwatch(this);
-    if (this.deadline !== Infinity) timeouts.delete(this);
-    if (timedOut) noteCheckPhaseAnswer();
+    const start = now() - this.setupMs;
+    let out: ReadyLists;
     try {
-      this.resolve(answer(this.lists, this.files, this.nfds, now() - this.setupMs));
+      out = collect(this.lists, this.files);
     } catch (err) {
-      this.reject(err as Error);
+      this.#finish();
+      return this.reject(err as Error); // EBADF: a socket was closed while the call waited
     }
+    if (this.waitForReady && !timedOut && lastReady === 0) return; // a wake about something not asked for
+    this.#finish();
+    if (timedOut) noteCheckPhaseAnswer();
+    selectCost.record(this.nfds, selectCopyBytes(this.nfds), start, lastReady);
+    this.resolve(out);
+  }
+
+  #finish(): void {
+    this.#settled = true;
+    if (this.#watching) this.#eachFile((f) => f._unwatch(this));
+    if (this.deadline !== Infinity) timeouts.delete(this);
   }
 }
 
@@ -177,35 +206,40 @@ function prepare(rlist: readonly Selectable[], wlist: readonly Selectable[], xli
   return call;
 }
 
-/** Whether anything is ready, or closed (then the answer is EBADF). */
-function anyReady(files: (readonly Pollable[])[]): boolean {
-  for (let k = 0; k < 3; k++) {
-    const mask = (MASKS[k] as number) | POLLNVAL;
-    const fl = files[k] as readonly Pollable[];
-    for (let i = 0; i < fl.length; i++) if ((fl[i] as Pollable).events() & mask) return true;
-  }
-  return false;
-}
+let lastReady = 0; // what the last collect() counted, as select(2) counts: once per set a descriptor is ready in
 
-/** The three ready-lists in input order, as the state is now; `EBADF` if a socket was closed meanwhile. */
-function answer(lists: (readonly Selectable[])[], files: (readonly Pollable[])[], nfds: number, start: number): ReadyLists {
+/**
+ * The ready-lists from the state now, in one pass: a list passed for two sets (the seed's
+ * `select(inputs, outputs, inputs)`) is looked at once. `EBADF` if a socket is closed.
+ */
+function collect(lists: (readonly Selectable[])[], files: (readonly Pollable[])[]): ReadyLists {
   const out: ReadyLists = [[], [], []];
   let ready = 0;
   for (let k = 0; k < 3; k++) {
     const fl = files[k] as readonly Pollable[];
+    if ((k > 0 && fl === files[0]) || (k > 1 && fl === files[1])) continue; // done with the first set it is in
+    // The sets this same list is passed for, as a mask over MASKS' indexes.
+    let sets = 1 << k;
+    for (let j = k + 1; j < 3; j++) if (files[j] === fl) sets |= 1 << j;
     const list = lists[k] as readonly Selectable[];
-    const hits = out[k] as Selectable[];
-    const mask = MASKS[k] as number;
     for (let i = 0; i < fl.length; i++) {
       const ev = (fl[i] as Pollable).events();
       if (ev & POLLNVAL) throw sysError('EBADF', 'select', 'a socket in the lists was closed while select waited');
-      if (ev & mask) {
-        hits.push(list[i] as Selectable);
+      if ((ev & SELECT_READ) !== 0 && (sets & 1) !== 0) {
+        (out[0] as Selectable[]).push(list[i] as Selectable);
+        ready++;
+      }
+      if ((ev & SELECT_WRITE) !== 0 && (sets & 2) !== 0) {
+        (out[1] as Selectable[]).push(list[i] as Selectable);
+        ready++;
+      }
+      if ((ev & SELECT_EXCEPT) !== 0 && (sets & 4) !== 0) {
+        (out[2] as Selectable[]).push(list[i] as Selectable);
         ready++;
       }
     }
   }
-  selectCost.record(nfds, selectCopyBytes(nfds), start, ready);
+  lastReady = ready;
   return out;
 }
 
