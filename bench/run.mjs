@@ -48,7 +48,7 @@ function serverList(python, dist) {
       id: `cluster${n}`, name: `select, cluster x${n}`, file: cl, cmd: [node, cl, `--workers=${n}`], tree: true, cpus: '0,1', only: ['a'],
     })),
     { id: 'seed-select', name: 'python select (seed)', file: 'bench/seed_select.py', cmd: python && [python, 'bench/seed_select.py'], python: true },
-    { id: 'selectors', name: 'python selectors', file: 'bench/selectors_echo.py', cmd: python && [python, 'bench/selectors_echo.py'], python: true },
+    { id: 'selectors', name: 'python selectors', only: ['a', 'c', 'e'], file: 'bench/selectors_echo.py', cmd: python && [python, 'bench/selectors_echo.py'], python: true },
   ];
 }
 
@@ -67,7 +67,7 @@ ${SCENARIOS.map((s) => `                        ${s.id} / ${s.name.padEnd(8)} ${
                       (profiles in bench/out/prof/SCENARIO-SERVER-REP)
   --dist DIR          where the compiled net-select examples are (env BENCH_DIST, default dist)
   --out FILE          results JSON (default bench/out/results.json)
-  --budget S          wall-time budget in seconds (env BENCH_BUDGET, default 150; 0 = none):
+  --budget S          wall-time budget in seconds (env BENCH_BUDGET, default 300; 0 = none):
                       a run that would end past it is skipped and reported as such
   --help
 
@@ -86,7 +86,7 @@ function parseArgs(argv) {
     prof: false,
     micro: true,
     dist: env.BENCH_DIST ?? 'dist',
-    budget: Number(env.BENCH_BUDGET ?? 150),
+    budget: Number(env.BENCH_BUDGET ?? 300),
     out: path.join(OUT, 'results.json'),
   };
   for (let i = 0; i < argv.length; i++) {

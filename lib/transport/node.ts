@@ -27,10 +27,13 @@ export type NetServer = net.Server;
 const EMPTY = Buffer.alloc(0);
 const ignore = (): void => {};
 
-/** The kernel descriptor behind a Node socket, or -1 when Node does not expose it. */
-function kernelFd(ns: net.Socket): number {
-  // A TLS socket's descriptor carries ciphertext: its bytes must go through Node's TLS layer.
-  if (ns instanceof TLSSocket) return -1;
+/**
+ * The kernel descriptor behind a Node socket now (looked up on every write: once the handle is gone the
+ * number may belong to another file), or -1 when Node does not expose it. `tls`: a TLS socket, whose
+ * descriptor carries ciphertext: its bytes must go through Node's TLS layer.
+ */
+function kernelFd(ns: net.Socket, tls: boolean): number {
+  if (tls) return -1;
   const fd = (ns as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
   return typeof fd === 'number' && fd >= 0 ? fd : -1;
 }
@@ -83,6 +86,7 @@ export class NodeTransport implements StreamTransport {
   readonly host = processHost;
   readonly start: TransportStart;
   readonly #ns: net.Socket;
+  readonly #tls: boolean;
   #local: SockAddr; // the last local address Node reported (or what we know of a Unix socket)
   readonly #unixPeer: string | undefined; // the path a Unix client connected to: Node does not report it
   #sink: StreamSink | undefined;
@@ -94,6 +98,7 @@ export class NodeTransport implements StreamTransport {
    */
   constructor(ns: net.Socket, known: { local?: SockAddr; unixPeer?: string } = {}) {
     this.#ns = ns;
+    this.#tls = ns instanceof TLSSocket;
     this.#local = known.local ?? '';
     this.#unixPeer = known.unixPeer;
     this.start = ns.connecting
@@ -157,7 +162,7 @@ export class NodeTransport implements StreamTransport {
     const ns = this.#ns;
     // Only while Node's own queue is empty, so that the bytes stay in order.
     if (ns.writableLength > 0 || ns.connecting) return 0;
-    const fd = kernelFd(ns);
+    const fd = kernelFd(ns, this.#tls);
     if (fd < 0) return 0;
     try {
       return writeSync(fd, buf, off, len);
@@ -212,7 +217,7 @@ export class NodeTransport implements StreamTransport {
     // Node stops reading at EOF, so a reset that comes after it raises no event. A zero-length write(2)
     // asks the kernel: it fails once the reset has arrived, and costs one syscall otherwise.
     const ns = this.#ns;
-    const fd = kernelFd(ns);
+    const fd = kernelFd(ns, this.#tls);
     // After our own FIN every write fails with EPIPE: the answer would say nothing.
     if (fd < 0 || ns.writableLength > 0 || ns.writableEnded) return null;
     try {
