@@ -1,34 +1,9 @@
 /**
  * The receive queue of a socket: the chunks Node delivered, taken from the front by `recv(n)`.
  * A take that fits in the first chunk returns a view of it (no copy); only a take that spans chunks copies.
- *
- * A chunk the transport only lends (a view of its read buffer, reused by the next read) is copied in, into a
- * slab shared by every queue — as Buffer's own pool does, but big enough for a whole 64 KiB read — so a read
- * costs one copy of what arrived and no allocation. What a program keeps of it keeps its slab alive.
  */
 
 const EMPTY = Buffer.alloc(0);
-const SLAB_SIZE = 256 * 1024;
-let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
-let slabUsed = 0;
-
-/** A copy of `view` that no one else writes to. */
-function copyOf(view: Uint8Array): Buffer {
-  const n = view.length;
-  if (n > SLAB_SIZE >>> 2) {
-    const out = Buffer.allocUnsafeSlow(n);
-    out.set(view);
-    return out;
-  }
-  if (n > SLAB_SIZE - slabUsed) {
-    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
-    slabUsed = 0;
-  }
-  const start = slabUsed;
-  slab.set(view, start);
-  slabUsed = (start + n + 7) & ~7; // 8-byte aligned, as Buffer's pool keeps its slices
-  return slab.subarray(start, start + n);
-}
 
 /** @internal A FIFO of Buffers with a byte count. */
 export class ChunkQueue {
@@ -41,9 +16,9 @@ export class ChunkQueue {
     return this.#bytes;
   }
 
-  /** Appends a chunk; `borrowed`: a view the caller will overwrite, so a copy is queued. O(1) (O(bytes) to copy). */
-  push(chunk: Buffer, borrowed = false): void {
-    this.#chunks.push(borrowed ? copyOf(chunk) : chunk);
+  /** Appends a chunk. O(1). */
+  push(chunk: Buffer): void {
+    this.#chunks.push(chunk);
     this.#bytes += chunk.length;
   }
 

@@ -107,7 +107,7 @@ export class Socket extends Pollable {
     if (start === 'ended') this.#receiveFin();
     if (withFd) this.#fd = t.host.fds.alloc(this, start === 'connecting' ? 'connect' : 'socket');
     t.bind({
-      data: (chunk, borrowed) => this.#onData(chunk, borrowed === true),
+      data: (chunk) => this.#onData(chunk),
       end: () => {
         if (this.#state === 'closed' || this.#state === 'aborted') return;
         this.#receiveFin();
@@ -127,8 +127,9 @@ export class Socket extends Pollable {
   /**
    * Wraps a `net.Socket` that another library created. From now on read it only through this object: its
    * data is read into net-select's own buffer (through the fields of `net.Socket`'s `onread` option; on a
-   * TLS socket, or one whose stream already holds data, with a `'data'` listener). Create it with `allowHalfOpen: true` if you want to keep writing
-   * after the peer's FIN (Node otherwise ends our side at once). Sends of 4 KiB or more go to the kernel's
+   * TLS socket, or one whose stream already holds data, with a `'data'` listener). Create it with
+   * `allowHalfOpen: true` if you want to keep writing after the peer's FIN (Node otherwise ends our side at
+   * once). Sends of 4 KiB or more go to the kernel's
    * descriptor directly, so the `net.Socket`'s `bytesWritten` does not count them.
    * @throws {TypeError} `ERR_INVALID_ARG_TYPE` unless `socket` is a `net.Socket`.
    * @example const sock = Socket.adopt(net.connect(port, '127.0.0.1'))
@@ -427,7 +428,7 @@ export class Socket extends Pollable {
     this.#shut |= RCV_SHUTDOWN;
   }
 
-  #onData(chunk: Buffer, borrowed: boolean): void {
+  #onData(chunk: Buffer): void {
     const st = this.#state;
     if (st === 'closed' || st === 'aborted') return;
     if (this.#shut === SHUTDOWN_MASK && !this.#fin) {
@@ -437,7 +438,7 @@ export class Socket extends Pollable {
       this.#onReset(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
       return;
     }
-    this.#rq.push(chunk, borrowed);
+    this.#rq.push(chunk);
     this.#flowControl();
     this._changed(POLLIN, true);
   }

@@ -8,9 +8,10 @@
  *   fails.
  * - the read path of `net.Socket`'s `onread` option, set on a socket Node already made (an accepted or
  *   adopted one) through the fields that option fills: every socket reads into one buffer this file owns, and
- *   the socket above copies what arrived into its receive queue — no Buffer made per read, no stream
- *   machinery ('data' events, the readable state). Without those fields (another Node), or on a TLS socket,
- *   or on a socket whose stream already holds data, the socket is read through 'data' events.
+ *   what arrived is copied out at once into a slab shared by all sockets — no Buffer allocated per read, no
+ *   stream machinery ('data' events, the readable state). The copy is what the shared buffer costs: the next
+ *   read, of any socket, overwrites it before the program's `recv`. Without those fields (another Node), or
+ *   on a TLS socket, or on a socket whose stream already holds data, the socket is read through 'data'.
  */
 import { writeSync } from 'node:fs';
 import net from 'node:net';
@@ -41,6 +42,24 @@ function kernelFd(ns: net.Socket, tls: boolean): number {
 /** The buffer every socket on the `onread` path reads into; what arrives is copied out before the next read. */
 const READ_BUFFER = Buffer.allocUnsafeSlow(64 * 1024);
 
+// The slab reads are copied into, as Buffer's own pool does but big enough for whole 64 KiB reads. What a
+// program keeps of a read (a recv'd Buffer is a view of it) keeps its slab alive.
+const SLAB_SIZE = 256 * 1024;
+let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+let slabUsed = 0;
+
+/** A copy of the first `n` bytes of {@link READ_BUFFER} that no one else writes to. */
+function copyRead(n: number): Buffer {
+  if (n > SLAB_SIZE - slabUsed) {
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const start = slabUsed;
+  READ_BUFFER.copy(slab, start, 0, n);
+  slabUsed = (start + n + 7) & ~7; // 8-byte aligned, as Buffer's pool keeps its slices
+  return slab.subarray(start, start + n);
+}
+
 /** The fields `net.Socket`'s `onread` option fills (Node 12+): the buffer, the callback, a buffer factory. */
 interface OnreadFields {
   buffer: symbol;
@@ -62,7 +81,7 @@ function findOnreadFields(ns: net.Socket): OnreadFields | null {
  * Makes `ns` read into {@link READ_BUFFER} and hand each read to `onRead`, as the `onread` option would have
  * from the start. Returns false (and changes nothing) where that cannot be done safely.
  */
-function readIntoSharedBuffer(ns: net.Socket, onRead: (n: number, buf: Buffer) => void): boolean {
+function readIntoSharedBuffer(ns: net.Socket, onRead: (n: number) => void): boolean {
   if (ns instanceof TLSSocket || ns.readableLength > 0 || ns.readableEnded || ns.destroyed) return false;
   const f = findOnreadFields(ns);
   const fields = ns as unknown as Record<symbol, unknown>;
@@ -129,8 +148,7 @@ export class NodeTransport implements StreamTransport {
   bind(sink: StreamSink): void {
     this.#sink = sink;
     const ns = this.#ns;
-    const onRead = (n: number, buf: Buffer): void => sink.data(buf.subarray(0, n), true);
-    if (!readIntoSharedBuffer(ns, onRead)) ns.on('data', (chunk: Buffer) => sink.data(chunk, false));
+    if (!readIntoSharedBuffer(ns, (n) => sink.data(copyRead(n)))) ns.on('data', (chunk: Buffer) => sink.data(chunk));
     // A stream paused by its creator (or by a server's pauseOnConnect) would never deliver: reading is ours now.
     if (ns.isPaused()) ns.resume();
     // libuv reports a reset that follows data as EOF (POLLHUP after a short read): ask the kernel. Its

@@ -18,12 +18,8 @@ export type SockAddr = { address: string; port: number; family: string } | strin
 
 /** What a stream transport tells the socket above it. Every call is "from the network". */
 export interface StreamSink {
-  /**
-   * Bytes arrived, in order. The transport may deliver more after `pause()` until it takes effect.
-   * `borrowed`: `chunk` is a view of memory the transport reuses once this call returns (its read buffer):
-   * the sink copies what it keeps. Otherwise the chunk is the sink's to keep.
-   */
-  data(chunk: Buffer, borrowed?: boolean): void;
+  /** Bytes arrived, in order. The transport may deliver more after `pause()` until it takes effect. */
+  data(chunk: Buffer): void;
   /** The peer's FIN arrived: no more data after what was delivered. */
   end(): void;
   /** The connection failed or was reset (`code`: `ECONNRESET`, `ECONNREFUSED`, `EPIPE`, ...). */
