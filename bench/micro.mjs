@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const lib = await import(join(root, 'dist/lib/index.js'));
+const lib = await import(join(root, process.env.BENCH_DIST ?? 'dist', 'lib/index.js'));
 const { listen, connect, select, Selector, Epoll, EPOLLIN } = lib;
 
 const args = process.argv.slice(2);

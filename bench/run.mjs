@@ -35,12 +35,20 @@ function serverList(python, dist) {
   const node = process.execPath;
   const sel = path.join(dist, 'examples/echo-server.js');
   const ep = path.join(dist, 'examples/epoll-echo-server.js');
+  const cl = path.join(dist, 'examples/cluster-echo.js');
   return [
     { id: 'select', name: 'net-select select', file: sel, cmd: [node, sel] },
     { id: 'epoll', name: 'net-select epoll', file: ep, cmd: [node, ep] },
     { id: 'pipe', name: 'node pipe', file: 'bench/pipe-server.mjs', cmd: [node, 'bench/pipe-server.mjs'] },
+    { id: 'ceiling', name: 'pure-JS ceiling', file: 'bench/ceiling-server.mjs', cmd: [node, 'bench/ceiling-server.mjs'] },
+    // The select echo in node:cluster workers on one shared port, in scenario (a) only. Not pinned: the workers
+    // may use both cores, which they share with the load generator (pinned to CPU 1), so 2 workers cannot
+    // reach 2x here. CPU, memory and descriptors are summed over the primary and its workers.
+    ...[1, 2].map((n) => ({
+      id: `cluster${n}`, name: `select, cluster x${n}`, file: cl, cmd: [node, cl, `--workers=${n}`], tree: true, cpus: '0,1', only: ['a'],
+    })),
     { id: 'seed-select', name: 'python select (seed)', file: 'bench/seed_select.py', cmd: python && [python, 'bench/seed_select.py'], python: true },
-    { id: 'selectors', name: 'python selectors', file: 'bench/selectors_echo.py', cmd: python && [python, 'bench/selectors_echo.py'], python: true },
+    { id: 'selectors', name: 'python selectors', only: ['a', 'c', 'e'], file: 'bench/selectors_echo.py', cmd: python && [python, 'bench/selectors_echo.py'], python: true },
   ];
 }
 
@@ -50,13 +58,16 @@ const HELP = `usage: node bench/run.mjs [options]
   --seconds S         measured window per run, seconds (env BENCH_SECONDS, default 1.5)
   --warmup S          loadgen warmup before the window (env BENCH_WARMUP, default 0.3)
   --only IDS          comma-separated servers (env BENCH_ONLY):
-                      select, epoll, pipe, seed-select, selectors
+                      select, epoll, pipe, ceiling, seed-select, selectors, cluster1, cluster2
   --scenarios IDS     comma-separated scenarios a,b,c,d or names (env BENCH_SCENARIOS):
 ${SCENARIOS.map((s) => `                        ${s.id} / ${s.name.padEnd(8)} ${s.desc}`).join('\n')}
   --no-pin            do not pin server / loadgen with taskset
+  --no-micro          do not run bench/micro.mjs at the end (it is skipped anyway with --only/--scenarios)
+  --prof              run the Node servers with --cpu-prof and print their top functions
+                      (profiles in bench/out/prof/SCENARIO-SERVER-REP)
   --dist DIR          where the compiled net-select examples are (env BENCH_DIST, default dist)
   --out FILE          results JSON (default bench/out/results.json)
-  --budget S          wall-time budget in seconds (env BENCH_BUDGET, default 150; 0 = none):
+  --budget S          wall-time budget in seconds (env BENCH_BUDGET, default 300; 0 = none):
                       a run that would end past it is skipped and reported as such
   --help
 
@@ -72,8 +83,10 @@ function parseArgs(argv) {
     only: env.BENCH_ONLY ? env.BENCH_ONLY.split(',') : null,
     scenarios: env.BENCH_SCENARIOS ? env.BENCH_SCENARIOS.split(',') : null,
     pin: true,
+    prof: false,
+    micro: true,
     dist: env.BENCH_DIST ?? 'dist',
-    budget: Number(env.BENCH_BUDGET ?? 150),
+    budget: Number(env.BENCH_BUDGET ?? 300),
     out: path.join(OUT, 'results.json'),
   };
   for (let i = 0; i < argv.length; i++) {
@@ -96,6 +109,8 @@ function parseArgs(argv) {
       case '--only': o.only = val().split(','); break;
       case '--scenarios': o.scenarios = val().split(','); break;
       case '--no-pin': o.pin = false; break;
+      case '--prof': o.prof = true; break;
+      case '--no-micro': o.micro = false; break;
       case '--dist': o.dist = val(); break;
       case '--budget': o.budget = Number(val()); break;
       case '--out': o.out = path.resolve(val()); break;
@@ -108,6 +123,7 @@ function parseArgs(argv) {
   if (!(o.warmup >= 0 && o.warmup <= 30)) die('--warmup must be in [0, 30]');
   if (!(o.budget >= 0)) die('--budget must be >= 0');
   o.only = o.only?.map((s) => s.trim()).filter(Boolean) ?? null;
+  if (o.only || o.scenarios) o.micro = false; // a partial run: the targets it can show, without the micro-benchmark
   o.scenarios = o.scenarios?.map((s) => s.trim()).filter(Boolean) ?? null;
   return o;
 }
@@ -261,6 +277,33 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let CLK_TCK = 100;
 
+/** `pid` and its descendants (a cluster's workers), from /proc. */
+function processTree(pid) {
+  const children = new Map();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const s = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i]) ?? []));
+  return out;
+}
+
+/** `read(pid)` summed over the process tree when `tree` (null if the root has gone). */
+function sumTree(read, pid, tree) {
+  if (!tree) return read(pid);
+  const root = read(pid);
+  if (root === null) return null;
+  return processTree(pid).slice(1).reduce((sum, p) => sum + (read(p) ?? 0), root);
+}
+
 function readCpuTicks(pid) {
   try {
     const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -341,7 +384,18 @@ async function runOne(scn, srv, rep, o, pin) {
   const r = { scenario: scn.id, server: srv.id, rep, ok: false, reason: null, mismatch: false };
   const t0 = Date.now();
   const port = await freePort();
-  const server = new Proc(srv.id, [...pin(0), LOADGEN, '--exec-pdeathsig', ...srv.cmd, String(port)]);
+  const window = [0, Infinity]; // the measured window, in seconds since t0 (the profile keeps only it)
+  let cmd = srv.cmd;
+  const profDir = o.prof && cmd[0] === process.execPath ? path.join(OUT, 'prof', `${scn.id}-${srv.id}-${rep}`) : null;
+  if (profDir) {
+    fs.rmSync(profDir, { recursive: true, force: true });
+    cmd = [cmd[0], '--cpu-prof', '--cpu-prof-interval=200', `--cpu-prof-dir=${profDir}`, ...cmd.slice(1)];
+  }
+  const server = new Proc(srv.id, [...pin(srv.cpus ?? 0), LOADGEN, '--exec-pdeathsig', ...cmd, String(port)]);
+  const tree = srv.tree === true;
+  const cpuTicks = () => sumTree(readCpuTicks, server.pid, tree);
+  const rssKiB = () => sumTree(readRssKiB, server.pid, tree);
+  const fdCount = () => sumTree(countFds, server.pid, tree);
   let lg = null;
   let serverDied = null;
   try {
@@ -369,8 +423,8 @@ async function runOne(scn, srv, rep, o, pin) {
     })();
 
     await sleep(50);
-    r.rss_start_kib = readRssKiB(server.pid);
-    r.fds_start = countFds(server.pid);
+    r.rss_start_kib = rssKiB();
+    r.fds_start = fdCount();
 
     // 2. loadgen
     const connectTimeout = 15;
@@ -412,7 +466,7 @@ async function runOne(scn, srv, rep, o, pin) {
         //    has accept()ed them all, then sample its memory before any traffic
         const by = Date.now() + 10000;
         for (;;) {
-          r.fds_conn = countFds(server.pid);
+          r.fds_conn = fdCount();
           if (r.fds_conn !== null && r.fds_start !== null && r.fds_conn >= r.fds_start + total) {
             r.accepted_all = true;
             break;
@@ -423,17 +477,19 @@ async function runOne(scn, srv, rep, o, pin) {
           }
           await sleep(5);
         }
-        r.rss_conn_kib = readRssKiB(server.pid);
+        r.rss_conn_kib = rssKiB();
         r.connect_seconds = ev.connect_seconds;
         lg.child.stdin.write('go\n');
       } else if (ev.event === 'measure_start') {
-        cpu0 = readCpuTicks(server.pid);
+        cpu0 = cpuTicks();
         sys0 = readSystemBusyTicks();
         tw0 = performance.now();
+        window[0] = (Date.now() - t0) / 1000;
       } else if (ev.event === 'measure_end') {
-        cpu1 = readCpuTicks(server.pid);
+        cpu1 = cpuTicks();
         sys1 = readSystemBusyTicks();
         tw1 = performance.now();
+        window[1] = (Date.now() - t0) / 1000;
       } else if ('msgs' in ev) {
         final = ev;
       }
@@ -443,7 +499,7 @@ async function runOne(scn, srv, rep, o, pin) {
     r.loadgen_exit = lg.exitInfo;
     r.loadgen = final;
     serverDied = server.exitInfo;
-    if (!serverDied) r.rss_end_kib = readRssKiB(server.pid);
+    if (!serverDied) r.rss_end_kib = rssKiB();
 
     // 4. classify
     if (final?.mismatch || lg.exitInfo?.code === 2) {
@@ -493,10 +549,59 @@ async function runOne(scn, srv, rep, o, pin) {
     if (!diedBefore && (server.killedHard || e?.code !== 0)) {
       r.warning = `server did not exit cleanly on SIGTERM (${server.killedHard ? 'needed SIGKILL' : describeExit(e)})`;
     }
+    if (profDir) r.profile_top = topFrames(profDir, window);
     if (!r.ok && server.stderr.trim()) r.server_stderr_tail = server.stderr.slice(-2000);
     if (!r.ok && lg?.stderr.trim()) r.loadgen_stderr_tail = lg.stderr.slice(-2000);
     r.wall_s = (Date.now() - t0) / 1000;
   }
+}
+
+/**
+ * The functions that took the most CPU in a run's --cpu-prof profile during the measured window `[from, to]`
+ * (seconds since the server was started; the profile starts with it, give or take Node's startup), by self
+ * time, as [name, % of the samples that were not idle]; then the same by group (net-select's lib, the
+ * example, Node's JS, native calls, GC). Node writes the profile when the server exits.
+ */
+function topFrames(dir, [from, to], n = Number(process.env.BENCH_PROF_TOP ?? 12)) {
+  let file;
+  try {
+    file = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort().pop();
+  } catch {
+    return null;
+  }
+  if (!file) return null;
+  const prof = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+  const byId = new Map(prof.nodes.map((nd) => [nd.id, nd.callFrame]));
+  const self = new Map();
+  const groups = new Map();
+  let busy = 0;
+  let t = 0;
+  for (let i = 0; i < prof.samples.length; i++) {
+    t += prof.timeDeltas[i];
+    if (t / 1e6 < from || t / 1e6 > to) continue;
+    const cf = byId.get(prof.samples[i]);
+    if (!cf || cf.functionName === '(idle)') continue;
+    busy++;
+    const where = cf.url ? ` ${cf.url.replace(/^.*\/(?=[^/]+\/[^/]+$)/, '')}:${cf.lineNumber + 1}` : '';
+    const key = `${cf.functionName || '(anonymous)'}${where}`;
+    self.set(key, (self.get(key) ?? 0) + 1);
+    const group = /\/lib\//.test(cf.url) ? '[net-select lib]' : /\/(examples|bench)\//.test(cf.url) ? '[the server program]'
+      : cf.url ? "[Node's JS]" : cf.functionName === '(garbage collector)' ? '[GC]' : '[native: syscalls, V8, libuv]';
+    groups.set(group, (groups.get(group) ?? 0) + 1);
+  }
+  const pct = ([k, c]) => [k, +((100 * c) / busy).toFixed(1)];
+  return [...[...groups].sort((a, b) => b[1] - a[1]).map(pct), ...[...self].sort((a, b) => b[1] - a[1]).slice(0, n).map(pct)];
+}
+
+function renderProfiles(runs) {
+  const out = ['cpu profiles (--prof): self time of the top functions, % of non-idle samples, last rep of each'];
+  const last = new Map();
+  for (const r of runs) if (r.profile_top) last.set(`${r.scenario}/${r.server}`, r);
+  for (const [key, r] of last) {
+    out.push(`  (${key})`);
+    for (const [name, pct] of r.profile_top) out.push(`    ${pct.toFixed(1).padStart(5)}%  ${name}`);
+  }
+  return out.join('\n');
 }
 
 // --------------------------------------------------------------------------
@@ -554,6 +659,7 @@ function renderTable(summary, scenarios, servers, o) {
     const notes = [];
     for (const srv of servers) {
       const s = summary[scn.id][srv.id];
+      if (srv.only && !srv.only.includes(scn.id)) continue;
       if (srv.skip) {
         rows.push([srv.name, `skipped: ${srv.skip}`]);
         continue;
@@ -596,22 +702,55 @@ function renderTable(summary, scenarios, servers, o) {
   return out.join('\n');
 }
 
-/** The figures issue #4 sets targets for, each as a ratio measured in this run (medians over reps). */
-function renderTargets(summary) {
-  const get = (scn, srv, key) => summary[scn]?.[srv]?.ok ? summary[scn][srv][key] : null;
+/**
+ * The figures issue #10 sets targets for, each as a ratio measured in this run (medians over reps), with
+ * met / NOT met; `micro` is bench/micro.mjs's JSON (the cost of one turn as idle sockets grow), or null.
+ */
+function renderTargets(summary, micro) {
+  const get = (scn, srv, key) => (summary[scn]?.[srv]?.ok ? summary[scn][srv][key] : null);
   const ratio = (a, b) => (a !== null && b !== null && b > 0 ? a / b : null);
   const show = (r, goal, better = 'higher') =>
-    r === null ? 'n/a (not measured)' : `${r.toFixed(2)}x  (target ${better === 'higher' ? '>=' : '<='} ${goal}x: ${(better === 'higher' ? r >= goal : r <= goal) ? 'met' : 'NOT met'})`;
-  const lines = ['targets, as ratios measured in this run:'];
-  lines.push(`  select echo msgs/s vs node pipe, 64 B x 50 conns (a):   ${show(ratio(get('a', 'select', 'msgs_per_s'), get('a', 'pipe', 'msgs_per_s')), 1.0)}`);
-  lines.push(`  select echo msgs/s vs node pipe, 64 B x 10 conns (e):   ${show(ratio(get('e', 'select', 'msgs_per_s'), get('e', 'pipe', 'msgs_per_s')), 1.0)}`);
-  lines.push(`  select echo MB/s vs node pipe, 16 KiB (b):              ${show(ratio(get('b', 'select', 'mb_per_s'), get('b', 'pipe', 'mb_per_s')), 1.0)}`);
-  lines.push(`  epoll echo msgs/s, 4000 idle (c) vs none idle (e):      ${show(ratio(get('c', 'epoll', 'msgs_per_s'), get('e', 'epoll', 'msgs_per_s')), 0.9)}`);
-  lines.push(`  epoll echo memory per idle connection vs node pipe (c): ${show(ratio(get('c', 'epoll', 'mem_kib_per_conn'), get('c', 'pipe', 'mem_kib_per_conn')), 1.5, 'lower')}`);
-  const seedA = ratio(get('a', 'select', 'msgs_per_s'), get('a', 'seed-select', 'msgs_per_s'));
-  const seedB = ratio(get('b', 'select', 'mb_per_s'), get('b', 'seed-select', 'mb_per_s'));
-  lines.push(`  the next mark, the seed's Python select loop: select echo at ${seedA === null ? 'n/a' : `${seedA.toFixed(2)}x`} of it (a), ${seedB === null ? 'n/a' : `${seedB.toFixed(2)}x`} (b)`);
+    r === null
+      ? 'n/a (not measured)'
+      : `${r.toFixed(2)}x  (target ${better === 'higher' ? '>=' : '<='} ${goal}x: ${(better === 'higher' ? r >= goal : r <= goal) ? 'met' : 'NOT met'})`;
+  const msgs = (scn, a, b) => ratio(get(scn, a, 'msgs_per_s'), get(scn, b, 'msgs_per_s'));
+  const cpu = (scn, a, b) => ratio(get(scn, a, 'cpu_us_per_msg'), get(scn, b, 'cpu_us_per_msg'));
+  const lines = ['targets (issue 10), as ratios measured in this run:'];
+  const line = (what, value) => lines.push(`  ${what.padEnd(60)} ${value}`);
+  line('select echo msgs/s vs the seed\'s Python select, 64 B x 50 (a)', show(msgs('a', 'select', 'seed-select'), 1.0));
+  line('select echo msgs/s vs the seed\'s Python select, 64 B x 10 (e)', show(msgs('e', 'select', 'seed-select'), 1.0));
+  line('select echo MB/s vs node pipe, 16 KiB (b)', show(ratio(get('b', 'select', 'mb_per_s'), get('b', 'pipe', 'mb_per_s')), 1.0));
+  line('epoll echo msgs/s vs node pipe, 64 B x 50 (a)', show(msgs('a', 'epoll', 'pipe'), 1.3));
+  line('epoll echo msgs/s vs node pipe, 64 B x 10 (e)', show(msgs('e', 'epoll', 'pipe'), 1.3));
+  line('ping-pong CPU/msg vs node pipe, select echo (d)', show(cpu('d', 'select', 'pipe'), 1.1, 'lower'));
+  line('ping-pong CPU/msg vs node pipe, epoll echo (d)', show(cpu('d', 'epoll', 'pipe'), 1.1, 'lower'));
+  const flat = micro && ['Selector 1000', 'Epoll 1000', 'Epoll 4000'].map((k) => micro[k]?.ratioTurn).filter((x) => typeof x === 'number');
+  line('one turn with 1000/4000 idle sockets vs none (micro, worst)', show(flat?.length ? Math.max(...flat) : null, 1.1, 'lower'));
+  line('memory per idle connection, epoll echo vs node pipe (c)', show(ratio(get('c', 'epoll', 'mem_kib_per_conn'), get('c', 'pipe', 'mem_kib_per_conn')), 1.0, 'lower'));
+  line('epoll echo msgs/s with 4000 idle (c) vs none idle (e)', show(ratio(get('c', 'epoll', 'msgs_per_s'), get('e', 'epoll', 'msgs_per_s')), 0.9));
+  const pct = (x) => (x === null ? 'n/a' : `${x.toFixed(2)}x`);
+  lines.push('the pure-JS ceiling (onread into one buffer, write(2) to the descriptor), msgs/s in (a) / (d) / (e):');
+  for (const srv of ['select', 'epoll', 'pipe']) {
+    lines.push(`  ${srv.padEnd(8)} at ${['a', 'd', 'e'].map((scn) => pct(msgs(scn, srv, 'ceiling'))).join(' / ')} of the ceiling; CPU/msg ${['a', 'd', 'e'].map((scn) => pct(cpu(scn, srv, 'ceiling'))).join(' / ')} of its`);
+  }
+  const c2 = msgs('a', 'cluster2', 'cluster1');
+  lines.push(`select echo in 2 cluster workers vs 1, msgs/s in (a): ${pct(c2)} — on 2 cores that the load generator shares, not a`);
+  lines.push('  scaling figure: the load generator alone takes most of one core. Each worker is its own select loop.');
   return lines.join('\n');
+}
+
+/** Runs bench/micro.mjs (the cost of one turn with 0, 1000, 4000 idle sockets), prints it, returns its JSON. */
+function runMicro(dist) {
+  const r = spawnSync(process.execPath, [path.join(BENCH, 'micro.mjs')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, MICRO_JSON: '1', BENCH_DIST: dist },
+    timeout: 180_000,
+  });
+  const lines = (r.stdout ?? '').trim().split('\n');
+  const json = lines.at(-1)?.startsWith('{') ? JSON.parse(lines.pop()) : null;
+  process.stdout.write(`\nmicro-benchmark (bench/micro.mjs):\n${lines.join('\n')}\n${r.status === 0 ? '' : `micro failed: ${r.stderr}\n`}`);
+  return json;
 }
 
 // --------------------------------------------------------------------------
@@ -659,7 +798,7 @@ async function main() {
   }
   const active = servers.filter((s) => !s.skip);
 
-  const nRuns = o.reps * scenarios.length * active.length;
+  const nRuns = o.reps * scenarios.reduce((n, scn) => n + active.filter((s) => !s.only || s.only.includes(scn.id)).length, 0);
   process.stderr.write(
     `bench: ${active.length} server(s) x ${scenarios.length} scenario(s) x ${o.reps} rep(s) = ${nRuns} runs, ` +
       `${o.seconds} s window + ${o.warmup} s warmup each` +
@@ -676,6 +815,7 @@ async function main() {
     const order = active.map((_, i) => active[(i + rep - 1) % active.length]);
     for (const scn of scenarios) {
       for (const srv of order) {
+        if (srv.only && !srv.only.includes(scn.id)) continue;
         k++;
         // time budget: estimate this run from the slowest earlier run of the same pair
         const prev = runs.filter((x) => x.scenario === scn.id && x.server === srv.id && x.wall_s);
@@ -718,7 +858,9 @@ async function main() {
   const summary = summarize(runs, scenarios, servers);
   const table = renderTable(summary, scenarios, servers, o);
   const wall = (Date.now() - tStart) / 1000;
-  process.stdout.write(`${table}\n\n${renderTargets(summary)}\n\ntotal wall time ${wall.toFixed(1)} s\n`);
+  if (o.prof) process.stdout.write(`${renderProfiles(runs)}\n\n`);
+  const micro = o.micro ? runMicro(o.dist) : null;
+  process.stdout.write(`${table}\n\n${renderTargets(summary, micro)}\n\ntotal wall time ${wall.toFixed(1)} s\n`);
 
   const results = {
     meta: {

@@ -139,10 +139,12 @@ export class Socket extends Pollable {
 
   /**
    * Wraps a `net.Socket` that another library created. From now on read it only through this object: its
-   * data is taken with a `'data'` listener. Create it with `allowHalfOpen: true` if you want to keep writing
-   * after the peer's FIN (Node otherwise ends our side at once). Sends of 4 KiB or more go to the kernel's
-   * descriptor directly, so the `net.Socket`'s `bytesWritten` does not count them. For stdin, stdout or a
-   * child process's pipe (one direction only) use `stdio()` or `adoptStream()` instead.
+   * data is read into net-select's own buffer (through the fields of `net.Socket`'s `onread` option; on a
+   * TLS socket, or one whose stream already holds data, with a `'data'` listener). Create it with
+   * `allowHalfOpen: true` if you want to keep writing after the peer's FIN (Node otherwise ends our side at
+   * once). Sends of 4 KiB or more go to the kernel's descriptor directly, so the `net.Socket`'s
+   * `bytesWritten` does not count them. For stdin, stdout or a child process's pipe (one direction only) use
+   * `stdio()` or `adoptStream()` instead.
    * @throws {TypeError} `ERR_INVALID_ARG_TYPE` unless `socket` is a `net.Socket`.
    * @example const sock = Socket.adopt(net.connect(port, '127.0.0.1'))
    */

@@ -2,10 +2,16 @@
  * The Node backend: stream and listen transports over `net.Socket` and `net.Server`.
  *
  * This file holds every Node internal net-select uses, feature-detected with a fallback to the public API:
- * the kernel descriptor behind a socket (`_handle.fd`), which lets `tryWrite` call write(2) at once with no
- * copy, and lets `probeReset` see a reset that Node no longer watches for after EOF. Without a descriptor
- * (a TLS socket, another Node), writes go through the stream and a reset after EOF goes unseen until a write
- * fails.
+ * - the kernel descriptor behind a socket (`_handle.fd`), which lets `tryWrite` call write(2) at once with no
+ *   copy, and lets `probeReset` see a reset that Node no longer watches for after EOF. Without a descriptor
+ *   (a TLS socket, another Node), writes go through the stream and a reset after EOF goes unseen until a write
+ *   fails.
+ * - the read path of `net.Socket`'s `onread` option, set on a socket Node already made (an accepted or
+ *   adopted one) through the fields that option fills: every socket reads into one buffer this file owns, and
+ *   what arrived is copied out at once into a slab shared by all sockets — no Buffer allocated per read, no
+ *   stream machinery ('data' events, the readable state). The copy is what the shared buffer costs: the next
+ *   read, of any socket, overwrites it before the program's `recv`. Without those fields (another Node), or
+ *   on a TLS socket, or on a socket whose stream already holds data, the socket is read through 'data'.
  */
 import { writeSync } from 'node:fs';
 import * as net from 'node:net';
@@ -22,12 +28,73 @@ export type NetServer = net.Server;
 const EMPTY = Buffer.alloc(0);
 const ignore = (): void => {};
 
-/** The kernel descriptor behind a Node socket, or -1 when Node does not expose it. */
-function kernelFd(ns: net.Socket): number {
-  // A TLS socket's descriptor carries ciphertext: its bytes must go through Node's TLS layer.
-  if (ns instanceof TLSSocket) return -1;
+/**
+ * The kernel descriptor behind a Node socket now (looked up on every write: once the handle is gone the
+ * number may belong to another file), or -1 when Node does not expose it. `tls`: a TLS socket, whose
+ * descriptor carries ciphertext: its bytes must go through Node's TLS layer.
+ */
+function kernelFd(ns: net.Socket, tls: boolean): number {
+  if (tls) return -1;
   const fd = (ns as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
   return typeof fd === 'number' && fd >= 0 ? fd : -1;
+}
+
+/** The buffer every socket on the `onread` path reads into; what arrives is copied out before the next read. */
+const READ_BUFFER = Buffer.allocUnsafeSlow(64 * 1024);
+
+// The slab reads are copied into, as Buffer's own pool does but big enough for whole 64 KiB reads. What a
+// program keeps of a read (a recv'd Buffer is a view of it) keeps its slab alive.
+const SLAB_SIZE = 256 * 1024;
+let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+let slabUsed = 0;
+
+/** A copy of the first `n` bytes of {@link READ_BUFFER} that no one else writes to. */
+function copyRead(n: number): Buffer {
+  if (n > SLAB_SIZE - slabUsed) {
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const start = slabUsed;
+  READ_BUFFER.copy(slab, start, 0, n);
+  slabUsed = (start + n + 7) & ~7; // 8-byte aligned, as Buffer's pool keeps its slices
+  return slab.subarray(start, start + n);
+}
+
+/** The fields `net.Socket`'s `onread` option fills (Node 12+): the buffer, the callback, a buffer factory. */
+interface OnreadFields {
+  buffer: symbol;
+  callback: symbol;
+  factory: symbol;
+}
+let onreadFields: OnreadFields | null | undefined; // undefined: not looked for yet; null: this Node has none
+
+function findOnreadFields(ns: net.Socket): OnreadFields | null {
+  if (onreadFields !== undefined) return onreadFields;
+  const syms = Object.getOwnPropertySymbols(ns);
+  const find = (name: string): symbol | undefined => syms.find((s) => s.description === name);
+  const [buffer, callback, factory] = [find('kBuffer'), find('kBufferCb'), find('kBufferGen')];
+  onreadFields = buffer && callback && factory ? { buffer, callback, factory } : null;
+  return onreadFields;
+}
+
+/**
+ * Makes `ns` read into {@link READ_BUFFER} and hand each read to `onRead`, as the `onread` option would have
+ * from the start. Returns false (and changes nothing) where that cannot be done safely.
+ */
+function readIntoSharedBuffer(ns: net.Socket, onRead: (n: number) => void): boolean {
+  if (ns instanceof TLSSocket || ns.readableLength > 0 || ns.readableEnded || ns.destroyed) return false;
+  const f = findOnreadFields(ns);
+  const fields = ns as unknown as Record<symbol, unknown>;
+  if (f === null || fields[f.buffer] !== null || fields[f.callback] !== null || fields[f.factory] !== null) return false;
+  // A handle made already (accepted, connecting) is told now; one made later takes the buffer from the fields.
+  const handle = (ns as unknown as { _handle?: { useUserBuffer?: unknown } | null })._handle;
+  if (handle && typeof handle.useUserBuffer !== 'function') return false;
+  // TCP only: a pipe's handle (stdin, a child's stdio, a Unix socket) keeps Node's own read path.
+  if (handle && (handle as { constructor?: { name?: string } }).constructor?.name !== 'TCP') return false;
+  fields[f.buffer] = READ_BUFFER;
+  fields[f.callback] = onRead;
+  if (handle) (handle.useUserBuffer as (buf: Uint8Array) => void).call(handle, READ_BUFFER);
+  return true;
 }
 
 function wouldBlock(err: unknown): boolean {
@@ -40,6 +107,7 @@ export class NodeTransport implements StreamTransport {
   readonly host = processHost;
   readonly start: TransportStart;
   readonly #ns: net.Socket;
+  readonly #tls: boolean;
   #local: SockAddr; // the last local address Node reported (or what we know of a Unix socket)
   readonly #unixPeer: string | undefined; // the path a Unix client connected to: Node does not report it
   #sink: StreamSink | undefined;
@@ -51,6 +119,7 @@ export class NodeTransport implements StreamTransport {
    */
   constructor(ns: net.Socket, known: { local?: SockAddr; unixPeer?: string } = {}) {
     this.#ns = ns;
+    this.#tls = ns instanceof TLSSocket;
     this.#local = known.local ?? '';
     this.#unixPeer = known.unixPeer;
     this.start = ns.connecting
@@ -81,7 +150,7 @@ export class NodeTransport implements StreamTransport {
   bind(sink: StreamSink): void {
     this.#sink = sink;
     const ns = this.#ns;
-    ns.on('data', (chunk: Buffer) => sink.data(chunk));
+    if (!readIntoSharedBuffer(ns, (n) => sink.data(copyRead(n)))) ns.on('data', (chunk: Buffer) => sink.data(chunk));
     // A stream paused by its creator (or by a server's pauseOnConnect) would never deliver: reading is ours now.
     if (ns.isPaused()) ns.resume();
     // libuv reports a reset that follows data as EOF (POLLHUP after a short read): ask the kernel. Its
@@ -118,7 +187,7 @@ export class NodeTransport implements StreamTransport {
     const ns = this.#ns;
     // Only while Node's own queue is empty, so that the bytes stay in order.
     if (ns.writableLength > 0 || ns.connecting) return 0;
-    const fd = kernelFd(ns);
+    const fd = kernelFd(ns, this.#tls);
     if (fd < 0) return 0;
     try {
       return writeSync(fd, buf, off, len);
@@ -173,7 +242,7 @@ export class NodeTransport implements StreamTransport {
     // Node stops reading at EOF, so a reset that comes after it raises no event. A zero-length write(2)
     // asks the kernel: it fails once the reset has arrived, and costs one syscall otherwise.
     const ns = this.#ns;
-    const fd = kernelFd(ns);
+    const fd = kernelFd(ns, this.#tls);
     // After our own FIN every write fails with EPIPE: the answer would say nothing.
     if (fd < 0 || ns.writableLength > 0 || ns.writableEnded) return null;
     try {
