@@ -25,7 +25,7 @@ export type TraceRecord =
     }
   | {
       /** One message: the diagnostics channel it was published on. */
-      channel: (typeof CHANNELS)[number];
+      channel: typeof SELECT_CHANNEL | typeof POLL_CHANNEL | typeof IO_CHANNEL;
       /** The process that published it. */
       pid: number;
       /** The message, as published. */

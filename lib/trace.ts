@@ -114,6 +114,7 @@ export interface PollTrace {
  * })
  */
 export interface IoTrace {
+  /** The call: `recv`, `send` or `accept`. */
   call: 'recv' | 'send' | 'accept';
   /** The socket's descriptor (the listener's, for accept). */
   fd: number;

@@ -36,6 +36,10 @@ declare const poller: Poll;
 declare const p: Poll;
 declare const msg: TraceMessage;
 declare const ep: Epoll;
+declare const sim: SimNetwork;
+declare const t: { teardown(fn: () => unknown): void; passing(): boolean; comment(...m: unknown[]): void };
+declare let received: number;
+declare const frame: Buffer;
 `;
 
 const options: ts.CompilerOptions = {

@@ -15,8 +15,11 @@ const DEFAULT_WAIT_MS = 5000;
 
 /** Readiness to expect: the sockets that must be readable, writable, exceptional. */
 export interface Expected {
+  /** Must be reported readable. */
   readable?: readonly (Socket | Listener)[];
+  /** Must be reported writable. */
   writable?: readonly (Socket | Listener)[];
+  /** Must be reported exceptional. */
   exceptional?: readonly (Socket | Listener)[];
 }
 
@@ -79,6 +82,7 @@ export async function expectReady(
 /**
  * Asserts that `recv` on `sock` would block now (returns `null`): no data, no EOF, no error.
  * @throws {Error} `ERR_ASSERTION` with what `recv` returned instead.
+ * @example expectWouldBlock(client) // after reading everything the peer sent
  */
 export function expectWouldBlock(sock: Socket, sim?: SimNetwork): void {
   const got = sock.recv(65536);
