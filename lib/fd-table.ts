@@ -7,6 +7,7 @@
  */
 import { invalidArgType, outOfRange, sysError } from './errors.js';
 import { readFileSync } from 'node:fs';
+import { heapPop, heapPush } from './min-heap.js';
 
 /** Anything that holds a descriptor: a socket, a listener, an epoll instance. */
 export interface FileLike {
@@ -43,7 +44,7 @@ export class FdTable {
       throw sysError('EMFILE', syscall, `open-file limit ${this.limit} reached`);
     }
     // Every free number below `#next` is in the heap, so its minimum is the lowest free number.
-    const fd = this.#freed.length > 0 ? heapPop(this.#freed) : this.#next++;
+    const fd = this.#freed.length > 0 ? heapPop(this.#freed, lessNum) : this.#next++;
     this.#table.set(fd, file);
     return fd;
   }
@@ -54,7 +55,7 @@ export class FdTable {
       if (fd >= 0) this.#stdio[fd] = undefined;
       return;
     }
-    if (this.#table.delete(fd)) heapPush(this.#freed, fd);
+    if (this.#table.delete(fd)) heapPush(this.#freed, fd, lessNum);
   }
 
   /**
@@ -135,35 +136,6 @@ export function setFdLimit(n: number): void {
   processFds.limit = n;
 }
 
-function heapPush(freed: number[], v: number): void {
-  freed.push(v);
-  let i = freed.length - 1;
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    const pv = freed[p] as number;
-    if (pv <= v) break;
-    freed[i] = pv;
-    i = p;
-  }
-  freed[i] = v;
-}
-
-function heapPop(freed: number[]): number {
-  const top = freed[0] as number;
-  const last = freed.pop() as number;
-  const n = freed.length;
-  if (n > 0) {
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && (freed[r] as number) < (freed[l] as number) ? r : l;
-      if ((freed[c] as number) >= last) break;
-      freed[i] = freed[c] as number;
-      i = c;
-    }
-    freed[i] = last;
-  }
-  return top;
+function lessNum(a: number, b: number): boolean {
+  return a < b;
 }

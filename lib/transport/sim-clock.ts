@@ -11,6 +11,7 @@
  * Nothing runs while no event is queued: an idle network holds no timer and no immediate.
  */
 import type { Clock } from '../clock.js';
+import { heapPop, heapPush } from '../min-heap.js';
 
 interface SimEvent {
   at: number;
@@ -52,7 +53,7 @@ export class SimClock implements Clock {
     const ev: SimEvent = { at: at > now ? at : now, seq: this.#seq++, fn };
     // An event for a later time was made while the clock was earlier: its seq is below that of any event
     // made at that time, so running the heap's first, then the due list, keeps (at, seq) order.
-    if (at > now) heapPush(this.#heap, ev);
+    if (at > now) heapPush(this.#heap, ev, before);
     else this.#due.push(ev);
     this.#quiet = 0;
     if (!this.#awake) {
@@ -91,7 +92,7 @@ export class SimClock implements Clock {
    */
   #run(): void {
     const heap = this.#heap;
-    while (heap.length > 0 && (heap[0] as SimEvent).fn === null) heapPop(heap);
+    while (heap.length > 0 && (heap[0] as SimEvent).fn === null) heapPop(heap, before);
     const due = this.#due;
     if (due.length === 0 && this.#immediates.length === 0) {
       const top = heap[0];
@@ -111,7 +112,7 @@ export class SimClock implements Clock {
     setImmediate(this.#round);
     const now = this.#now;
     for (let ev = heap[0]; ev !== undefined && ev.at <= now; ev = heap[0]) {
-      heapPop(heap);
+      heapPop(heap, before);
       this.#fire(ev);
     }
     // Events made during this round wait for the next one, after the program's continuations.
@@ -138,37 +139,4 @@ export function toMicros(ms: number): number {
 
 function before(a: SimEvent, b: SimEvent): boolean {
   return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-}
-
-function heapPush(h: SimEvent[], v: SimEvent): void {
-  h.push(v);
-  let i = h.length - 1;
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    const pv = h[p] as SimEvent;
-    if (!before(v, pv)) break;
-    h[i] = pv;
-    i = p;
-  }
-  h[i] = v;
-}
-
-function heapPop(h: SimEvent[]): SimEvent {
-  const top = h[0] as SimEvent;
-  const last = h.pop() as SimEvent;
-  const n = h.length;
-  if (n > 0) {
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && before(h[r] as SimEvent, h[l] as SimEvent) ? r : l;
-      if (!before(h[c] as SimEvent, last)) break;
-      h[i] = h[c] as SimEvent;
-      i = c;
-    }
-    h[i] = last;
-  }
-  return top;
 }
