@@ -505,8 +505,11 @@ export class Socket extends Pollable {
     this._changed(POLLIN, true);
   }
 
-  /** The connection failed (`err`), or the transport went away under us (`null`). */
-  #onReset(err: NetError | null): void {
+  /**
+   * The connection failed (`err`), or the transport went away under us (`null`). `wakeLater`: the state
+   * changes now, the wake follows in the next tick (for a ready list that may be walking `events()`).
+   */
+  #onReset(err: NetError | null, wakeLater = false): void {
     const st = this.#state;
     if (st === 'closed' || st === 'aborted') return; // tcp_reset on a closed connection does nothing
     if (err) {
@@ -515,7 +518,8 @@ export class Socket extends Pollable {
       this.#error ??= code === err.code ? err : Object.assign(new Error(String(code)), { code });
     }
     this.#abort();
-    this._changed(0, true);
+    if (wakeLater) process.nextTick(() => this._changed(0, true));
+    else this._changed(0, true);
   }
 
   #abort(): void {
@@ -549,11 +553,7 @@ export class Socket extends Pollable {
   #probe(quiet = false): void {
     if (!(this.#fin || this.#paused) || this.#state !== 'connected' || this.#error || this.#shut & SEND_SHUTDOWN) return;
     const err = this.#t.probeReset();
-    if (err === null) return;
-    if (!quiet) return this.#onReset(err);
-    this.#error = err;
-    this.#abort();
-    process.nextTick(() => this._changed(0, true));
+    if (err !== null) this.#onReset(err, quiet);
   }
 
   #flowControl(): void {
