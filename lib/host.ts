@@ -27,6 +27,18 @@ export class Host {
   readonly #toFlush: Flushable[] = [];
   #flushScheduled = false;
   #checkPhase: Promise<void> | null = null;
+  #due: (() => void)[] = [];
+  #spare: (() => void)[] = [];
+  #dueScheduled = false;
+  readonly #runDue = (): void => {
+    this.#dueScheduled = false;
+    this.turn.noteCheckPhaseAnswer();
+    const q = this.#due; // a callback that queues another runs it in the next turn, with a list of its own
+    this.#due = this.#spare;
+    for (let i = 0; i < q.length; i++) (q[i] as () => void)();
+    q.length = 0;
+    this.#spare = q;
+  };
   readonly #flushAll = (): void => {
     this.#flushScheduled = false;
     const q = this.#toFlush;
@@ -50,12 +62,22 @@ export class Host {
     }
   }
 
+  /**
+   * Runs `fn` in this turn's check phase, as a check-phase answer (it sees every event of the turn): one
+   * immediate serves every callback queued for the turn.
+   */
+  atCheckPhase(fn: () => void): void {
+    this.#due.push(fn);
+    if (this.#dueScheduled) return;
+    this.#dueScheduled = true;
+    this.clock.setImmediate(this.#runDue);
+  }
+
   /** Settles in this turn's check phase, as a check-phase answer: one promise serves every caller. */
   nextCheckPhase(): Promise<void> {
     this.#checkPhase ??= new Promise<void>((resolve) =>
-      this.clock.setImmediate(() => {
+      this.atCheckPhase(() => {
         this.#checkPhase = null;
-        this.turn.noteCheckPhaseAnswer();
         resolve();
       }),
     );

@@ -4,7 +4,7 @@
  *
  * A delivery runs in `setImmediate`, after Node's I/O phase, so everything that became ready in that turn
  * is answered together, and a program looping on `await poll()` always lets Node read its sockets between
- * two answers (one call per turn may be answered at once instead: see turn.ts). Nothing runs while
+ * two answers (two calls per turn may be answered at once instead: see turn.ts). Nothing runs while
  * nothing is ready: no timer polls.
  *
  * Timers, deliveries and the turn state are those of the host of the files waited on (see `useHost`): the
@@ -139,7 +139,7 @@ export class Pending<R> {
         w.unlisten = () => signal.removeEventListener('abort', onAbort);
       }
       if (!w.poll && !ready) return;
-      // Right after a check-phase answer, with nothing new from the network, answer now (once per turn).
+      // Right after a check-phase answer, with nothing new from the network, answer now (twice per turn at most).
       if (this.#host.turn.mayAnswerNow()) this.#deliverNow(false);
       if (this.#waiters.includes(w)) this.schedule();
     });

@@ -2,11 +2,11 @@
 import { CostCounter, now, selectCopyBytes } from './cost.js';
 import { abortError, invalidArgType, invalidArgValue, sysError } from './errors.js';
 import { POLLNVAL, SELECT_EXCEPT, SELECT_READ, SELECT_WRITE } from './flags.js';
-import { Pollable } from './pollable.js';
+import { Pollable, type Watch } from './pollable.js';
 import { FD_SETSIZE } from './fd-table.js';
 import { mixedHosts, processHost, type Host } from './host.js';
 import { fdOf, fileOf, type Selectable } from './resolve.js';
-import { Selector, type ReadyLists } from './selector.js';
+import type { ReadyLists } from './selector.js';
 import { publishSelect, selectChannel } from './trace.js';
 import { checkTimeout, checkWaitOptions } from './validate.js';
 import type { WaitOptions } from './pending.js';
@@ -26,9 +26,9 @@ export const selectCost = new CostCounter();
  * `timeoutMs`: `undefined`/`null` waits until something is ready, `0` polls, `> 0` waits at most that long
  * (a fraction rounds up). O(n) in the lists' length, like select(2) itself. The answer is given in the
  * check phase of the event-loop turn, so what Node read in that turn is in it — except that right after
- * such an answer, with nothing new from the network, one call per turn is answered at once (your own sends
- * may have made sockets writable). When nothing is ready yet, it waits on a {@link Selector}, which costs
- * nothing while nothing happens.
+ * such an answer, with nothing new from the network, two calls per turn are answered at once (your own
+ * sends may have made sockets writable). When nothing is ready yet, it watches the sockets themselves, which
+ * costs nothing while nothing happens.
  *
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a list that is not an array or an item that is not a
  * socket, an integer or an object with `fileno()`; `ERR_INVALID_ARG_VALUE` for three empty lists and no
@@ -41,101 +41,233 @@ export const selectCost = new CostCounter();
  * @example
  * const [readable, writable] = await select([listener, ...clients], pendingWrites, [], 1000)
  */
-export async function select<R extends Selectable, W extends Selectable = R, X extends Selectable = R>(
+export function select<R extends Selectable, W extends Selectable = R, X extends Selectable = R>(
   rlist: readonly R[],
   wlist: readonly W[],
   xlist: readonly X[],
   timeoutMs?: number | null,
   options?: WaitOptions,
 ): Promise<[readable: R[], writable: W[], exceptional: X[]]> {
-  let start = now();
-  const called = start;
-  const lists = [rlist, wlist, xlist] as const;
-  const files: Pollable[][] = [[], [], []];
+  const start = now();
+  try {
+    const call = prepare(rlist, wlist, xlist, timeoutMs, options);
+    const ready = anyReady(call.files);
+    const host = call.host;
+    if ((ready || call.ms === 0) && host.turn.mayAnswerNow()) {
+      return Promise.resolve(answer(call.lists, call.files, call.nfds, start, start, call.ms) as [R[], W[], X[]]);
+    }
+    // It waits: select(2) copies the sets in, so a list changed meanwhile changes nothing.
+    copyLists(call);
+    const setupMs = now() - start; // the cost counts our own work, not the wait (bug 13)
+    return new Promise((resolve, reject) => {
+      const settle = (): void => {
+        try {
+          resolve(answer(call.lists, call.files, call.nfds, now() - setupMs, start, call.ms) as [R[], W[], X[]]);
+        } catch (err) {
+          reject(err as Error);
+        }
+      };
+      if (call.ms === 0 || ready) host.atCheckPhase(settle); // answered in this turn's check phase
+      else new Wait(call, settle, reject).start(); // nothing is ready: the sockets wake the call
+    });
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+}
+
+const NAMES = ['rlist', 'wlist', 'xlist'] as const;
+const MASKS = [SELECT_READ, SELECT_WRITE, SELECT_EXCEPT] as const;
+/** The largest delay a Node timer can take; a longer timeout simply waits, with no timer. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** One call's checked arguments. */
+interface Call {
+  /** The lists as passed (copies once the call waits): the answer holds their items. */
+  lists: (readonly Selectable[])[];
+  /** The open file behind each item; the list itself when every item is a socket. */
+  files: (readonly Pollable[])[];
+  nfds: number;
+  /** The checked timeout (-1: none). */
+  ms: number;
+  signal: AbortSignal | undefined;
+  host: Host;
+}
+
+/** Checks every argument, in the order select(2) and CPython do; throws before anything changes. */
+function prepare(
+  rlist: readonly Selectable[],
+  wlist: readonly Selectable[],
+  xlist: readonly Selectable[],
+  timeoutMs: unknown,
+  options: unknown,
+): Call {
+  const lists = [rlist, wlist, xlist];
   let nfds = 0;
   let closed = false;
+  let numbers: number[] | undefined; // [k, i, fd] of each item that is not a socket, looked up once all are checked
   let host: Host | undefined; // the first socket's: every other must be of the same host
+  let other: Host | undefined; // a socket of another host, refused once the types and the timeout are checked
   for (let k = 0; k < 3; k++) {
     const list = lists[k];
     if (!Array.isArray(list)) throw invalidArgType(NAMES[k] as string, 'an array', list);
-    const out = files[k] as Pollable[];
     for (let i = 0; i < list.length; i++) {
       const item: unknown = list[i];
       if (item instanceof Pollable) {
         // The common case, kept cheap: the socket is its own open file.
         const fd = item.fileno();
-        host ??= item._host;
+        if (host === undefined) host = item._host;
+        else if (item._host !== host) other ??= item._host;
         if (fd >= 0 && fd < FD_SETSIZE) {
           if (fd >= nfds) nfds = fd + 1;
-          out.push(item);
           continue;
         }
         if (fd === -1) {
           closed = true; // EBADF, but only after every item passed the type and range checks
-          out.push(item);
           continue;
         }
       }
       const fd = fdOf(item, `${NAMES[k] as string}[${i}]`, true);
       if (fd >= nfds) nfds = fd + 1;
-      out.push(fd as unknown as Pollable); // a number for now: looked up after every type and range check
+      (numbers ??= []).push(k, i, fd);
     }
   }
   const ms = checkTimeout(timeoutMs);
-  const signal = checkWaitOptions(options);
+  const signal = options === undefined ? undefined : checkWaitOptions(options);
   if (ms === -1 && rlist.length + wlist.length + xlist.length === 0) {
     throw invalidArgValue('timeoutMs', 'must be given when all three lists are empty: select would wait forever');
   }
   host ??= processHost;
-  for (const out of files) {
-    for (let i = 0; i < out.length; i++) {
-      const f = out[i] as Pollable | number;
-      if (typeof f !== 'number') {
-        if (f._host !== host) throw mixedHosts(host, f._host, 'select');
-      } else if (!closed) out[i] = fileOf(f, 'select', host);
-    }
-  }
+  if (other !== undefined) throw mixedHosts(host, other, 'select');
   if (closed) throw sysError('EBADF', 'select', 'a socket in the lists is closed');
-  if (signal?.aborted) throw abortError(signal);
-
-  const ready = anyReady(files);
-  if ((ready || ms === 0) && host.turn.mayAnswerNow()) return answer(lists, files, nfds, start, called, ms) as [R[], W[], X[]];
-  if (ms !== 0 && !ready) {
-    // Nothing is ready: wait on a Selector, which is woken by the sockets themselves.
-    const sel = new Selector();
-    sel._traced = false; // this call is traced as itself
-    try {
-      for (const k of [0, 1, 2] as const) for (const f of files[k] as Pollable[]) sel._set(f, k, f);
-      const setupNs = now() - start;
-      await sel.select(ms === -1 ? null : ms, { signal });
-      host.turn.noteCheckPhaseAnswer();
-      start = now() - setupNs;
-    } finally {
-      sel.close();
+  let files = lists as (readonly Pollable[])[];
+  if (numbers !== undefined) {
+    const copies = lists.map((list) => list.slice() as unknown[]);
+    for (let j = 0; j < numbers.length; j += 3) {
+      (copies[numbers[j] as number] as unknown[])[numbers[j + 1] as number] = fileOf(numbers[j + 2] as number, 'select', host);
     }
-  } else {
-    const setupNs = now() - start; // the cost counts our own work, not the wait (bug 13)
-    await host.nextCheckPhase();
-    start = now() - setupNs;
+    files = copies as Pollable[][];
   }
-  return answer(lists, files, nfds, start, called, ms) as [R[], W[], X[]];
+  if (signal?.aborted) throw abortError(signal);
+  return { lists, files, nfds, ms, signal, host };
 }
 
-const NAMES = ['rlist', 'wlist', 'xlist'] as const;
-const MASKS = [SELECT_READ, SELECT_WRITE, SELECT_EXCEPT] as const;
+/** Gives a waiting call lists of its own (one copy of a list passed for two sets, as `select(r, w, r)`). */
+function copyLists(call: Call): void {
+  const { lists, files } = call;
+  const shared = files === (lists as unknown);
+  const outLists: (readonly Selectable[])[] = [];
+  const outFiles: (readonly Pollable[])[] = [];
+  for (let k = 0; k < 3; k++) {
+    const first = lists.indexOf(lists[k] as readonly Selectable[]);
+    if (first < k) {
+      outLists.push(outLists[first] as readonly Selectable[]);
+      outFiles.push(outFiles[first] as readonly Pollable[]);
+      continue;
+    }
+    const copy = (lists[k] as readonly Selectable[]).slice();
+    outLists.push(copy);
+    outFiles.push(shared ? (copy as Pollable[]) : (files[k] as readonly Pollable[]));
+  }
+  call.lists = outLists;
+  call.files = outFiles;
+}
 
-function anyReady(files: Pollable[][]): boolean {
+/**
+ * A call that waits for readiness: registered with every socket in its lists, which wake it when their state
+ * changes; it looks at its lists in that turn's check phase, and settles if something is ready.
+ */
+class Wait implements Watch {
+  readonly #call: Call;
+  readonly #settle: () => void;
+  readonly #reject: (err: Error) => void;
+  #timer: unknown;
+  #queued = false;
+  #done = false;
+  #onAbort: (() => void) | undefined;
+  readonly #check = (): void => {
+    this.#queued = false;
+    if (this.#done) return;
+    let ready: boolean;
+    try {
+      ready = anyReady(this.#call.files);
+    } catch {
+      ready = true; // a socket was closed: the answer says EBADF
+    }
+    if (!ready) return; // a wake about something not asked for
+    this.#finish();
+    this.#settle();
+  };
+
+  constructor(call: Call, settle: () => void, reject: (err: Error) => void) {
+    this.#call = call;
+    this.#settle = settle;
+    this.#reject = reject;
+  }
+
+  start(): void {
+    const { files, ms, signal, host } = this.#call;
+    this.#eachFile(files, (f) => f._watch(this));
+    if (ms > 0 && ms <= MAX_TIMER_MS) {
+      this.#timer = host.clock.setTimeout(() => {
+        this.#timer = undefined;
+        this.#finish();
+        host.turn.noteCheckPhaseAnswer(); // the answer is the state now: it has seen every event so far
+        this.#settle();
+      }, ms);
+    }
+    if (signal) {
+      this.#onAbort = () => {
+        this.#finish();
+        this.#reject(abortError(signal));
+      };
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+  }
+
+  wake(): void {
+    if (this.#queued || this.#done) return;
+    this.#queued = true;
+    this.#call.host.atCheckPhase(this.#check);
+  }
+
+  closed(): void {
+    this.wake();
+  }
+
+  #finish(): void {
+    this.#done = true;
+    const { files, host, signal } = this.#call;
+    this.#eachFile(files, (f) => f._unwatch(this));
+    if (this.#timer !== undefined) host.clock.clearTimeout(this.#timer);
+    if (this.#onAbort) signal?.removeEventListener('abort', this.#onAbort);
+  }
+
+  /** Each list once (a list passed for two sets is watched once). */
+  #eachFile(files: (readonly Pollable[])[], fn: (f: Pollable) => void): void {
+    for (let k = 0; k < 3; k++) {
+      const fl = files[k] as readonly Pollable[];
+      if ((k > 0 && fl === files[0]) || (k > 1 && fl === files[1])) continue;
+      for (let i = 0; i < fl.length; i++) fn(fl[i] as Pollable);
+    }
+  }
+}
+
+function anyReady(files: (readonly Pollable[])[]): boolean {
   for (let k = 0; k < 3; k++) {
     const mask = MASKS[k] as number;
-    for (const f of files[k] as Pollable[]) if (f.events() & mask) return true;
+    const fl = files[k] as readonly Pollable[];
+    for (let i = 0; i < fl.length; i++) {
+      const ev = (fl[i] as Pollable).events();
+      if (ev & POLLNVAL) throw sysError('EBADF', 'select', 'a socket in the lists was closed while select waited');
+      if (ev & mask) return true;
+    }
   }
   return false;
 }
-
 /** The three ready-lists in input order, as the state is now; `EBADF` if a socket was closed meanwhile. */
 function answer(
   lists: readonly (readonly Selectable[])[],
-  files: Pollable[][],
+  files: readonly (readonly Pollable[])[],
   nfds: number,
   start: number,
   called: number,
@@ -144,7 +276,7 @@ function answer(
   const out: ReadyLists = [[], [], []];
   let ready = 0;
   for (let k = 0; k < 3; k++) {
-    const fl = files[k] as Pollable[];
+    const fl = files[k] as readonly Pollable[];
     const list = lists[k] as readonly Selectable[];
     const hits = out[k] as Selectable[];
     const mask = MASKS[k] as number;

@@ -202,7 +202,7 @@ export class Selector extends EventEmitter<SelectorEvents> {
    * Waits for the next batch of ready sockets. `timeoutMs`: `undefined`/`null` waits until something is
    * ready; `0` polls (settles in this turn of the event loop, possibly with three empty lists); `> 0`
    * waits at most that long (a fraction rounds up), then settles with three empty lists. The promise
-   * settles after Node has had its turn at I/O (one call per turn, made right after such an answer while
+   * settles after Node has had its turn at I/O (two calls per turn, made right after such an answer while
    * nothing new came from the network, is answered at once), so a `while` loop around `await select()`
    * never starves the sockets it waits for.
    * `options.signal` cancels the wait: the promise rejects with an `AbortError` (`code` `'ABORT_ERR'`).

@@ -263,6 +263,17 @@ t.test('five peers closing in one turn are all reported by one call', async (t) 
   t.equal(r.length, 5);
 });
 
+t.test('after a check-phase answer, two calls in the same turn are answered at once and the third waits a turn', async (t) => {
+  const { client } = await socketPair(t);
+  // More calls than may be answered at once: the last is answered in a check phase, which starts a new budget.
+  await Promise.all([0, 1, 2].map(() => select([], [], [], 0)));
+  const order: string[] = [];
+  setImmediate(() => order.push('next turn'));
+  const calls = [1, 2, 3].map((i) => select([], [client], [], null).then(() => order.push(`call ${i}`)));
+  await Promise.all(calls);
+  t.same(order, ['call 1', 'call 2', 'next turn', 'call 3']);
+});
+
 t.test('a loop around select on an always-writable socket still lets Node read: no starvation', async (t) => {
   const a = await socketPair(t);
   const b = await socketPair(t);
