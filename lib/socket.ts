@@ -49,7 +49,11 @@ export type ConnectOptions = (
 
 /** @internal The default `sndbuf` and `rcvbuf`: 256 KiB. */
 export const DEFAULT_BUFSIZE = 256 * 1024;
-/** Sends at least this big are written at once, uncopied; smaller ones are copied and coalesced per job. */
+/**
+ * Sends at least this big are written at once, uncopied, whenever nothing is queued before them; smaller ones
+ * too when they are the socket's first write in the job. The rest are copied and coalesced into one write at
+ * the end of the job.
+ */
 const DIRECT_MIN = 4096;
 const EMPTY = Buffer.alloc(0);
 
@@ -103,6 +107,7 @@ export class Socket extends Pollable {
   #out: Buffer[] = [];
   #outBytes = 0;
   #queuedForFlush = false;
+  #jobBytes = 0; // written at once in this job by a small send: they count as queued until the job ends
   #nospace = false; // a send found the queue full: the next space freed is a wake (EPOLLOUT edge)
   #probing = false; // a check for a reset after EOF is scheduled
   #sndbuf: number;
@@ -246,9 +251,10 @@ export class Socket extends Pollable {
   /**
    * Takes as much of `data` as the send queue has room for and returns that count: 0 when it is full (or
    * still connecting), fewer than `data`'s length for a partial send (then an `EPOLLOUT` edge follows once
-   * there is room). The caller may reuse `data` at once, as POSIX copies it: a send of 4 KiB or more with
-   * nothing queued before it is handed to the network at once (the kernel copies what it takes, only the rest
-   * is copied here); smaller sends are copied and those of one job leave together in one write.
+   * there is room). The caller may reuse `data` at once, as POSIX copies it: with nothing queued before it,
+   * a send of 4 KiB or more, or the socket's first send of the job (the synchronous code and microtasks
+   * before Node's next tick), is handed to the network at once (the kernel copies what it takes, only the
+   * rest is copied here); other small sends are copied and those of one job leave together in one write.
    * O(bytes not taken at once).
    * @throws {TypeError} `ERR_INVALID_ARG_TYPE` unless `data` is a string, Buffer or Uint8Array.
    * @throws {SocketError} `EBADF` once closed; a pending error once; `EPIPE` after `shutdown(SHUT_WR)`, a
@@ -286,9 +292,17 @@ export class Socket extends Pollable {
     // A partial send promises an EPOLLOUT edge once there is room again (#onWritten, or the next tick).
     if (n < len) this.#nospace = true;
     let off = 0;
-    if (n >= DIRECT_MIN && this.#out.length === 0) {
+    const small = n < DIRECT_MIN;
+    if (this.#out.length === 0 && !(small && this.#jobBytes > 0)) {
       // Nothing queued before it: hand it over now. The kernel copies what it takes, so only the rest is copied.
+      // A small one only as the first of its job: the others of the job are coalesced, one write for them all;
+      // and its bytes count as queued until the job ends, as if they had been coalesced too.
       off = this.#writeNow(bytes, 0, n, true);
+      if (small && off > 0) {
+        this.#jobBytes += off;
+        if (this.#pending() >= this.#sndbuf) this.#nospace = true; // the job's end frees it: an EPOLLOUT edge
+        this.#queueFlush();
+      }
       if (off === n) {
         if (n < len || this.#fin) this.#queueFlush(); // the promised edge, or a check for a reset, next tick
         return n;
@@ -403,6 +417,7 @@ export class Socket extends Pollable {
     this.#release();
     this.#out = [];
     this.#outBytes = 0;
+    this.#jobBytes = 0;
     this.#t.reset();
   }
 
@@ -440,6 +455,7 @@ export class Socket extends Pollable {
   /** @internal Writes this job's sends as one chunk. */
   _flush(): void {
     this.#queuedForFlush = false;
+    this.#jobBytes = 0;
     if (this.#state === 'closed') return;
     if (this.#fin) this.#scheduleProbe();
     const out = this.#out;
@@ -465,10 +481,14 @@ export class Socket extends Pollable {
     try {
       return this.#t.tryWrite(buf, off, len);
     } catch (err) {
+      // EPIPE from the kernel's write (our side still open for sending) is tcp_reset in CLOSE_WAIT: the peer's
+      // FIN came before its reset, so recv returns EOF (SOCK_DONE), whether Node has read the FIN yet or not.
+      if ((err as NetError).code === 'EPIPE') this.#receiveFin();
       this.#abort();
       if (inSend) throw fromNodeError(err as NetError, 'send');
-      // A coalesced write, after send() returned: the error is pending, as SO_ERROR would be.
-      this.#error ??= err as NetError;
+      // A coalesced write, after send() returned: the error is pending, as SO_ERROR would be — except EPIPE,
+      // which the failed write consumed (sk_err), leaving a socket shut both ways.
+      if ((err as NetError).code !== 'EPIPE') this.#error ??= err as NetError;
       this._changed(0, true);
       return -1;
     }
@@ -481,7 +501,7 @@ export class Socket extends Pollable {
   }
 
   #pending(): number {
-    return this.#outBytes + this.#t.queued;
+    return this.#outBytes + this.#jobBytes + this.#t.queued;
   }
 
   #receiveFin(): void {

@@ -92,6 +92,33 @@ t.test('bug 3: data sent to a closed peer comes back as a reset: ERR|HUP, send E
   }
 });
 
+t.test('sends to a peer that closed: the first is answered with an RST, the next fails with EPIPE and nothing stays pending (poll 0x2015, recv EOF)', async (t) => {
+  // Linux, checked with Python: send 1, send EPIPE, poll IN|OUT|HUP|RDHUP, SO_ERROR 0, recv b''.
+  const expectAfter = (a: Socket, how: string): void => {
+    t.equal(a.events(), POLLIN | POLLOUT | POLLHUP | POLLRDHUP, `${how}: IN|OUT|HUP|RDHUP, no ERR (the failed write consumed it)`);
+    t.same(a.recv(10), Buffer.alloc(0), `${how}: recv returns EOF (the FIN came before the reset)`);
+    t.throws(() => a.send('z'), { code: 'EPIPE' }, `${how}: send fails with EPIPE, shut both ways`);
+  };
+  {
+    const { client: a, server: b } = await socketPair(t);
+    b.close();
+    await until(() => (a.events() & POLLRDHUP) !== 0, 'the FIN to arrive');
+    t.equal(a.send('x'), 1, 'FIN seen: the first send is written; the closed peer answers with an RST');
+    t.throws(() => a.send('y'), { code: 'EPIPE' }, 'FIN seen: the next send asks the kernel and fails with EPIPE');
+    expectAfter(a, 'FIN seen');
+  }
+  {
+    const { client: a, server: b } = await socketPair(t);
+    b.close(); // the kernel has the FIN at once; Node reads it in a later turn
+    t.equal(a.send('x'), 1, 'same job: the first send is written at once, and answered with an RST');
+    // Node has not read the FIN yet, so this one is coalesced and its write fails at the end of the job (a
+    // departure: Linux refuses it at once with EPIPE). The failed write must leave what Linux leaves.
+    t.equal(a.send('y'), 1, 'same job: the next send is coalesced');
+    await until(() => (a.events() & POLLHUP) !== 0, 'the refused write to be seen');
+    expectAfter(a, 'same job');
+  }
+});
+
 t.test('bug 4: close() with received data unread sends a reset, not a FIN', async (t) => {
   const { client: a, server: b } = await socketPair(t);
   a.send('x');
