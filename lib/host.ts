@@ -5,6 +5,7 @@
  * clock.
  */
 import { realClock, type Clock } from './clock.js';
+import { Deadlines } from './deadlines.js';
 import { invalidArgValue } from './errors.js';
 import { FdTable, processFds } from './fd-table.js';
 import { Turn, processTurn } from './turn.js';
@@ -24,6 +25,8 @@ export class Host {
   readonly turn: Turn;
   /** The clock its waiting calls' timeouts and deliveries run on. */
   readonly clock: Clock;
+  /** The timeouts of its waiting calls, on one timer of that clock. */
+  readonly deadlines: Deadlines;
   readonly #toFlush: Flushable[] = [];
   #flushScheduled = false;
   #checkPhase: Promise<void> | null = null;
@@ -51,6 +54,7 @@ export class Host {
     this.fds = fds;
     this.turn = turn;
     this.clock = clock;
+    this.deadlines = new Deadlines(clock);
   }
 
   /** Writes `f`'s sends after the current job, with every other send of it: one write per socket. */

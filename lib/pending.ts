@@ -11,7 +11,7 @@
  * process's real timers, or a simulated network's virtual clock.
  */
 import { abortError, invalidArgValue, sysError } from './errors.js';
-import type { Clock } from './clock.js';
+import { MAX_TIMER_MS, type Deadline, type Deadlines } from './deadlines.js';
 import { mixedHosts, processHost, type Host } from './host.js';
 
 /** What every waiting call takes besides its timeout. */
@@ -23,12 +23,11 @@ export interface WaitOptions {
   signal?: AbortSignal | undefined;
 }
 
-interface Waiter<R> {
+interface Waiter<R> extends Deadline {
   resolve: (result: R) => void;
   reject: (err: Error) => void;
-  timer: unknown;
-  /** The clock the timer runs on. */
-  clock: Clock;
+  /** The timeouts it is in (its host's), if it has a timeout. */
+  deadlines: Deadlines | undefined;
   /** The empty answer, for a timeout or a wakeup. */
   empty: () => R;
   /** Removes the abort listener, if any. */
@@ -46,9 +45,6 @@ export interface Ask {
   /** The most events to give (epoll's maxevents; Infinity otherwise). */
   readonly limit: number;
 }
-
-/** The largest delay a Node timer can take; a longer timeout simply waits, with no timer. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** @internal */
 export class Pending<R> {
@@ -128,9 +124,22 @@ export class Pending<R> {
       return Promise.reject(invalidArgValue('timeoutMs', `must be given when nothing is registered: ${syscall} would wait forever`));
     }
     return new Promise<R>((resolve, reject) => {
-      const w: Waiter<R> = { resolve, reject, timer: undefined, clock: this.#host.clock, empty: onTimeout, unlisten: undefined, poll: ms === 0, limit };
+      const w: Waiter<R> = {
+        resolve,
+        reject,
+        deadline: Infinity,
+        deadlines: undefined,
+        expire: () => {
+          w.deadlines = undefined; // it has left them
+          this.#settle(w, onTimeout());
+        },
+        empty: onTimeout,
+        unlisten: undefined,
+        poll: ms === 0,
+        limit,
+      };
       this.#waiters.push(w);
-      if (ms > 0 && ms <= MAX_TIMER_MS) w.timer = w.clock.setTimeout(() => this.#settle(w, onTimeout()), ms);
+      if (ms > 0 && ms <= MAX_TIMER_MS) (w.deadlines = this.#host.deadlines).add(w, ms);
       if (signal) {
         const onAbort = (): void => {
           if (this.#take(w)) reject(abortError(signal));
@@ -187,7 +196,7 @@ export class Pending<R> {
     const i = this.#waiters.indexOf(w);
     if (i < 0) return false;
     this.#waiters.splice(i, 1);
-    if (w.timer) w.clock.clearTimeout(w.timer);
+    w.deadlines?.delete(w);
     w.unlisten?.();
     return true;
   }

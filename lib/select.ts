@@ -3,6 +3,7 @@ import { CostCounter, now, selectCopyBytes } from './cost.js';
 import { abortError, invalidArgType, invalidArgValue, sysError } from './errors.js';
 import { POLLNVAL, SELECT_EXCEPT, SELECT_READ, SELECT_WRITE } from './flags.js';
 import { Pollable, type Watch } from './pollable.js';
+import { MAX_TIMER_MS, type Deadline } from './deadlines.js';
 import { FD_SETSIZE } from './fd-table.js';
 import { mixedHosts, processHost, type Host } from './host.js';
 import { fdOf, fileOf, type Selectable } from './resolve.js';
@@ -77,8 +78,6 @@ export function select<R extends Selectable, W extends Selectable = R, X extends
 
 const NAMES = ['rlist', 'wlist', 'xlist'] as const;
 const MASKS = [SELECT_READ, SELECT_WRITE, SELECT_EXCEPT] as const;
-/** The largest delay a Node timer can take; a longer timeout simply waits, with no timer. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** One call's checked arguments. */
 interface Call {
@@ -176,11 +175,11 @@ function copyLists(call: Call): void {
  * A call that waits for readiness: registered with every socket in its lists, which wake it when their state
  * changes; it looks at its lists in that turn's check phase, and settles if something is ready.
  */
-class Wait implements Watch {
+class Wait implements Watch, Deadline {
   readonly #call: Call;
   readonly #settle: () => void;
   readonly #reject: (err: Error) => void;
-  #timer: unknown;
+  deadline = Infinity;
   #queued = false;
   #done = false;
   #onAbort: (() => void) | undefined;
@@ -207,14 +206,7 @@ class Wait implements Watch {
   start(): void {
     const { files, ms, signal, host } = this.#call;
     this.#eachFile(files, (f) => f._watch(this));
-    if (ms > 0 && ms <= MAX_TIMER_MS) {
-      this.#timer = host.clock.setTimeout(() => {
-        this.#timer = undefined;
-        this.#finish();
-        host.turn.noteCheckPhaseAnswer(); // the answer is the state now: it has seen every event so far
-        this.#settle();
-      }, ms);
-    }
+    if (ms > 0 && ms <= MAX_TIMER_MS) host.deadlines.add(this, ms);
     if (signal) {
       this.#onAbort = () => {
         this.#finish();
@@ -222,6 +214,13 @@ class Wait implements Watch {
       };
       signal.addEventListener('abort', this.#onAbort, { once: true });
     }
+  }
+
+  expire(): void {
+    this.deadline = Infinity;
+    this.#finish();
+    this.#call.host.turn.noteCheckPhaseAnswer(); // the answer is the state now: it has seen every event so far
+    this.#settle();
   }
 
   wake(): void {
@@ -238,7 +237,7 @@ class Wait implements Watch {
     this.#done = true;
     const { files, host, signal } = this.#call;
     this.#eachFile(files, (f) => f._unwatch(this));
-    if (this.#timer !== undefined) host.clock.clearTimeout(this.#timer);
+    if (this.deadline !== Infinity) host.deadlines.delete(this);
     if (this.#onAbort) signal?.removeEventListener('abort', this.#onAbort);
   }
 

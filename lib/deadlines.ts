@@ -1,0 +1,79 @@
+/**
+ * The timeouts of a host's waiting calls, on one timer. A loop of calls that each wait with the same timeout
+ * and are answered before it would otherwise arm and clear a Node timer per call; here the timer stays armed
+ * for the earliest deadline, a call that ends only leaves the set, and when the timer fires it settles the
+ * calls whose time has come and re-arms itself for the next one: about one timer operation per timeout
+ * period, however many calls were made.
+ */
+import type { Clock } from './clock.js';
+
+/** @internal A waiting call with a timeout. */
+export interface Deadline {
+  /** When it times out, on the clock's time. */
+  deadline: number;
+  /** Called once, when the deadline has passed (the call has left the set by then). */
+  expire(): void;
+}
+
+/** The largest delay a Node timer can take; a longer timeout simply waits, with no timer. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** @internal */
+export class Deadlines {
+  readonly #clock: Clock;
+  readonly #calls = new Set<Deadline>();
+  #timer: unknown = undefined;
+  #at = Infinity; // when #timer fires
+  readonly #fire = (): void => {
+    this.#timer = undefined;
+    this.#at = Infinity;
+    const t = this.#clock.now();
+    let next = Infinity;
+    for (const call of this.#calls) {
+      if (call.deadline <= t) {
+        this.#calls.delete(call);
+        call.expire();
+      } else if (call.deadline < next) next = call.deadline;
+    }
+    if (next !== Infinity && this.#calls.size > 0) this.#arm(next);
+  };
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  /** Times `call` out `ms` milliseconds from now (`0 < ms <= MAX_TIMER_MS`). */
+  add(call: Deadline, ms: number): void {
+    call.deadline = this.#clock.now() + ms;
+    if (this.#calls.size === 0) ref(this.#timer, true);
+    this.#calls.add(call);
+    if (call.deadline < this.#at) this.#arm(call.deadline);
+  }
+
+  /** `call` ended before its deadline. */
+  delete(call: Deadline): void {
+    if (!this.#calls.delete(call) || this.#calls.size > 0) return;
+    // Nothing waits: the timer must not keep the process alive. A timer that cannot be unref'd is cleared.
+    if (!ref(this.#timer, false) && this.#timer !== undefined) {
+      this.#clock.clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#at = Infinity;
+    }
+  }
+
+  #arm(deadline: number): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#at = deadline;
+    // A timer fires no earlier than asked, in whole milliseconds: round up, as a timeout does.
+    this.#timer = this.#clock.setTimeout(this.#fire, Math.max(1, Math.ceil(deadline - this.#clock.now())));
+  }
+}
+
+/** Refs or unrefs a Node timer; false for a handle that has no such methods (a virtual clock's). */
+function ref(timer: unknown, on: boolean): boolean {
+  const t = timer as { ref?: () => void; unref?: () => void } | undefined;
+  if (typeof t?.unref !== 'function' || typeof t.ref !== 'function') return false;
+  if (on) t.ref();
+  else t.unref();
+  return true;
+}
