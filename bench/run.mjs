@@ -199,6 +199,9 @@ class Proc {
     readline
       .createInterface({ input: this.child.stdout })
       .on('line', (l) => {
+        // a select-loop example refuses clients past its cap (select cannot watch fd >= FD_SETSIZE)
+        const cap = /a client refused: (\d+) connections served/.exec(l);
+        if (cap) this.refusedCap = Number(cap[1]);
         this.lines.push(l);
         this.wake();
       })
@@ -508,6 +511,8 @@ async function runOne(scn, srv, rep, o, pin) {
     } else if (serverDied) {
       r.reason = serverDeathReason(server);
       if (final?.connect_failed) r.reason += ` [loadgen: ${final.connect_failed} of ${total} connects failed]`;
+    } else if (server.refusedCap !== undefined && (final?.errors || lg.exitInfo?.code !== 0)) {
+      r.reason = `refused: past its cap of ${server.refusedCap} connections (select cannot watch fd >= FD_SETSIZE), server up`;
     } else if (r.loadgen_timeout) {
       r.reason = 'loadgen did not finish in time (killed)';
     } else if (!final) {

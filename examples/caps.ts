@@ -71,14 +71,20 @@ export function capStats(): CapStats {
 export class IdleList<K> {
   readonly #last = new Map<K, number>();
   readonly #timeoutMs: number;
+  readonly #slackMs: number;
 
   constructor(timeoutMs: number) {
     this.#timeoutMs = timeoutMs;
+    // A key touched again this soon keeps its place: a busy client costs one lookup per touch, not a
+    // re-insert, and the timeout may end up to this much (1/64 of it) early.
+    this.#slackMs = Math.min(1000, timeoutMs / 64);
   }
 
   /** `key` was active at `now` (ms). O(1). */
   touch(key: K, now: number): void {
-    if (this.#timeoutMs === 0 || this.#last.get(key) === now) return;
+    if (this.#timeoutMs === 0) return;
+    const last = this.#last.get(key);
+    if (last !== undefined && now - last < this.#slackMs) return;
     this.#last.delete(key);
     this.#last.set(key, now);
   }
