@@ -35,8 +35,13 @@ const ignore = (): void => {};
  */
 function kernelFd(ns: net.Socket, tls: boolean): number {
   if (tls) return -1;
-  const fd = (ns as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
+  const fd = handleOf(ns)?.fd;
   return typeof fd === 'number' && fd >= 0 ? fd : -1;
+}
+
+/** Node's handle under a socket (null once Node closed it). */
+function handleOf(ns: net.Socket): { fd?: unknown } | null | undefined {
+  return (ns as unknown as { _handle?: { fd?: unknown } | null })._handle;
 }
 
 /** The buffer every socket on the `onread` path reads into; what arrives is copied out before the next read. */
@@ -108,6 +113,8 @@ export class NodeTransport implements StreamTransport {
   readonly start: TransportStart;
   readonly #ns: net.Socket;
   readonly #tls: boolean;
+  #fdHandle: object | null | undefined = undefined; // the handle whose descriptor #fd is
+  #fd = -1;
   #local: SockAddr; // the last local address Node reported (or what we know of a Unix socket)
   readonly #unixPeer: string | undefined; // the path a Unix client connected to: Node does not report it
   #sink: StreamSink | undefined;
@@ -187,7 +194,14 @@ export class NodeTransport implements StreamTransport {
     const ns = this.#ns;
     // Only while Node's own queue is empty, so that the bytes stay in order.
     if (ns.writableLength > 0 || ns.connecting) return 0;
-    const fd = kernelFd(ns, this.#tls);
+    // `fd` is a native getter, and a handle's descriptor does not change while Node holds the handle (Node
+    // drops `_handle` when it closes it): asked once per handle.
+    const handle = handleOf(ns);
+    if (handle !== this.#fdHandle) {
+      this.#fdHandle = handle;
+      this.#fd = kernelFd(ns, this.#tls);
+    }
+    const fd = this.#fd;
     if (fd < 0) return 0;
     try {
       return writeSync(fd, buf, off, len);
