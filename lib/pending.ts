@@ -65,8 +65,7 @@ export class Pending<R> {
     this.#run = () => {
       this.#scheduled = false;
       if (this.#closed) return;
-      this.#host.turn.noteCheckPhaseAnswer();
-      deliver(true);
+      deliver(true); // in the host's check-phase run, which noted the answer (see Host.atCheckPhase)
     };
     this.#deliverNow = deliver;
   }
@@ -158,7 +157,7 @@ export class Pending<R> {
   schedule(): void {
     if (this.#scheduled || this.#closed) return;
     this.#scheduled = true;
-    this.#host.clock.setImmediate(this.#run);
+    this.#host.atCheckPhase(this.#run);
   }
 
   /**

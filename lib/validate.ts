@@ -39,6 +39,7 @@ export function checkListener(fn: unknown): void {
 
 /** The options of a waiting call: its `AbortSignal`, if any. */
 export function checkWaitOptions(options: unknown): AbortSignal | undefined {
+  if (options === undefined) return undefined;
   const o: WaitOptions = checkOptions(options, 'options');
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
     throw invalidArgType('options.signal', 'an instance of AbortSignal', o.signal);
