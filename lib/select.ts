@@ -77,7 +77,6 @@ export function select<R extends Selectable, W extends Selectable = R, X extends
 }
 
 const NAMES = ['rlist', 'wlist', 'xlist'] as const;
-const MASKS = [SELECT_READ, SELECT_WRITE, SELECT_EXCEPT] as const;
 
 /** One call's checked arguments. */
 interface Call {
@@ -109,6 +108,7 @@ function prepare(
   for (let k = 0; k < 3; k++) {
     const list = lists[k];
     if (!Array.isArray(list)) throw invalidArgType(NAMES[k] as string, 'an array', list);
+    if ((k > 0 && list === lists[0]) || (k > 1 && list === lists[1])) continue; // checked already
     for (let i = 0; i < list.length; i++) {
       const item: unknown = list[i];
       if (item instanceof Pollable) {
@@ -140,10 +140,11 @@ function prepare(
   if (closed) throw sysError('EBADF', 'select', 'a socket in the lists is closed');
   let files = lists as (readonly Pollable[])[];
   if (numbers !== undefined) {
-    const copies = lists.map((list) => list.slice() as unknown[]);
+    const copies = lists.map((list, k) => (k > 0 && list === lists[0]) || (k > 1 && list === lists[1]) ? null : (list.slice() as unknown[]));
     for (let j = 0; j < numbers.length; j += 3) {
       (copies[numbers[j] as number] as unknown[])[numbers[j + 1] as number] = fileOf(numbers[j + 2] as number, 'select', host);
     }
+    for (let k = 1; k < 3; k++) copies[k] ??= copies[lists.indexOf(lists[k] as readonly Selectable[])] as unknown[];
     files = copies as Pollable[][];
   }
   if (signal?.aborted) throw abortError(signal);
@@ -251,9 +252,28 @@ class Wait implements Watch, Deadline {
   }
 }
 
-function anyReady(files: (readonly Pollable[])[]): boolean {
+/**
+ * The sets that list `k` is passed for, as bits 1 (read), 2 (write), 4 (except), or 0 when an earlier index
+ * already has it: a list passed twice, as the seed's `select(inputs, outputs, inputs)`, is looked at once.
+ */
+function setsOf(files: readonly (readonly Pollable[])[], k: number): number {
+  const fl = files[k];
+  if ((k > 0 && fl === files[0]) || (k > 1 && fl === files[1])) return 0;
+  let sets = 1 << k;
+  for (let j = k + 1; j < 3; j++) if (files[j] === fl) sets |= 1 << j;
+  return sets;
+}
+
+/** The readiness bits that count for `sets` (as {@link setsOf} gives them). */
+function bitsOf(sets: number): number {
+  return (sets & 1 ? SELECT_READ : 0) | (sets & 2 ? SELECT_WRITE : 0) | (sets & 4 ? SELECT_EXCEPT : 0);
+}
+
+function anyReady(files: readonly (readonly Pollable[])[]): boolean {
   for (let k = 0; k < 3; k++) {
-    const mask = MASKS[k] as number;
+    const sets = setsOf(files, k);
+    if (sets === 0) continue;
+    const mask = bitsOf(sets);
     const fl = files[k] as readonly Pollable[];
     for (let i = 0; i < fl.length; i++) {
       const ev = (fl[i] as Pollable).events();
@@ -263,6 +283,7 @@ function anyReady(files: (readonly Pollable[])[]): boolean {
   }
   return false;
 }
+
 /** The three ready-lists in input order, as the state is now; `EBADF` if a socket was closed meanwhile. */
 function answer(
   lists: readonly (readonly Selectable[])[],
@@ -275,15 +296,26 @@ function answer(
   const out: ReadyLists = [[], [], []];
   let ready = 0;
   for (let k = 0; k < 3; k++) {
+    const sets = setsOf(files, k);
+    if (sets === 0) continue;
+    const mask = bitsOf(sets);
     const fl = files[k] as readonly Pollable[];
     const list = lists[k] as readonly Selectable[];
-    const hits = out[k] as Selectable[];
-    const mask = MASKS[k] as number;
     for (let i = 0; i < fl.length; i++) {
-      const ev = (fl[i] as Pollable).events();
+      const ev = (fl[i] as Pollable).events() & (mask | POLLNVAL);
+      if (ev === 0) continue;
       if (ev & POLLNVAL) throw sysError('EBADF', 'select', 'a socket in the lists was closed while select waited');
-      if (ev & mask) {
-        hits.push(list[i] as Selectable);
+      // Counted once per set it is ready in, as select(2) counts.
+      if (sets & 1 && ev & SELECT_READ) {
+        (out[0] as Selectable[]).push(list[i] as Selectable);
+        ready++;
+      }
+      if (sets & 2 && ev & SELECT_WRITE) {
+        (out[1] as Selectable[]).push(list[i] as Selectable);
+        ready++;
+      }
+      if (sets & 4 && ev & SELECT_EXCEPT) {
+        (out[2] as Selectable[]).push(list[i] as Selectable);
         ready++;
       }
     }

@@ -274,6 +274,19 @@ t.test('after a check-phase answer, two calls in the same turn are answered at o
   t.same(order, ['call 1', 'call 2', 'next turn', 'call 3']);
 });
 
+t.test('one list passed for two or three sets is looked at once, and each set gets only what it asks for', async (t) => {
+  const { client: a, server: peer } = await socketPair(t);
+  const { client: b } = await socketPair(t);
+  peer.reset();
+  await expectReady({ exceptional: [a] }); // the reset: a pending error, so readable, writable and exceptional
+  const inputs = [a];
+  t.same(await select(inputs, [], inputs, 0), [[a], [], [a]], 'select(inputs, [], inputs)');
+  t.same(await select(inputs, [b], inputs, 0), [[a], [b], [a]], 'select(inputs, [b], inputs)');
+  t.same(await select(inputs, inputs, inputs, 0), [[a], [a], [a]], 'select(inputs, inputs, inputs)');
+  t.same(await select([], inputs, inputs, 0), [[], [a], [a]], 'select([], inputs, inputs)');
+  t.same(await select([b], inputs, [], 0), [[], [a], []], 'select([b], inputs, []): b has nothing to read');
+});
+
 t.test('a loop around select on an always-writable socket still lets Node read: no starvation', async (t) => {
   const a = await socketPair(t);
   const b = await socketPair(t);
