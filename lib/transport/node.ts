@@ -47,14 +47,22 @@ function handleOf(ns: net.Socket): { fd?: unknown } | null | undefined {
 /** The buffer every socket on the `onread` path reads into; what arrives is copied out before the next read. */
 const READ_BUFFER = Buffer.allocUnsafeSlow(64 * 1024);
 
-// The slab reads are copied into, as Buffer's own pool does but big enough for whole 64 KiB reads. What a
-// program keeps of a read (a recv'd Buffer is a view of it) keeps its slab alive.
-const SLAB_SIZE = 256 * 1024;
+// The slab small reads are copied into, as Buffer's own pool does. What a program keeps of a read (a recv'd
+// Buffer is a view of it) keeps its slab alive. A read bigger than LARGE_READ gets a buffer of its own: a
+// slab is fresh memory (the pages fault in as they are first written), while a buffer of one read's size is
+// memory that malloc hands back again and again.
+const SLAB_SIZE = 64 * 1024;
+const LARGE_READ = 4096;
 let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
 let slabUsed = 0;
 
 /** A copy of the first `n` bytes of {@link READ_BUFFER} that no one else writes to. */
 function copyRead(n: number): Buffer {
+  if (n > LARGE_READ) {
+    const own = Buffer.allocUnsafeSlow(n);
+    own.set(new Uint8Array(READ_BUFFER.buffer, READ_BUFFER.byteOffset, n));
+    return own;
+  }
   if (n > SLAB_SIZE - slabUsed) {
     slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
     slabUsed = 0;
