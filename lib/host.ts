@@ -38,9 +38,17 @@ export class Host {
     this.turn.noteCheckPhaseAnswer();
     const q = this.#due; // a callback that queues another runs it in the next turn, with a list of its own
     this.#due = this.#spare;
-    for (let i = 0; i < q.length; i++) (q[i] as () => void)();
+    let failed: { err: unknown } | undefined;
+    for (let i = 0; i < q.length; i++) {
+      try {
+        (q[i] as () => void)();
+      } catch (err) {
+        failed ??= { err }; // the others still run: one failure must not leave other calls waiting forever
+      }
+    }
     q.length = 0;
     this.#spare = q;
+    if (failed) throw failed.err;
   };
   readonly #flushAll = (): void => {
     this.#flushScheduled = false;
