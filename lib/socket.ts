@@ -559,7 +559,7 @@ export class Socket extends Pollable {
   #scheduleProbe(): void {
     if (this.#probing) return;
     this.#probing = true;
-    setImmediate(() => {
+    this._host.clock.setImmediate(() => {
       this.#probing = false;
       this.#probe(false);
     });
