@@ -27,11 +27,10 @@ export class Host {
   readonly clock: Clock;
   /** The timeouts of its waiting calls, on one timer of that clock. */
   readonly deadlines: Deadlines;
-  readonly #toFlush: Flushable[] = [];
+  readonly #toFlush = new RunList<Flushable>();
   #flushScheduled = false;
-  #checkPhase: Promise<void> | null = null;
-  #due: (() => void)[] = [];
-  #spare: (() => void)[] = [];
+  #due = new RunList<() => void>();
+  #spare = new RunList<() => void>();
   #dueScheduled = false;
   readonly #runDue = (): void => {
     this.#dueScheduled = false;
@@ -39,22 +38,22 @@ export class Host {
     const q = this.#due; // a callback that queues another runs it in the next turn, with a list of its own
     this.#due = this.#spare;
     let failed: { err: unknown } | undefined;
-    for (let i = 0; i < q.length; i++) {
+    for (let i = 0; i < q.size; i++) {
       try {
-        (q[i] as () => void)();
+        (q.items[i] as () => void)();
       } catch (err) {
         failed ??= { err }; // the others still run: one failure must not leave other calls waiting forever
       }
     }
-    q.length = 0;
+    q.clear();
     this.#spare = q;
     if (failed) throw failed.err;
   };
   readonly #flushAll = (): void => {
     this.#flushScheduled = false;
     const q = this.#toFlush;
-    for (let i = 0; i < q.length; i++) (q[i] as Flushable)._flush();
-    q.length = 0;
+    for (let i = 0; i < q.size; i++) (q.items[i] as Flushable)._flush();
+    q.clear();
   };
 
   constructor(name: string, fds: FdTable, turn: Turn, clock: Clock = realClock) {
@@ -85,15 +84,24 @@ export class Host {
     this.clock.setImmediate(this.#runDue);
   }
 
-  /** Settles in this turn's check phase, as a check-phase answer: one promise serves every caller. */
-  nextCheckPhase(): Promise<void> {
-    this.#checkPhase ??= new Promise<void>((resolve) =>
-      this.atCheckPhase(() => {
-        this.#checkPhase = null;
-        resolve();
-      }),
-    );
-    return this.#checkPhase;
+}
+
+/**
+ * A list reused from turn to turn: cleared without giving its memory back, as `length = 0` on an array does
+ * (the next turn's pushes would allocate it again).
+ */
+class RunList<T> {
+  readonly items: (T | undefined)[] = [];
+  size = 0;
+
+  push(item: T): void {
+    this.items[this.size++] = item;
+  }
+
+  /** Forgets every item (their references too), keeping the room. */
+  clear(): void {
+    this.items.fill(undefined, 0, this.size);
+    this.size = 0;
   }
 }
 
