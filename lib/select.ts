@@ -154,19 +154,13 @@ function prepare(
 /** Gives a waiting call lists of its own (one copy of a list passed for two sets, as `select(r, w, r)`). */
 function copyLists(call: Call): void {
   const { lists, files } = call;
-  const shared = files === (lists as unknown);
+  const shared = files === (lists as unknown); // every item a socket: the lists are their own files
   const outLists: (readonly Selectable[])[] = [];
-  const outFiles: (readonly Pollable[])[] = [];
+  const outFiles: (readonly Pollable[])[] = shared ? (outLists as (readonly Pollable[])[]) : [];
   for (let k = 0; k < 3; k++) {
     const first = lists.indexOf(lists[k] as readonly Selectable[]);
-    if (first < k) {
-      outLists.push(outLists[first] as readonly Selectable[]);
-      outFiles.push(outFiles[first] as readonly Pollable[]);
-      continue;
-    }
-    const copy = (lists[k] as readonly Selectable[]).slice();
-    outLists.push(copy);
-    outFiles.push(shared ? (copy as Pollable[]) : (files[k] as readonly Pollable[]));
+    outLists.push(first < k ? (outLists[first] as readonly Selectable[]) : (lists[k] as readonly Selectable[]).slice());
+    if (!shared) outFiles.push(files[first] as readonly Pollable[]);
   }
   call.lists = outLists;
   call.files = outFiles;
