@@ -32,6 +32,7 @@ t.test('bug: a select with no timeout that saw data at the call answers empty wh
   t.equal(server.recv(10)?.toString(), 'a', 'the program reads the byte in the same job');
   // select(2) with no timeout never returns 0: the call not answered at once must keep waiting for new data.
   const late = calls[2] as Promise<[Socket[], Socket[], Socket[]]>;
+  await turns(3); // past the check phase it was queued for, before the new data is sent
   client.send('b');
   const [r] = await within(late, 'the third select after new data');
   t.ok(r.length === 1 && r[0] === server, `answered with the socket readable, never with empty lists (got ${r.length} readable)`);
