@@ -4,7 +4,7 @@
  * timeouts share one timer per host, and a few calls per turn are answered at once.
  */
 import t from 'tap';
-import { select, type Socket } from '../lib/index.js';
+import { POLLIN, Poll, select, type Socket } from '../lib/index.js';
 import { expectReady, listenT, connectT, acceptT, portOf, socketPair, until, within } from './fixtures/helpers.js';
 
 /** Resolves after `n` turns of the event loop (each a check phase), so that a pending answer would be given. */
@@ -183,4 +183,42 @@ t.test('a loop awaiting select on an always-writable socket still lets timers an
   }
   t.ok(timerFired, 'the timer fired while the loop ran');
   t.equal(got, 'ping', 'the data came in while the loop ran');
+});
+
+t.test('bug: a call queued for the check phase (not answered at once) ignores its AbortSignal aborted before that phase', async (t) => {
+  const { client, server } = await socketPair(t);
+  client.send('a');
+  await until(() => server.recvQueueSize === 1, 'the byte at the server');
+  const ac = new AbortController();
+  // At most two calls per turn are answered at once; the third is queued for the check phase, still pending.
+  const calls = [0, 1, 2].map(() => select([server], [], [], null, { signal: ac.signal }));
+  const pending = calls[2] as Promise<unknown>;
+  ac.abort();
+  // As Poll and Epoll do (their waiting calls listen to the signal from the start), a pending call rejects.
+  await t.rejects(within(pending, 'the third call'), { name: 'AbortError' }, 'the pending call rejects with AbortError');
+  await Promise.allSettled(calls);
+  // Poll, for comparison: the same three calls, the third rejects.
+  const poll = new Poll();
+  t.teardown(() => poll.close());
+  poll.register(server, POLLIN);
+  const ac2 = new AbortController();
+  const polls = [0, 1, 2].map(() => poll.poll(null, { signal: ac2.signal }));
+  ac2.abort();
+  await t.rejects(within(polls[2] as Promise<unknown>, 'the third poll'), { name: 'AbortError' }, 'Poll: the pending call rejects');
+  await Promise.allSettled(polls);
+});
+
+t.test('an object with fileno() and a plain descriptor number come back as the very items passed after a wait', async (t) => {
+  const { client, server } = await socketPair(t);
+  const wrapper = { fileno: () => server.fileno() };
+  const fd = server.fileno();
+  const p = select([wrapper, fd], [], [wrapper], null);
+  t.notOk(await settledAfter(p, 2), 'it waits');
+  client.send('n');
+  const [r, w, x] = await within(p, 'the select after data');
+  t.equal(r.length, 2, 'both items readable');
+  t.equal(r[0], wrapper, 'the wrapper object itself');
+  t.equal(r[1], fd, 'the number itself');
+  t.same(w, []);
+  t.same(x, []);
 });
