@@ -3,9 +3,10 @@
  * a call waits, a list passed for two sets is looked at once, the calls watch their sockets themselves, their
  * timeouts share one timer per host, and a few calls per turn are answered at once.
  */
+import { getEventListeners } from 'node:events';
 import t from 'tap';
 import { POLLIN, Poll, select, type Socket } from '../lib/index.js';
-import { expectReady, listenT, connectT, acceptT, portOf, socketPair, until, within } from './fixtures/helpers.js';
+import { type Cleanup, expectReady, listenT, connectT, acceptT, portOf, socketPair, until, within } from './fixtures/helpers.js';
 
 /** Resolves after `n` turns of the event loop (each a check phase), so that a pending answer would be given. */
 async function turns(n: number): Promise<void> {
@@ -21,6 +22,21 @@ async function settledAfter(p: Promise<unknown>, n: number): Promise<boolean> {
   );
   await turns(n);
   return done;
+}
+
+/** Counts event-loop turns (one per check phase) until the test ends. */
+function turnCounter(t: Cleanup): { count: number } {
+  const turn = { count: 0 };
+  let ticking = true;
+  const tick = (): void => {
+    turn.count++;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  t.teardown(() => {
+    ticking = false;
+  });
+  return turn;
 }
 
 t.test('bug: a select with no timeout that saw data at the call answers empty when the data is read before its check phase', async (t) => {
@@ -130,20 +146,11 @@ t.test('a timeout above 2**31-1 ms does not fire at once: the call waits for the
 
 t.test('many waiting selects on one socket are all answered in the same turn', async (t) => {
   const { client, server } = await socketPair(t);
-  let turn = 0;
-  let ticking = true;
-  const tick = (): void => {
-    turn++;
-    if (ticking) setImmediate(tick);
-  };
-  setImmediate(tick);
-  t.teardown(() => {
-    ticking = false;
-  });
+  const turn = turnCounter(t);
   const turnsSeen: number[] = [];
   const calls = Array.from({ length: 50 }, (_, i) =>
     select([server], [], [], i % 2 ? null : 60_000).then((res) => {
-      turnsSeen.push(turn);
+      turnsSeen.push(turn.count);
       return res;
     }),
   );
@@ -221,4 +228,34 @@ t.test('an object with fileno() and a plain descriptor number come back as the v
   t.equal(r[1], fd, 'the number itself');
   t.same(w, []);
   t.same(x, []);
+});
+
+t.test('a loop of selects on an always-writable socket takes a new event-loop turn at least every third call', async (t) => {
+  const { client } = await socketPair(t);
+  const turn = turnCounter(t);
+  await select([], [client], [], null); // a check-phase answer starts the count
+  const start = turn.count;
+  const calls = 30;
+  for (let i = 0; i < calls; i++) await select([], [client], [], null);
+  t.ok(turn.count - start >= calls / 3 - 1, `${calls} calls spanned ${turn.count - start} turns (two answered at once per turn at most)`);
+});
+
+t.test('an AbortSignal shared by many selects keeps no listener once they end (data, timeout, EBADF)', async (t) => {
+  const { client, server } = await socketPair(t);
+  const other = await socketPair(t);
+  const ac = new AbortController();
+  const signal = ac.signal;
+  for (let i = 0; i < 20; i++) {
+    const p = select([server], [], [], null, { signal });
+    await turns(1);
+    client.send('d');
+    await within(p, 'a select answered by data');
+    server.recv(10);
+  }
+  for (let i = 0; i < 20; i++) await within(select([server], [], [], 1, { signal }), 'a select that times out');
+  const p = select([other.server], [], [other.server], null, { signal });
+  await turns(1);
+  other.server.close();
+  await t.rejects(within(p, 'a select over a closed socket'), { code: 'EBADF' });
+  t.equal(getEventListeners(signal, 'abort').length, 0, 'no abort listener left on the signal');
 });
