@@ -5,8 +5,9 @@
  */
 import { getEventListeners } from 'node:events';
 import t from 'tap';
-import { POLLIN, Poll, select, type Socket } from '../lib/index.js';
+import { EPOLLIN, POLLIN, Poll, select, type Socket } from '../lib/index.js';
 import { type Cleanup, expectReady, listenT, connectT, acceptT, portOf, socketPair, until, within } from './fixtures/helpers.js';
+import { epollT } from './fixtures/models.js';
 
 /** Resolves after `n` turns of the event loop (each a check phase), so that a pending answer would be given. */
 async function turns(n: number): Promise<void> {
@@ -258,4 +259,27 @@ t.test('an AbortSignal shared by many selects keeps no listener once they end (d
   other.server.close();
   await t.rejects(within(p, 'a select over a closed socket'), { code: 'EBADF' });
   t.equal(getEventListeners(signal, 'abort').length, 0, 'no abort listener left on the signal');
+});
+
+t.test('a waiting select over an Epoll descriptor is woken when a socket the Epoll watches becomes ready', async (t) => {
+  const { client, server } = await socketPair(t);
+  const ep = epollT(t);
+  ep.register(server, EPOLLIN);
+  const p = select([ep], [], [], null);
+  t.notOk(await settledAfter(p, 2), 'nothing ready: it waits');
+  client.send('e');
+  t.same(await within(p, 'the select on the epoll'), [[ep], [], []], 'the epoll is readable');
+});
+
+t.test('a short timeout armed after a long one still fires, and each of several timeouts fires in turn', async (t) => {
+  const { server } = await socketPair(t);
+  const long = select([server], [], [], 60_000);
+  t.same(await within(select([server], [], [], 5), 'a 5 ms select after a 60 s one'), [[], [], []]);
+  const a = select([server], [], [], 3);
+  const b = select([server], [], [], 10);
+  const c = select([server], [], [], 20);
+  t.same(await within(Promise.all([a, b, c]), 'three timeouts'), [[[], [], []], [[], [], []], [[], [], []]]);
+  t.notOk(await settledAfter(long, 2), 'the 60 s one still waits');
+  server.close();
+  await t.rejects(long, { code: 'EBADF' });
 });
