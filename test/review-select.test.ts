@@ -205,6 +205,12 @@ t.test('bug: a call queued for the check phase (not answered at once) ignores it
   // As Poll and Epoll do (their waiting calls listen to the signal from the start), a pending call rejects.
   await t.rejects(within(pending, 'the third call'), { name: 'AbortError' }, 'the pending call rejects with AbortError');
   await Promise.allSettled(calls);
+  // The same with a timeout of 0 (a poll queued for the check phase).
+  const ac0 = new AbortController();
+  const polls0 = [0, 1, 2].map(() => select([server], [], [], 0, { signal: ac0.signal }));
+  ac0.abort();
+  await t.rejects(within(polls0[2] as Promise<unknown>, 'the third zero-timeout call'), { name: 'AbortError' }, 'timeout 0: the pending call rejects with AbortError');
+  await Promise.allSettled(polls0);
   // Poll, for comparison: the same three calls, the third rejects.
   const poll = new Poll();
   t.teardown(() => poll.close());
