@@ -25,7 +25,10 @@ export const selectCost = new CostCounter();
  *
  * Level-triggered; every socket that became ready in the same event-loop turn comes back in the same call.
  * `timeoutMs`: `undefined`/`null` waits until something is ready, `0` polls, `> 0` waits at most that long
- * (a fraction rounds up). O(n) in the lists' length, like select(2) itself. The answer is given in the
+ * (a fraction rounds up; above 2**31 - 1 ms, Node's longest timer, it waits for readiness only, with no
+ * timer to keep the process alive). It never returns three empty lists before its timeout: a socket ready
+ * at the call but no longer ready when the call is answered (the program read it meanwhile) leaves the call
+ * waiting. O(n) in the lists' length, like select(2) itself. The answer is given in the
  * check phase of the event-loop turn, so what Node read in that turn is in it — except that right after
  * such an answer, with nothing new from the network, two calls per turn are answered at once (your own
  * sends may have made sockets writable). When nothing is ready yet, it watches the sockets themselves, which
@@ -62,14 +65,25 @@ export function select<R extends Selectable, W extends Selectable = R, X extends
     const setupMs = now() - start; // the cost counts our own work, not the wait (bug 13)
     return new Promise((resolve, reject) => {
       const settle = (): void => {
+        if (call.signal?.aborted) {
+          reject(abortError(call.signal)); // aborted while it waited for the check phase
+          return;
+        }
         try {
           resolve(answer(call.lists, call.files, call.nfds, now() - setupMs, start, call.ms) as [R[], W[], X[]]);
         } catch (err) {
           reject(err as Error);
         }
       };
-      if (call.ms === 0 || ready) host.atCheckPhase(settle); // answered in this turn's check phase
-      else new Wait(call, settle, reject).start(); // nothing is ready: the sockets wake the call
+      if (call.ms === 0) {
+        host.atCheckPhase(settle); // a poll: answered in this turn's check phase, ready or not
+        return;
+      }
+      const wait = new Wait(call, settle, reject);
+      wait.start(); // the sockets wake the call
+      // Ready now but not answered at once: looked at again in this turn's check phase, where it keeps waiting
+      // if what was ready is gone by then (read by the program meanwhile) — select(2) never returns 0 early.
+      if (ready) wait.wake();
     });
   } catch (err) {
     return Promise.reject(err as Error);
