@@ -83,7 +83,6 @@ export class Host {
     this.#dueScheduled = true;
     this.clock.setImmediate(this.#runDue);
   }
-
 }
 
 /**

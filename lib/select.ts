@@ -92,6 +92,11 @@ export function select<R extends Selectable, W extends Selectable = R, X extends
 
 const NAMES = ['rlist', 'wlist', 'xlist'] as const;
 
+/** Whether `lists[k]` is the very array of an earlier set (as in `select(inputs, outputs, inputs)`). */
+function repeats(lists: readonly unknown[], k: number): boolean {
+  return (k > 0 && lists[k] === lists[0]) || (k > 1 && lists[k] === lists[1]);
+}
+
 /** One call's checked arguments. */
 interface Call {
   /** The lists as passed (copies once the call waits): the answer holds their items. */
@@ -122,7 +127,7 @@ function prepare(
   for (let k = 0; k < 3; k++) {
     const list = lists[k];
     if (!Array.isArray(list)) throw invalidArgType(NAMES[k] as string, 'an array', list);
-    if ((k > 0 && list === lists[0]) || (k > 1 && list === lists[1])) continue; // checked already
+    if (repeats(lists, k)) continue; // checked already
     for (let i = 0; i < list.length; i++) {
       const item: unknown = list[i];
       if (item instanceof Pollable) {
@@ -145,7 +150,7 @@ function prepare(
     }
   }
   const ms = checkTimeout(timeoutMs);
-  const signal = options === undefined ? undefined : checkWaitOptions(options);
+  const signal = checkWaitOptions(options);
   if (ms === -1 && rlist.length + wlist.length + xlist.length === 0) {
     throw invalidArgValue('timeoutMs', 'must be given when all three lists are empty: select would wait forever');
   }
@@ -154,7 +159,7 @@ function prepare(
   if (closed) throw sysError('EBADF', 'select', 'a socket in the lists is closed');
   let files = lists as (readonly Pollable[])[];
   if (numbers !== undefined) {
-    const copies = lists.map((list, k) => (k > 0 && list === lists[0]) || (k > 1 && list === lists[1]) ? null : (list.slice() as unknown[]));
+    const copies = lists.map((list, k) => (repeats(lists, k) ? null : (list.slice() as unknown[])));
     for (let j = 0; j < numbers.length; j += 3) {
       (copies[numbers[j] as number] as unknown[])[numbers[j + 1] as number] = fileOf(numbers[j + 2] as number, 'select', host);
     }
@@ -253,8 +258,8 @@ class Wait implements Watch, Deadline {
   /** Each list once (a list passed for two sets is watched once). */
   #eachFile(files: (readonly Pollable[])[], fn: (f: Pollable) => void): void {
     for (let k = 0; k < 3; k++) {
+      if (repeats(files, k)) continue;
       const fl = files[k] as readonly Pollable[];
-      if ((k > 0 && fl === files[0]) || (k > 1 && fl === files[1])) continue;
       for (let i = 0; i < fl.length; i++) fn(fl[i] as Pollable);
     }
   }
@@ -265,10 +270,9 @@ class Wait implements Watch, Deadline {
  * already has it: a list passed twice, as the seed's `select(inputs, outputs, inputs)`, is looked at once.
  */
 function setsOf(files: readonly (readonly Pollable[])[], k: number): number {
-  const fl = files[k];
-  if ((k > 0 && fl === files[0]) || (k > 1 && fl === files[1])) return 0;
+  if (repeats(files, k)) return 0;
   let sets = 1 << k;
-  for (let j = k + 1; j < 3; j++) if (files[j] === fl) sets |= 1 << j;
+  for (let j = k + 1; j < 3; j++) if (files[j] === files[k]) sets |= 1 << j;
   return sets;
 }
 

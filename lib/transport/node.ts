@@ -58,9 +58,10 @@ let slabUsed = 0;
 
 /** A copy of the first `n` bytes of {@link READ_BUFFER} that no one else writes to. */
 function copyRead(n: number): Buffer {
+  const read = new Uint8Array(READ_BUFFER.buffer, READ_BUFFER.byteOffset, n); // Buffer#copy's checks cost more
   if (n > LARGE_READ) {
     const own = Buffer.allocUnsafeSlow(n);
-    own.set(new Uint8Array(READ_BUFFER.buffer, READ_BUFFER.byteOffset, n));
+    own.set(read);
     return own;
   }
   if (n > SLAB_SIZE - slabUsed) {
@@ -68,7 +69,7 @@ function copyRead(n: number): Buffer {
     slabUsed = 0;
   }
   const start = slabUsed;
-  slab.set(new Uint8Array(READ_BUFFER.buffer, READ_BUFFER.byteOffset, n), start); // Buffer#copy's checks cost more
+  slab.set(read, start);
   slabUsed = (start + n + 7) & ~7; // 8-byte aligned, as Buffer's pool keeps its slices
   return slab.subarray(start, start + n);
 }
@@ -202,14 +203,7 @@ export class NodeTransport implements StreamTransport {
     const ns = this.#ns;
     // Only while Node's own queue is empty, so that the bytes stay in order.
     if (ns.writableLength > 0 || ns.connecting) return 0;
-    // `fd` is a native getter, and a handle's descriptor does not change while Node holds the handle (Node
-    // drops `_handle` when it closes it): asked once per handle.
-    const handle = handleOf(ns);
-    if (handle !== this.#fdHandle) {
-      this.#fdHandle = handle;
-      this.#fd = kernelFd(ns, this.#tls);
-    }
-    const fd = this.#fd;
+    const fd = this.#kernelFd();
     if (fd < 0) return 0;
     try {
       return writeSync(fd, buf, off, len);
@@ -254,6 +248,19 @@ export class NodeTransport implements StreamTransport {
     return this.#local;
   }
 
+  /**
+   * The kernel descriptor, as {@link kernelFd} finds it. `fd` is a native getter, and a handle's descriptor
+   * does not change while Node holds the handle (Node drops `_handle` when it closes it): asked once per handle.
+   */
+  #kernelFd(): number {
+    const handle = handleOf(this.#ns);
+    if (handle !== this.#fdHandle) {
+      this.#fdHandle = handle;
+      this.#fd = kernelFd(this.#ns, this.#tls);
+    }
+    return this.#fd;
+  }
+
   remoteAddress(): SockAddr {
     const ns = this.#ns;
     if (ns.remotePort === undefined) return this.#unixPeer ?? ns.remoteAddress ?? '';
@@ -264,7 +271,7 @@ export class NodeTransport implements StreamTransport {
     // Node stops reading at EOF, so a reset that comes after it raises no event. A zero-length write(2)
     // asks the kernel: it fails once the reset has arrived, and costs one syscall otherwise.
     const ns = this.#ns;
-    const fd = kernelFd(ns, this.#tls);
+    const fd = this.#kernelFd();
     // After our own FIN every write fails with EPIPE: the answer would say nothing.
     if (fd < 0 || ns.writableLength > 0 || ns.writableEnded) return null;
     try {
