@@ -22,6 +22,7 @@
 import { pathToFileURL } from 'node:url';
 import { CAP_OPTIONS, serveFromCommandLine } from './serve-cli.js';
 import Queue from 'yocto-queue';
+import { SelectList } from './select-list.js';
 import { IdleList, capStats, resolveCaps, type CapStats, type ServerCaps } from './caps.js';
 import { listen, select, selectCost, type Listener, type Socket } from '../lib/index.js';
 
@@ -88,9 +89,9 @@ export async function runEchoServer(opts: EchoServerOptions = {}): Promise<EchoS
   });
   const stats: EchoStats = { selectCalls: 0, timeouts: 0, clients: 0, bytesEchoed: 0, partialSends: 0, ...capStats() };
   const msgList = new Map<Socket, Client>();
-  // Sets, not arrays: membership and removal in O(1); select() is given them as arrays each turn.
-  const inList = new Set<Listener | Socket>([server]);
-  const outList = new Set<Socket>();
+  // Sets, not arrays: membership and removal in O(1); select() is given them as arrays (built after a change).
+  const inList = new SelectList<Listener | Socket>([server]);
+  const outList = new SelectList<Socket>();
   const idle = new IdleList<Socket>(caps.idleTimeoutMs);
   let stopping = false;
 
@@ -115,8 +116,8 @@ export async function runEchoServer(opts: EchoServerOptions = {}): Promise<EchoS
         stats.idleClosed++;
         drop(c, 'a client idle: closed');
       }
-      const rx = [...inList];
-      const w = [...outList];
+      const rx = inList.items;
+      const w = outList.items;
       const inFds = opts.trace ? `r=${fds(rx)} w=${fds(w)} x=${fds(rx)}` : '';
       const [ilist, olist, elist] = await select(rx, w, rx, Math.min(opts.timeoutMs ?? 1000, idle.nextExpiry(now)));
       now = performance.now();
@@ -197,8 +198,7 @@ export async function runEchoServer(opts: EchoServerOptions = {}): Promise<EchoS
         if (state === undefined) continue;
         const msg = state.unsent ?? state.queue.dequeue();
         if (msg === undefined) {
-          outList.delete(c); // nothing queued: stop asking whether it is writable
-          if (state.eof) drop(c, 'a client exit');
+          outList.delete(c); // cannot happen: a client is in outList only while something is queued for it
           continue;
         }
         if (opts.verbose) log(`send msg= ${msg.toString()}`);
@@ -214,6 +214,15 @@ export async function runEchoServer(opts: EchoServerOptions = {}): Promise<EchoS
         if (n > 0) idle.touch(c, now);
         if (n < msg.length) stats.partialSends++;
         state.unsent = n < msg.length ? msg.subarray(n) : null;
+        if (state.unsent === null && state.queue.size === 0) {
+          // Nothing left to send: stop asking whether it is writable (a socket nearly always is). The seed
+          // learns this one select() later, from an empty queue; here it costs no call.
+          outList.delete(c);
+          if (state.eof) {
+            drop(c, 'a client exit');
+            continue;
+          }
+        }
         if (state.paused && state.pending < caps.lowWater) {
           state.paused = false; // drained below the low-water mark: read it again
           inList.add(c);
