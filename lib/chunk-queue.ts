@@ -8,7 +8,8 @@ const EMPTY = Buffer.alloc(0);
 /** @internal A FIFO of Buffers with a byte count. */
 export class ChunkQueue {
   #chunks: Buffer[] = [];
-  #head = 0;
+  #head = 0; // the first chunk not yet taken
+  #tail = 0; // one past the last chunk: the slots after it are kept for the next pushes
   #bytes = 0;
 
   /** Bytes queued. */
@@ -18,7 +19,7 @@ export class ChunkQueue {
 
   /** Appends a chunk. O(1). */
   push(chunk: Buffer): void {
-    this.#chunks.push(chunk);
+    this.#chunks[this.#tail++] = chunk;
     this.#bytes += chunk.length;
   }
 
@@ -30,7 +31,7 @@ export class ChunkQueue {
     if (first.length > n) {
       out = first.subarray(0, n);
       q[this.#head] = first.subarray(n);
-    } else if (first.length === n || q.length - this.#head === 1) {
+    } else if (first.length === n || this.#tail - this.#head === 1) {
       out = first;
       q[this.#head++] = EMPTY;
     } else {
@@ -47,11 +48,13 @@ export class ChunkQueue {
       }
     }
     this.#bytes -= out.length;
-    if (this.#head === q.length) {
-      q.length = 0;
-      this.#head = 0;
+    if (this.#head === this.#tail) {
+      this.#head = this.#tail = 0; // empty: start again at the front, in the same array
     } else if (this.#head > 64) {
-      q.splice(0, this.#head); // drop the taken slots now and then, not on every take
+      // Drop the taken slots now and then, not on every take.
+      q.copyWithin(0, this.#head, this.#tail);
+      this.#tail -= this.#head;
+      q.fill(EMPTY, this.#tail, this.#tail + this.#head);
       this.#head = 0;
     }
     return out;
@@ -60,7 +63,7 @@ export class ChunkQueue {
   /** Drops everything. */
   clear(): void {
     this.#chunks = [];
-    this.#head = 0;
+    this.#head = this.#tail = 0;
     this.#bytes = 0;
   }
 }

@@ -99,7 +99,8 @@ class RunList<T> {
 
   /** Forgets every item (their references too), keeping the room. */
   clear(): void {
-    this.items.fill(undefined, 0, this.size);
+    const items = this.items;
+    for (let i = 0; i < this.size; i++) items[i] = undefined; // fill() is a call into C++: slower for a few
     this.size = 0;
   }
 }

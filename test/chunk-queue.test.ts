@@ -44,3 +44,16 @@ t.test('clear drops everything', async (t) => {
   q.push(Buffer.from('a'));
   t.equal(q.take(10).toString(), 'a');
 });
+
+t.test('a queue that is never empty compacts its taken slots and keeps order (push, take, push again)', async (t) => {
+  const q = new ChunkQueue();
+  for (let i = 0; i < 200; i++) q.push(Buffer.from([i]));
+  const got: number[] = [];
+  for (let i = 0; i < 150; i++) got.push(...q.take(1)); // past 64 taken slots: compacted on the way
+  for (let i = 200; i < 210; i++) q.push(Buffer.from([i]));
+  t.equal(q.bytes, 60);
+  while (q.bytes > 0) got.push(...q.take(7));
+  t.same(got, Array.from({ length: 210 }, (_, i) => i));
+  q.push(Buffer.from('again'));
+  t.equal(q.take(100).toString(), 'again', 'an emptied queue starts again at the front');
+});
