@@ -56,7 +56,7 @@ const HELP = `usage: node bench/run.mjs [options]
 
   --reps N            interleaved repetitions (env BENCH_REPS, default 3)
   --seconds S         measured window per run, seconds (env BENCH_SECONDS, default 1.5)
-  --warmup S          loadgen warmup before the window (env BENCH_WARMUP, default 0.3)
+  --warmup S          loadgen warmup before the window (env BENCH_WARMUP, default 1)
   --only IDS          comma-separated servers (env BENCH_ONLY):
                       select, epoll, pipe, ceiling, seed-select, selectors, cluster1, cluster2
   --scenarios IDS     comma-separated scenarios a,b,c,d or names (env BENCH_SCENARIOS):
@@ -67,7 +67,7 @@ ${SCENARIOS.map((s) => `                        ${s.id} / ${s.name.padEnd(8)} ${
                       (profiles in bench/out/prof/SCENARIO-SERVER-REP)
   --dist DIR          where the compiled net-select examples are (env BENCH_DIST, default dist)
   --out FILE          results JSON (default bench/out/results.json)
-  --budget S          wall-time budget in seconds (env BENCH_BUDGET, default 300; 0 = none):
+  --budget S          wall-time budget in seconds (env BENCH_BUDGET, default 480; 0 = none):
                       a run that would end past it is skipped and reported as such
   --help
 
@@ -79,14 +79,14 @@ function parseArgs(argv) {
   const o = {
     reps: Number(env.BENCH_REPS ?? 3),
     seconds: Number(env.BENCH_SECONDS ?? 1.5),
-    warmup: Number(env.BENCH_WARMUP ?? 0.3),
+    warmup: Number(env.BENCH_WARMUP ?? 1),
     only: env.BENCH_ONLY ? env.BENCH_ONLY.split(',') : null,
     scenarios: env.BENCH_SCENARIOS ? env.BENCH_SCENARIOS.split(',') : null,
     pin: true,
     prof: false,
     micro: true,
     dist: env.BENCH_DIST ?? 'dist',
-    budget: Number(env.BENCH_BUDGET ?? 300),
+    budget: Number(env.BENCH_BUDGET ?? 480),
     out: path.join(OUT, 'results.json'),
   };
   for (let i = 0; i < argv.length; i++) {
