@@ -64,6 +64,8 @@ export function capStats(): CapStats {
   return { refused: 0, idleClosed: 0, paused: 0, maxPending: 0 };
 }
 
+const NONE: readonly never[] = Object.freeze([]);
+
 /**
  * Clients in the order they were last active, oldest first (a Map keeps insertion order, and a touch
  * re-inserts): finding the idle ones costs O(idle + 1), never a scan of every client.
@@ -95,9 +97,10 @@ export class IdleList<K> {
   }
 
   /** The keys idle for the timeout or longer at `now`, oldest first. */
-  expired(now: number): K[] {
+  expired(now: number): readonly K[] {
+    // The common case, once per loop turn, allocates nothing: the oldest key is not due yet.
+    if (!(now - this.#oldest() >= this.#timeoutMs)) return NONE;
     const out: K[] = [];
-    if (this.#timeoutMs === 0) return out;
     for (const [key, at] of this.#last) {
       if (now - at < this.#timeoutMs) break;
       out.push(key);
@@ -107,8 +110,13 @@ export class IdleList<K> {
 
   /** Milliseconds until the oldest key expires (at least 1), or `Infinity` when none can. */
   nextExpiry(now: number): number {
+    return Math.max(1, this.#oldest() + this.#timeoutMs - now);
+  }
+
+  /** When the oldest key was touched; `Infinity` when there is none or nothing expires. */
+  #oldest(): number {
     if (this.#timeoutMs === 0) return Infinity;
-    for (const at of this.#last.values()) return Math.max(1, at + this.#timeoutMs - now);
+    for (const at of this.#last.values()) return at;
     return Infinity;
   }
 }
