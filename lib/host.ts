@@ -10,6 +10,14 @@ import { invalidArgValue } from './errors.js';
 import { FdTable, processFds } from './fd-table.js';
 import { Turn, processTurn } from './turn.js';
 
+/** @internal An object run in a turn's check phase (no closure to make per call). */
+export interface CheckPhaseRunner {
+  atCheckPhase(): void;
+}
+
+/** @internal Something to run in a turn's check phase: a function, or a {@link CheckPhaseRunner}. */
+export type CheckPhaseTask = (() => void) | CheckPhaseRunner;
+
 /** @internal Something with sends to write at the end of the current job. */
 export interface Flushable {
   _flush(): void;
@@ -29,8 +37,8 @@ export class Host {
   readonly deadlines: Deadlines;
   readonly #toFlush = new RunList<Flushable>();
   #flushScheduled = false;
-  #due = new RunList<() => void>();
-  #spare = new RunList<() => void>();
+  #due = new RunList<CheckPhaseTask>();
+  #spare = new RunList<CheckPhaseTask>();
   #dueScheduled = false;
   readonly #runDue = (): void => {
     this.#dueScheduled = false;
@@ -40,7 +48,9 @@ export class Host {
     let failed: { err: unknown } | undefined;
     for (let i = 0; i < q.size; i++) {
       try {
-        (q.items[i] as () => void)();
+        const task = q.items[i] as CheckPhaseTask;
+        if (typeof task === 'function') task();
+        else task.atCheckPhase();
       } catch (err) {
         failed ??= { err }; // the others still run: one failure must not leave other calls waiting forever
       }
@@ -74,11 +84,11 @@ export class Host {
   }
 
   /**
-   * Runs `fn` in this turn's check phase, as a check-phase answer (it sees every event of the turn): one
-   * immediate serves every callback queued for the turn.
+   * Runs `task` in this turn's check phase, as a check-phase answer (it sees every event of the turn): one
+   * immediate serves every task queued for the turn.
    */
-  atCheckPhase(fn: () => void): void {
-    this.#due.push(fn);
+  atCheckPhase(task: CheckPhaseTask): void {
+    this.#due.push(task);
     if (this.#dueScheduled) return;
     this.#dueScheduled = true;
     this.clock.setImmediate(this.#runDue);

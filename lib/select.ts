@@ -5,7 +5,7 @@ import { POLLNVAL, SELECT_EXCEPT, SELECT_READ, SELECT_WRITE } from './flags.js';
 import { Pollable, type Watch } from './pollable.js';
 import { MAX_TIMER_MS, type Deadline } from './deadlines.js';
 import { FD_SETSIZE } from './fd-table.js';
-import { mixedHosts, processHost, type Host } from './host.js';
+import { mixedHosts, processHost, type CheckPhaseRunner, type Host } from './host.js';
 import { fdOf, fileOf, type Selectable } from './resolve.js';
 import type { ReadyLists } from './selector.js';
 import { publishSelect, selectChannel } from './trace.js';
@@ -62,35 +62,32 @@ export function select<R extends Selectable, W extends Selectable = R, X extends
     }
     // It waits: select(2) copies the sets in, so a list changed meanwhile changes nothing.
     copyLists(call);
-    const setupMs = now() - start; // the cost counts our own work, not the wait (bug 13)
-    return new Promise((resolve, reject) => {
-      const settle = (): void => {
-        if (call.signal?.aborted) {
-          reject(abortError(call.signal)); // aborted while it waited for the check phase
-          return;
-        }
-        try {
-          resolve(answer(call.lists, call.files, call.nfds, now() - setupMs, start, call.ms) as [R[], W[], X[]]);
-        } catch (err) {
-          reject(err as Error);
-        }
-      };
-      if (call.ms === 0) {
-        host.atCheckPhase(settle); // a poll: answered in this turn's check phase, ready or not
-        return;
-      }
-      const wait = new Wait(call, settle, reject);
+    const wait = new Wait(call, now() - start, start); // the cost counts our own work, not the wait (bug 13)
+    const promise = wait.promise();
+    if (call.ms === 0) {
+      host.atCheckPhase(wait); // a poll: answered in this turn's check phase, ready or not
+    } else {
       wait.start(); // the sockets wake the call
       // Ready now but not answered at once: looked at again in this turn's check phase, where it keeps waiting
       // if what was ready is gone by then (read by the program meanwhile) — select(2) never returns 0 early.
       if (ready) wait.wake();
-    });
+    }
+    return promise as Promise<[R[], W[], X[]]>;
   } catch (err) {
     return Promise.reject(err as Error);
   }
 }
 
 const NAMES = ['rlist', 'wlist', 'xlist'] as const;
+
+const noop = (): void => {};
+
+// A promise's executor runs at once, inside `new Promise`: one function for every call, told which by this.
+let capturing: Wait | undefined;
+function capture(resolve: (lists: ReadyLists) => void, reject: (err: Error) => void): void {
+  (capturing as Wait).captured(resolve, reject);
+  capturing = undefined;
+}
 
 /** Whether `lists[k]` is the very array of an earlier set (as in `select(inputs, outputs, inputs)`). */
 function repeats(lists: readonly unknown[], k: number): boolean {
@@ -187,17 +184,44 @@ function copyLists(call: Call): void {
 
 /**
  * A call that waits for readiness: registered with every socket in its lists, which wake it when their state
- * changes; it looks at its lists in that turn's check phase, and settles if something is ready.
+ * changes; it looks at its lists in that turn's check phase, and settles if something is ready. One object
+ * per waiting call: its callbacks are bound once, in the constructor, not made per step.
  */
-class Wait implements Watch, Deadline {
+class Wait implements Watch, Deadline, CheckPhaseRunner {
   readonly #call: Call;
-  readonly #settle: () => void;
-  readonly #reject: (err: Error) => void;
+  readonly #setupMs: number;
+  readonly #start: number;
+  #resolve: (lists: ReadyLists) => void = noop;
+  #reject: (err: Error) => void = noop;
   deadline = Infinity;
   #queued = false;
   #done = false;
   #onAbort: (() => void) | undefined;
-  readonly #check = (): void => {
+
+  constructor(call: Call, setupMs: number, start: number) {
+    this.#call = call;
+    this.#setupMs = setupMs;
+    this.#start = start;
+  }
+
+  /** Its promise. */
+  promise(): Promise<ReadyLists> {
+    capturing = this;
+    return new Promise(capture);
+  }
+
+  /** Keeps the promise's settle functions (called by {@link capture}, once). */
+  captured(resolve: (lists: ReadyLists) => void, reject: (err: Error) => void): void {
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  /** In the check phase: a poll (timeout 0) is answered, ready or not; a wait settles if something is ready. */
+  atCheckPhase(): void {
+    if (this.#call.ms === 0) {
+      this.#settle();
+      return;
+    }
     this.#queued = false;
     if (this.#done) return;
     let ready: boolean;
@@ -209,12 +233,20 @@ class Wait implements Watch, Deadline {
     if (!ready) return; // a wake about something not asked for
     this.#finish();
     this.#settle();
-  };
+  }
 
-  constructor(call: Call, settle: () => void, reject: (err: Error) => void) {
-    this.#call = call;
-    this.#settle = settle;
-    this.#reject = reject;
+  /** Answers from the state now (or rejects with `EBADF`, or the abort of a poll that waited for the check phase). */
+  #settle(): void {
+    const { signal, lists, files, nfds, ms } = this.#call;
+    if (signal?.aborted) {
+      this.#reject(abortError(signal)); // aborted while it waited for the check phase
+      return;
+    }
+    try {
+      this.#resolve(answer(lists, files, nfds, now() - this.#setupMs, this.#start, ms));
+    } catch (err) {
+      this.#reject(err as Error);
+    }
   }
 
   start(): void {
@@ -240,7 +272,7 @@ class Wait implements Watch, Deadline {
   wake(): void {
     if (this.#queued || this.#done) return;
     this.#queued = true;
-    this.#call.host.atCheckPhase(this.#check);
+    this.#call.host.atCheckPhase(this);
   }
 
   closed(): void {
