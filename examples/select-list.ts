@@ -1,3 +1,5 @@
+const NONE: readonly never[] = Object.freeze([]);
+
 /**
  * One of a select loop's lists: a `Set`, so membership and removal cost O(1), handed to `select()` as an
  * array that is built again only after a change. A busy loop's lists rarely change between two calls, and
@@ -32,6 +34,6 @@ export class SelectList<T> {
 
   /** The items in the order they were added: the same array until the next change (do not modify it). */
   get items(): readonly T[] {
-    return (this.#items ??= [...this.#set]);
+    return (this.#items ??= this.#set.size === 0 ? NONE : [...this.#set]);
   }
 }

@@ -171,15 +171,12 @@ function prepare(
 function copyLists(call: Call): void {
   const { lists, files } = call;
   const shared = files === (lists as unknown); // every item a socket: the lists are their own files
-  const outLists: (readonly Selectable[])[] = [];
-  const outFiles: (readonly Pollable[])[] = shared ? (outLists as (readonly Pollable[])[]) : [];
-  for (let k = 0; k < 3; k++) {
-    const first = lists.indexOf(lists[k] as readonly Selectable[]);
-    outLists.push(first < k ? (outLists[first] as readonly Selectable[]) : (lists[k] as readonly Selectable[]).slice());
-    if (!shared) outFiles.push(files[first] as readonly Pollable[]);
-  }
-  call.lists = outLists;
-  call.files = outFiles;
+  const r = (lists[0] as readonly Selectable[]).slice();
+  const w = repeats(lists, 1) ? r : (lists[1] as readonly Selectable[]).slice();
+  const x = lists[2] === lists[0] ? r : lists[2] === lists[1] ? w : (lists[2] as readonly Selectable[]).slice();
+  call.lists = [r, w, x];
+  if (shared) call.files = call.lists as (readonly Pollable[])[];
+  else call.files = [0, 1, 2].map((k) => files[lists.indexOf(lists[k] as readonly Selectable[])] as readonly Pollable[]);
 }
 
 /**
