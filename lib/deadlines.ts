@@ -11,6 +11,8 @@ import type { Clock } from './clock.js';
 export interface Deadline {
   /** When it times out, on the clock's time. */
   deadline: number;
+  /** Its place in the set it is in (-1: none), kept by {@link Deadlines}. */
+  deadlineSlot: number;
   /** Called once, when the deadline has passed (the call has left the set by then). */
   expire(): void;
 }
@@ -21,21 +23,21 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** @internal */
 export class Deadlines {
   readonly #clock: Clock;
-  readonly #calls = new Set<Deadline>();
+  // An array with each call's index in it, not a Set: a Set gives memory back as it empties and takes it again
+  // as it fills, and a loop of waiting calls empties and fills it once per call.
+  readonly #calls: Deadline[] = [];
   #timer: unknown = undefined;
   #at = Infinity; // when #timer fires
   readonly #fire = (): void => {
     this.#timer = undefined;
     this.#at = Infinity;
     const t = this.#clock.now();
+    const due = this.#calls.filter((call) => call.deadline <= t);
+    for (const call of due) this.#remove(call);
+    for (const call of due) if (call.deadlineSlot === -1) call.expire(); // not added again by an earlier one
     let next = Infinity;
-    for (const call of this.#calls) {
-      if (call.deadline <= t) {
-        this.#calls.delete(call);
-        call.expire();
-      } else if (call.deadline < next) next = call.deadline;
-    }
-    if (next !== Infinity && this.#calls.size > 0) this.#arm(next);
+    for (const call of this.#calls) if (call.deadline < next) next = call.deadline;
+    if (next !== Infinity) this.#arm(next);
   };
 
   constructor(clock: Clock) {
@@ -45,20 +47,34 @@ export class Deadlines {
   /** Times `call` out `ms` milliseconds from now (`0 < ms <= MAX_TIMER_MS`). */
   add(call: Deadline, ms: number): void {
     call.deadline = this.#clock.now() + ms;
-    if (this.#calls.size === 0) ref(this.#timer, true);
-    this.#calls.add(call);
+    if (this.#calls.length === 0) ref(this.#timer, true);
+    if (call.deadlineSlot === -1) call.deadlineSlot = this.#calls.push(call) - 1;
     if (call.deadline < this.#at) this.#arm(call.deadline);
   }
 
   /** `call` ended before its deadline. */
   delete(call: Deadline): void {
-    if (!this.#calls.delete(call) || this.#calls.size > 0) return;
+    if (!this.#remove(call) || this.#calls.length > 0) return;
     // Nothing waits: the timer must not keep the process alive. A timer that cannot be unref'd is cleared.
     if (!ref(this.#timer, false) && this.#timer !== undefined) {
       this.#clock.clearTimeout(this.#timer);
       this.#timer = undefined;
       this.#at = Infinity;
     }
+  }
+
+  /** Takes `call` out of the set (swapping the last one into its place); false if it was not in it. */
+  #remove(call: Deadline): boolean {
+    const i = call.deadlineSlot;
+    const calls = this.#calls;
+    if (i < 0 || calls[i] !== call) return false;
+    const last = calls.pop() as Deadline;
+    if (last !== call) {
+      calls[i] = last;
+      last.deadlineSlot = i;
+    }
+    call.deadlineSlot = -1;
+    return true;
   }
 
   #arm(deadline: number): void {

@@ -23,19 +23,46 @@ export interface WaitOptions {
   signal?: AbortSignal | undefined;
 }
 
-interface Waiter<R> extends Deadline {
-  resolve: (result: R) => void;
-  reject: (err: Error) => void;
+const noop = (): void => {};
+
+/** One waiting call: its promise's settle functions, its timeout and abort listener. No closure per call. */
+class Waiter<R> implements Deadline {
+  resolve: (result: R) => void = noop;
+  reject: (err: Error) => void = noop;
+  deadline = Infinity;
+  deadlineSlot = -1;
   /** The timeouts it is in (its host's), if it has a timeout. */
-  deadlines: Deadlines | undefined;
-  /** The empty answer, for a timeout or a wakeup. */
-  empty: () => R;
+  deadlines: Deadlines | undefined = undefined;
   /** Removes the abort listener, if any. */
-  unlisten: (() => void) | undefined;
+  unlisten: (() => void) | undefined = undefined;
+  readonly #owner: Pending<R>;
+  /** The empty answer, for a timeout or a wakeup. */
+  readonly empty: () => R;
   /** A timeout of 0: answered at the next delivery even when nothing is ready. */
-  poll: boolean;
+  readonly poll: boolean;
   /** The most events this call takes (epoll's maxevents). */
-  limit: number;
+  readonly limit: number;
+
+  constructor(owner: Pending<R>, empty: () => R, poll: boolean, limit: number) {
+    this.#owner = owner;
+    this.empty = empty;
+    this.poll = poll;
+    this.limit = limit;
+  }
+
+  expire(): void {
+    this.deadlines = undefined; // it has left them
+    this.#owner._settle(this, this.empty());
+  }
+}
+
+// A promise's executor runs at once, inside `new Promise`: one function for every call, told which by this.
+let capturing: Waiter<never> | undefined;
+function capture(resolve: (result: never) => void, reject: (err: Error) => void): void {
+  const w = capturing as Waiter<never>;
+  capturing = undefined;
+  w.resolve = resolve;
+  w.reject = reject;
 }
 
 /** What a delivery is asked for each waiting call. */
@@ -122,35 +149,27 @@ export class Pending<R> {
     if (ms === -1 && idle) {
       return Promise.reject(invalidArgValue('timeoutMs', `must be given when nothing is registered: ${syscall} would wait forever`));
     }
-    return new Promise<R>((resolve, reject) => {
-      const w: Waiter<R> = {
-        resolve,
-        reject,
-        deadline: Infinity,
-        deadlines: undefined,
-        expire: () => {
-          w.deadlines = undefined; // it has left them
-          this.#settle(w, onTimeout());
-        },
-        empty: onTimeout,
-        unlisten: undefined,
-        poll: ms === 0,
-        limit,
+    const w = new Waiter<R>(this, onTimeout, ms === 0, limit);
+    capturing = w as unknown as Waiter<never>;
+    const promise = new Promise<R>(capture as (resolve: (result: R) => void, reject: (err: Error) => void) => void);
+    this.#waiters.push(w);
+    if (ms > 0 && ms <= MAX_TIMER_MS) (w.deadlines = this.#host.deadlines).add(w, ms);
+    if (signal) {
+      const onAbort = (): void => {
+        if (this.#take(w)) w.reject(abortError(signal));
       };
-      this.#waiters.push(w);
-      if (ms > 0 && ms <= MAX_TIMER_MS) (w.deadlines = this.#host.deadlines).add(w, ms);
-      if (signal) {
-        const onAbort = (): void => {
-          if (this.#take(w)) reject(abortError(signal));
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        w.unlisten = () => signal.removeEventListener('abort', onAbort);
-      }
-      if (!w.poll && !ready) return;
+      signal.addEventListener('abort', onAbort, { once: true });
+      w.unlisten = () => signal.removeEventListener('abort', onAbort);
+    }
+    if (!w.poll && !ready) return promise;
+    try {
       // Right after a check-phase answer, with nothing new from the network, answer now (twice per turn at most).
       if (this.#host.turn.mayAnswerNow()) this.#deliverNow(false);
       if (this.#waiters.includes(w)) this.schedule();
-    });
+    } catch (err) {
+      if (this.#take(w)) w.reject(err as Error); // a failed delivery fails the call, as it always has: never a throw
+    }
+    return promise;
   }
 
   /** Runs the owner's delivery once, in this turn's check phase. */
@@ -173,7 +192,7 @@ export class Pending<R> {
         i++;
         continue;
       }
-      this.#settle(w, r);
+      this._settle(w, r);
     }
   }
 
@@ -187,20 +206,24 @@ export class Pending<R> {
       this.#woken = true;
       return;
     }
-    for (const w of [...this.#waiters]) this.#settle(w, w.empty());
+    for (const w of [...this.#waiters]) this._settle(w, w.empty());
   }
 
   /** Takes `w` out of the waiting calls, its timer and abort listener with it; false if it was not there. */
   #take(w: Waiter<R>): boolean {
-    const i = this.#waiters.indexOf(w);
+    const ws = this.#waiters;
+    const i = ws.indexOf(w);
     if (i < 0) return false;
-    this.#waiters.splice(i, 1);
+    // In place, keeping the order (splice would also allocate the array of what it removed).
+    for (let j = i + 1; j < ws.length; j++) ws[j - 1] = ws[j] as Waiter<R>;
+    ws.pop();
     w.deadlines?.delete(w);
     w.unlisten?.();
     return true;
   }
 
-  #settle(w: Waiter<R>, r: R): void {
+  /** @internal Settles `w` with `r`, if it still waits. */
+  _settle(w: Waiter<R>, r: R): void {
     if (this.#take(w)) w.resolve(r);
   }
 

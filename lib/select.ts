@@ -191,6 +191,7 @@ class Wait implements Watch, Deadline, CheckPhaseRunner {
   #resolve: (lists: ReadyLists) => void = noop;
   #reject: (err: Error) => void = noop;
   deadline = Infinity;
+  deadlineSlot = -1;
   #queued = false;
   #done = false;
   #onAbort: (() => void) | undefined;

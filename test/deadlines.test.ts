@@ -42,7 +42,7 @@ function fakeClock() {
   return { clock, stats, advance, refed, live: () => timers.size };
 }
 
-const call = (log: string[], name: string): Deadline => ({ deadline: Infinity, expire: () => log.push(name) });
+const call = (log: string[], name: string): Deadline => ({ deadline: Infinity, deadlineSlot: -1, expire: () => log.push(name) });
 
 t.test('calls answered before their timeout arm one timer between them, not one each', async (t) => {
   const { clock, stats, advance } = fakeClock();
@@ -73,6 +73,29 @@ t.test('a call times out at its own deadline, in order, and the timer re-arms fo
   t.same(log, ['early', 'middle']);
   advance(100);
   t.same(log, ['early', 'middle', 'late']);
+});
+
+t.test('calls leave from anywhere in the set: the others still time out, each once, and a call may come back', async (t) => {
+  const { clock, advance } = fakeClock();
+  const d = new Deadlines(clock);
+  const log: string[] = [];
+  const [a, b, c, e] = ['a', 'b', 'c', 'e'].map((n) => call(log, n)) as [Deadline, Deadline, Deadline, Deadline];
+  d.add(a, 100);
+  d.add(b, 200);
+  d.add(c, 300);
+  d.add(e, 400);
+  d.delete(b); // from the middle
+  d.delete(b); // twice: nothing
+  d.delete(a); // the first
+  advance(300);
+  t.same(log, ['c'], 'c at its time; a and b left before theirs');
+  d.add(a, 50); // back after leaving
+  advance(50);
+  t.same(log, ['c', 'a']);
+  advance(50);
+  t.same(log, ['c', 'a', 'e'], 'e, which was moved into a freed place, at its own time');
+  advance(1000);
+  t.same(log, ['c', 'a', 'e'], 'none twice');
 });
 
 t.test('the timer holds the process only while a call waits', async (t) => {
