@@ -327,6 +327,9 @@ function anyReady(files: readonly (readonly Pollable[])[]): boolean {
 }
 
 /** The three ready-lists in input order, as the state is now; `EBADF` if a socket was closed meanwhile. */
+/** Where an answer's lists are gathered, then copied out at their size (a pushed-to array grows to 17 slots). */
+const gathered: [Selectable[], Selectable[], Selectable[]] = [[], [], []];
+
 function answer(
   lists: readonly (readonly Selectable[])[],
   files: readonly (readonly Pollable[])[],
@@ -335,34 +338,36 @@ function answer(
   called: number,
   ms: number,
 ): ReadyLists {
-  const out: ReadyLists = [[], [], []];
-  let ready = 0;
-  for (let k = 0; k < 3; k++) {
-    const sets = setsOf(files, k);
-    if (sets === 0) continue;
-    const mask = bitsOf(sets);
-    const fl = files[k] as readonly Pollable[];
-    const list = lists[k] as readonly Selectable[];
-    for (let i = 0; i < fl.length; i++) {
-      const ev = (fl[i] as Pollable).events() & (mask | POLLNVAL);
-      if (ev === 0) continue;
-      if (ev & POLLNVAL) throw sysError('EBADF', 'select', 'a socket in the lists was closed while select waited');
-      // Counted once per set it is ready in, as select(2) counts.
-      if (sets & 1 && ev & SELECT_READ) {
-        (out[0] as Selectable[]).push(list[i] as Selectable);
-        ready++;
-      }
-      if (sets & 2 && ev & SELECT_WRITE) {
-        (out[1] as Selectable[]).push(list[i] as Selectable);
-        ready++;
-      }
-      if (sets & 4 && ev & SELECT_EXCEPT) {
-        (out[2] as Selectable[]).push(list[i] as Selectable);
-        ready++;
+  const [r, w, x] = gathered;
+  let nr = 0;
+  let nw = 0;
+  let nx = 0;
+  let out: ReadyLists;
+  try {
+    for (let k = 0; k < 3; k++) {
+      const sets = setsOf(files, k);
+      if (sets === 0) continue;
+      const mask = bitsOf(sets);
+      const fl = files[k] as readonly Pollable[];
+      const list = lists[k] as readonly Selectable[];
+      for (let i = 0; i < fl.length; i++) {
+        const ev = (fl[i] as Pollable).events() & (mask | POLLNVAL);
+        if (ev === 0) continue;
+        if (ev & POLLNVAL) throw sysError('EBADF', 'select', 'a socket in the lists was closed while select waited');
+        // Counted once per set it is ready in, as select(2) counts.
+        if (sets & 1 && ev & SELECT_READ) r[nr++] = list[i] as Selectable;
+        if (sets & 2 && ev & SELECT_WRITE) w[nw++] = list[i] as Selectable;
+        if (sets & 4 && ev & SELECT_EXCEPT) x[nx++] = list[i] as Selectable;
       }
     }
+    out = [r.slice(0, nr), w.slice(0, nw), x.slice(0, nx)];
+  } finally {
+    // Hold no socket past the call (a loop: fill() is a call into C++, slower for a few).
+    for (let i = 0; i < nr; i++) r[i] = undefined as unknown as Selectable;
+    for (let i = 0; i < nw; i++) w[i] = undefined as unknown as Selectable;
+    for (let i = 0; i < nx; i++) x[i] = undefined as unknown as Selectable;
   }
-  selectCost.record(nfds, selectCopyBytes(nfds), start, ready);
+  selectCost.record(nfds, selectCopyBytes(nfds), start, nr + nw + nx);
   if (selectChannel.hasSubscribers) publishSelect('select', 0, files, out, { start: called, timeoutMs: ms === -1 ? null : ms }, selectCost.last);
   return out;
 }
