@@ -6,7 +6,7 @@
 import { CostCounter, now, epollCopyBytes, pollCopyBytes } from './cost.js';
 import { invalidArgType, invalidArgValue, outOfRange, sysError } from './errors.js';
 import { EPOLLET, EPOLLONESHOT, EVENT_BITS, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI } from './flags.js';
-import { Pending, type WaitOptions } from './pending.js';
+import { Pending, type Ask, type WaitOptions } from './pending.js';
 import { Pollable } from './pollable.js';
 import { ReadyList, type Registration } from './ready-list.js';
 import { fdOf, fileFor, type Selectable } from './resolve.js';
@@ -15,6 +15,8 @@ import { checkInt, checkTimeout, checkWaitOptions } from './validate.js';
 
 /** One answer of `poll()`: a descriptor and the bits it reports. */
 export type PollEvent = [fd: number, events: number];
+
+const EMPTY_EVENT: PollEvent = [-1, 0];
 
 /** @internal What makes poll poll and epoll epoll. */
 export interface PollerModel {
@@ -104,6 +106,40 @@ export class Poller {
   readonly #regs = new Map<number, Registration<number>>();
   readonly #list: ReadyList<number>;
   readonly #pending: Pending<PollEvent[]>;
+  // One delivery's events are gathered here, then copied out at their size (a pushed-to list grows to 17 slots).
+  readonly #gathered: PollEvent[] = [];
+  #gatheredCount = 0;
+  /** Hands `reg`'s `rev` to the delivery being gathered (made once, not per delivery). */
+  readonly #gather = (reg: Registration<number>, rev: number): void => {
+    if (rev & POLLNVAL && this.#model.keepClosed) {
+      // poll(2) looks the number up on every call: a number opened since is that new socket.
+      const file = this.#pending.host.fds.lookup(reg.fd);
+      if (file instanceof Pollable) {
+        const fresh = this.#rebind(reg, file);
+        rev = this.#list.revents(fresh);
+        if (rev === 0) return;
+      }
+    }
+    this.#gathered[this.#gatheredCount++] = [reg.fd, rev];
+  };
+  /** One waiting call's answer from the ready queue, or null to keep it waiting (see {@link Pending.serve}). */
+  readonly #answer = (ask: Ask): PollEvent[] | null => {
+    const start = now();
+    let out: PollEvent[];
+    let queued: number;
+    try {
+      queued = this.#list.collect(ask.limit, this.#gather);
+      out = this.#gathered.slice(0, this.#gatheredCount);
+    } finally {
+      for (let i = 0; i < this.#gatheredCount; i++) this.#gathered[i] = EMPTY_EVENT;
+      this.#gatheredCount = 0;
+    }
+    if (out.length === 0 && !ask.poll) return null;
+    const [examined, bytes] = this.#model.cost(queued, out.length, this.#regs.size);
+    this.cost.record(examined, bytes, start, out.length);
+    this.#trace(out, ask.limit);
+    return out;
+  };
   #closed = false;
   readonly #traceId = traceId();
   #asked: Asked | undefined; // the waiting call, while someone traces
@@ -252,26 +288,7 @@ export class Poller {
   }
 
   #deliver(): void {
-    this.#pending.serve((ask) => {
-      const start = now();
-      const out: PollEvent[] = [];
-      const queued = this.#list.collect(ask.limit, (reg, rev) => {
-        if (rev & POLLNVAL && this.#model.keepClosed) {
-          // poll(2) looks the number up on every call: a number opened since is that new socket.
-          const file = this.#pending.host.fds.lookup(reg.fd);
-          if (!(file instanceof Pollable)) return void out.push([reg.fd, rev]);
-          const fresh = this.#rebind(reg, file);
-          rev = this.#list.revents(fresh);
-          if (rev === 0) return;
-        }
-        out.push([reg.fd, rev]);
-      });
-      if (out.length === 0 && !ask.poll) return null;
-      const [examined, bytes] = this.#model.cost(queued, out.length, this.#regs.size);
-      this.cost.record(examined, bytes, start, out.length);
-      this.#trace(out, ask.limit);
-      return out;
-    });
+    this.#pending.serve(this.#answer);
     if (this.#pending.size > 0 && this.#list.size > 0) this.#pending.schedule();
   }
 
