@@ -23,12 +23,29 @@ export interface WaitOptions {
   signal?: AbortSignal | undefined;
 }
 
-const noop = (): void => {};
+/** @internal Something that keeps the settle functions of its promise (see {@link promiseFor}). */
+export interface Settles<R> {
+  captured(resolve: (result: R) => void, reject: (err: Error) => void): void;
+}
+
+// A promise's executor runs at once, inside `new Promise`: one function for every call, told which by this.
+let capturing: Settles<never> | undefined;
+function capture(resolve: (result: never) => void, reject: (err: Error) => void): void {
+  const target = capturing as Settles<never>;
+  capturing = undefined;
+  target.captured(resolve, reject);
+}
+
+/** @internal A new promise whose settle functions go to `target`: no closure is made for it. */
+export function promiseFor<R>(target: Settles<R>): Promise<R> {
+  capturing = target as Settles<never>;
+  return new Promise<R>(capture as (resolve: (result: R) => void, reject: (err: Error) => void) => void);
+}
 
 /** One waiting call: its promise's settle functions, its timeout and abort listener. No closure per call. */
-class Waiter<R> implements Deadline {
-  resolve: (result: R) => void = noop;
-  reject: (err: Error) => void = noop;
+class Waiter<R> implements Deadline, Settles<R> {
+  resolve!: (result: R) => void;
+  reject!: (err: Error) => void;
   deadline = Infinity;
   deadlineSlot = -1;
   /** The timeouts it is in (its host's), if it has a timeout. */
@@ -50,19 +67,15 @@ class Waiter<R> implements Deadline {
     this.limit = limit;
   }
 
+  captured(resolve: (result: R) => void, reject: (err: Error) => void): void {
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+
   expire(): void {
     this.deadlines = undefined; // it has left them
     this.#owner._settle(this, this.empty());
   }
-}
-
-// A promise's executor runs at once, inside `new Promise`: one function for every call, told which by this.
-let capturing: Waiter<never> | undefined;
-function capture(resolve: (result: never) => void, reject: (err: Error) => void): void {
-  const w = capturing as Waiter<never>;
-  capturing = undefined;
-  w.resolve = resolve;
-  w.reject = reject;
 }
 
 /** What a delivery is asked for each waiting call. */
@@ -150,8 +163,7 @@ export class Pending<R> {
       return Promise.reject(invalidArgValue('timeoutMs', `must be given when nothing is registered: ${syscall} would wait forever`));
     }
     const w = new Waiter<R>(this, onTimeout, ms === 0, limit);
-    capturing = w as unknown as Waiter<never>;
-    const promise = new Promise<R>(capture as (resolve: (result: R) => void, reject: (err: Error) => void) => void);
+    const promise = promiseFor(w);
     this.#waiters.push(w);
     if (ms > 0 && ms <= MAX_TIMER_MS) (w.deadlines = this.#host.deadlines).add(w, ms);
     if (signal) {

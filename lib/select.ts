@@ -10,7 +10,7 @@ import { fdOf, fileOf, type Selectable } from './resolve.js';
 import type { ReadyLists } from './selector.js';
 import { publishSelect, selectChannel } from './trace.js';
 import { checkTimeout, checkWaitOptions } from './validate.js';
-import type { WaitOptions } from './pending.js';
+import { promiseFor, type Settles, type WaitOptions } from './pending.js';
 
 /** The cost of every free {@link select} call in this process, as the kernel would have paid it. */
 export const selectCost = new CostCounter();
@@ -80,14 +80,6 @@ export function select<R extends Selectable, W extends Selectable = R, X extends
 
 const NAMES = ['rlist', 'wlist', 'xlist'] as const;
 
-const noop = (): void => {};
-
-// A promise's executor runs at once, inside `new Promise`: one function for every call, told which by this.
-let capturing: Wait | undefined;
-function capture(resolve: (lists: ReadyLists) => void, reject: (err: Error) => void): void {
-  (capturing as Wait).captured(resolve, reject);
-  capturing = undefined;
-}
 
 /** Whether `lists[k]` is the very array of an earlier set (as in `select(inputs, outputs, inputs)`). */
 function repeats(lists: readonly unknown[], k: number): boolean {
@@ -182,14 +174,14 @@ function copyLists(call: Call): void {
 /**
  * A call that waits for readiness: registered with every socket in its lists, which wake it when their state
  * changes; it looks at its lists in that turn's check phase, and settles if something is ready. One object
- * per waiting call: its callbacks are bound once, in the constructor, not made per step.
+ * per waiting call and no closures: the host runs it as itself, and its promise comes from a shared executor.
  */
-class Wait implements Watch, Deadline, CheckPhaseRunner {
+class Wait implements Watch, Deadline, CheckPhaseRunner, Settles<ReadyLists> {
   readonly #call: Call;
   readonly #setupMs: number;
   readonly #start: number;
-  #resolve: (lists: ReadyLists) => void = noop;
-  #reject: (err: Error) => void = noop;
+  #resolve!: (lists: ReadyLists) => void;
+  #reject!: (err: Error) => void;
   deadline = Infinity;
   deadlineSlot = -1;
   #queued = false;
@@ -204,11 +196,10 @@ class Wait implements Watch, Deadline, CheckPhaseRunner {
 
   /** Its promise. */
   promise(): Promise<ReadyLists> {
-    capturing = this;
-    return new Promise(capture);
+    return promiseFor(this);
   }
 
-  /** Keeps the promise's settle functions (called by {@link capture}, once). */
+  /** Keeps the promise's settle functions (once, from {@link promiseFor}). */
   captured(resolve: (lists: ReadyLists) => void, reject: (err: Error) => void): void {
     this.#resolve = resolve;
     this.#reject = reject;
@@ -326,10 +317,10 @@ function anyReady(files: readonly (readonly Pollable[])[]): boolean {
   return false;
 }
 
-/** The three ready-lists in input order, as the state is now; `EBADF` if a socket was closed meanwhile. */
 /** Where an answer's lists are gathered, then copied out at their size (a pushed-to array grows to 17 slots). */
 const gathered: [Selectable[], Selectable[], Selectable[]] = [[], [], []];
 
+/** The three ready-lists in input order, as the state is now; `EBADF` if a socket was closed meanwhile. */
 function answer(
   lists: readonly (readonly Selectable[])[],
   files: readonly (readonly Pollable[])[],
