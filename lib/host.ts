@@ -8,6 +8,7 @@ import { realClock, type Clock } from './clock.js';
 import { Deadlines } from './deadlines.js';
 import { invalidArgValue } from './errors.js';
 import { FdTable, processFds } from './fd-table.js';
+import { RunList } from './run-list.js';
 import { Turn, processTurn } from './turn.js';
 
 /** @internal An object run in a turn's check phase (no closure to make per call). */
@@ -92,26 +93,6 @@ export class Host {
     if (this.#dueScheduled) return;
     this.#dueScheduled = true;
     this.clock.setImmediate(this.#runDue);
-  }
-}
-
-/**
- * A list reused from turn to turn: cleared without giving its memory back, as `length = 0` on an array does
- * (the next turn's pushes would allocate it again).
- */
-class RunList<T> {
-  readonly items: (T | undefined)[] = [];
-  size = 0;
-
-  push(item: T): void {
-    this.items[this.size++] = item;
-  }
-
-  /** Forgets every item (their references too), keeping the room. */
-  clear(): void {
-    const items = this.items;
-    for (let i = 0; i < this.size; i++) items[i] = undefined; // fill() is a call into C++: slower for a few
-    this.size = 0;
   }
 }
 

@@ -9,14 +9,13 @@ import { EPOLLET, EPOLLONESHOT, EVENT_BITS, POLLERR, POLLHUP, POLLIN, POLLNVAL, 
 import { Pending, type Ask, type WaitOptions } from './pending.js';
 import { Pollable } from './pollable.js';
 import { ReadyList, type Registration } from './ready-list.js';
+import { RunList } from './run-list.js';
 import { fdOf, fileFor, type Selectable } from './resolve.js';
 import { asked, pollChannel, publishPoll, traceId, type Asked } from './trace.js';
 import { checkInt, checkTimeout, checkWaitOptions } from './validate.js';
 
 /** One answer of `poll()`: a descriptor and the bits it reports. */
 export type PollEvent = [fd: number, events: number];
-
-const EMPTY_EVENT: PollEvent = [-1, 0];
 
 /** @internal What makes poll poll and epoll epoll. */
 export interface PollerModel {
@@ -106,9 +105,8 @@ export class Poller {
   readonly #regs = new Map<number, Registration<number>>();
   readonly #list: ReadyList<number>;
   readonly #pending: Pending<PollEvent[]>;
-  // One delivery's events are gathered here, then copied out at their size (a pushed-to list grows to 17 slots).
-  readonly #gathered: PollEvent[] = [];
-  #gatheredCount = 0;
+  // One delivery's events are gathered here, then copied out at their size.
+  readonly #gathered = new RunList<PollEvent>();
   /** Hands `reg`'s `rev` to the delivery being gathered (made once, not per delivery). */
   readonly #gather = (reg: Registration<number>, rev: number): void => {
     if (rev & POLLNVAL && this.#model.keepClosed) {
@@ -120,20 +118,19 @@ export class Poller {
         if (rev === 0) return;
       }
     }
-    this.#gathered[this.#gatheredCount++] = [reg.fd, rev];
+    this.#gathered.push([reg.fd, rev]);
   };
   /** One waiting call's answer from the ready queue, or null to keep it waiting (see {@link Pending.serve}). */
   readonly #answer = (ask: Ask): PollEvent[] | null => {
     const start = now();
-    let out: PollEvent[];
     let queued: number;
     try {
       queued = this.#list.collect(ask.limit, this.#gather);
-      out = this.#gathered.slice(0, this.#gatheredCount);
-    } finally {
-      for (let i = 0; i < this.#gatheredCount; i++) this.#gathered[i] = EMPTY_EVENT;
-      this.#gatheredCount = 0;
+    } catch (err) {
+      this.#gathered.clear();
+      throw err;
     }
+    const out = this.#gathered.drain();
     if (out.length === 0 && !ask.poll) return null;
     const [examined, bytes] = this.#model.cost(queued, out.length, this.#regs.size);
     this.cost.record(examined, bytes, start, out.length);

@@ -8,6 +8,7 @@ import { FD_SETSIZE } from './fd-table.js';
 import { mixedHosts, processHost, type CheckPhaseRunner, type Host } from './host.js';
 import { fdOf, fileOf, type Selectable } from './resolve.js';
 import type { ReadyLists } from './selector.js';
+import { RunList } from './run-list.js';
 import { publishSelect, selectChannel } from './trace.js';
 import { checkTimeout, checkWaitOptions } from './validate.js';
 import { promiseFor, type Settles, type WaitOptions } from './pending.js';
@@ -317,8 +318,8 @@ function anyReady(files: readonly (readonly Pollable[])[]): boolean {
   return false;
 }
 
-/** Where an answer's lists are gathered, then copied out at their size (a pushed-to array grows to 17 slots). */
-const gathered: [Selectable[], Selectable[], Selectable[]] = [[], [], []];
+/** Where an answer's lists are gathered, then copied out at their size. */
+const gathered = [new RunList<Selectable>(), new RunList<Selectable>(), new RunList<Selectable>()] as const;
 
 /** The three ready-lists in input order, as the state is now; `EBADF` if a socket was closed meanwhile. */
 function answer(
@@ -330,10 +331,6 @@ function answer(
   ms: number,
 ): ReadyLists {
   const [r, w, x] = gathered;
-  let nr = 0;
-  let nw = 0;
-  let nx = 0;
-  let out: ReadyLists;
   try {
     for (let k = 0; k < 3; k++) {
       const sets = setsOf(files, k);
@@ -346,19 +343,21 @@ function answer(
         if (ev === 0) continue;
         if (ev & POLLNVAL) throw sysError('EBADF', 'select', 'a socket in the lists was closed while select waited');
         // Counted once per set it is ready in, as select(2) counts.
-        if (sets & 1 && ev & SELECT_READ) r[nr++] = list[i] as Selectable;
-        if (sets & 2 && ev & SELECT_WRITE) w[nw++] = list[i] as Selectable;
-        if (sets & 4 && ev & SELECT_EXCEPT) x[nx++] = list[i] as Selectable;
+        if (sets & 1 && ev & SELECT_READ) r.push(list[i] as Selectable);
+        if (sets & 2 && ev & SELECT_WRITE) w.push(list[i] as Selectable);
+        if (sets & 4 && ev & SELECT_EXCEPT) x.push(list[i] as Selectable);
       }
     }
-    out = [r.slice(0, nr), w.slice(0, nw), x.slice(0, nx)];
-  } finally {
-    // Hold no socket past the call (a loop: fill() is a call into C++, slower for a few).
-    for (let i = 0; i < nr; i++) r[i] = undefined as unknown as Selectable;
-    for (let i = 0; i < nw; i++) w[i] = undefined as unknown as Selectable;
-    for (let i = 0; i < nx; i++) x[i] = undefined as unknown as Selectable;
+  } catch (err) {
+    // Hold no socket past the call.
+    r.clear();
+    w.clear();
+    x.clear();
+    throw err;
   }
-  selectCost.record(nfds, selectCopyBytes(nfds), start, nr + nw + nx);
+  const ready = r.size + w.size + x.size;
+  const out: ReadyLists = [r.drain(), w.drain(), x.drain()];
+  selectCost.record(nfds, selectCopyBytes(nfds), start, ready);
   if (selectChannel.hasSubscribers) publishSelect('select', 0, files, out, { start: called, timeoutMs: ms === -1 ? null : ms }, selectCost.last);
   return out;
 }
