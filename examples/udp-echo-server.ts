@@ -5,7 +5,7 @@
  * than the datagram loses the rest, so this server asks for the largest one UDP carries) — and there is
  * no connection: one socket serves every client, and the reply needs the sender's address. The seed's
  * point 5.2: with UDP, writability matters too — when the send queue is full, `sendto` would block (it
- * returns 0 here), so replies wait in a queue and the socket is in the write list only while they do.
+ * returns `null` here; 0 is an empty datagram, sent), so replies wait in a queue and the socket is in the write list only while they do.
  *
  * Run:   npx tsx examples/udp-echo-server.ts [port]        (default port 5004)
  * Try:   nc -u 127.0.0.1 5004      (each line you type is one datagram, and comes back)
@@ -66,7 +66,7 @@ export async function runUdpEchoServer(opts: UdpEchoOptions = {}): Promise<UdpEc
       }
       if (writable.length > 0) {
         for (let next = replies.peek(); next !== undefined; next = replies.peek()) {
-          if (sock.sendto(next[0], next[1]) === 0) {
+          if (sock.sendto(next[0], next[1]) === null) {
             stats.wouldBlock++;
             break; // the send queue is full: wait until select says writable again
           }

@@ -5,7 +5,8 @@
  * `recvfrom` takes exactly one (cut to the size asked for, the rest dropped, as POSIX does without
  * `MSG_TRUNC`). The receive queue has a size (`rcvbuf`): a datagram that arrives while it is full is dropped
  * and counted, as a kernel drops it — UDP has no flow control. Sends queue until Node has handed them to
- * the kernel; while that queue holds `sndbuf` bytes or more, `sendto` would block and returns 0.
+ * the kernel; while that queue holds `sndbuf` bytes or more, `sendto` would block and returns `null` (not 0:
+ * an empty datagram is a datagram, and `sendto` returns 0 for it once sent).
  */
 import dgram from 'node:dgram';
 import Queue from 'yocto-queue';
@@ -153,8 +154,9 @@ export class DatagramSocket extends Pollable {
   }
 
   /**
-   * Sends `data` as one datagram to `address` and returns its length; 0 when the send queue is full
-   * (would-block: nothing was sent, try again when writable). The caller may reuse `data` at once.
+   * Sends `data` as one datagram to `address` and returns its length (0 for an empty datagram, sent as one);
+   * `null` when the send queue is full (would-block: nothing was sent, try again when writable), as
+   * `recvfrom` returns `null` when there is nothing to read. The caller may reuse `data` at once.
    * @throws {TypeError} `ERR_INVALID_ARG_TYPE` unless `data` is a string, Buffer or Uint8Array and `address`
    * an object `{ address, port }`.
    * @throws {RangeError} `ERR_OUT_OF_RANGE` unless `address.port` is an integer from 1 to 65535.
@@ -162,7 +164,7 @@ export class DatagramSocket extends Pollable {
    * (65507 bytes over IPv4); a pending error, once.
    * @example udp.sendto('ping', { address: '127.0.0.1', port: 5005 })
    */
-  sendto(data: Uint8Array | string, address: DatagramAddress): number {
+  sendto(data: Uint8Array | string, address: DatagramAddress): number | null {
     if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
       throw invalidArgType('data', 'of type string or an instance of Buffer or Uint8Array', data);
     }
@@ -175,7 +177,7 @@ export class DatagramSocket extends Pollable {
     if (len > this.#max) throw new SocketError('EMSGSIZE', 'sendto', `${len} bytes is more than one datagram carries (${this.#max})`);
     if (this.#pending >= this.#sndbuf) {
       this.#nospace = true;
-      return 0;
+      return null;
     }
     // A copy, as POSIX takes one: Node sends the buffer later, and the caller may reuse its own at once.
     const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data);

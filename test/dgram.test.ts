@@ -112,7 +112,19 @@ t.test('readable while a datagram is queued, and writable at once', async (t) =>
   t.same(r1, [], 'read: not readable any more');
 });
 
-t.test('a full send queue: sendto returns 0, and the room freed later is an EPOLLOUT edge', async (t) => {
+t.test('bug: an empty datagram sent returned 0, the would-block value (the UDP echo resent it for ever)', async (t) => {
+  const a = await udpT(t, { sndbuf: 1 });
+  const b = await udpT(t);
+  t.equal(a.sendto('', addr(b)), 0, 'an empty datagram, sent: 0 bytes');
+  t.equal(a.sendto('x', addr(b)), 1, 'the empty one takes no room in the queue');
+  t.equal(a.sendto('y', addr(b)), null, 'the queue holds 1 byte (sndbuf 1): would-block is null, not 0');
+  await until(() => b.stats.received === 2, 'two datagrams');
+  t.equal(b.recvfrom(100)?.[0].length, 0, 'the empty one arrives as one datagram of 0 bytes');
+  t.equal(b.recvfrom(100)?.[0].toString(), 'x');
+  t.equal(b.recvfrom(100), null, 'and the refused one was never sent');
+});
+
+t.test('a full send queue: sendto returns null, and the room freed later is an EPOLLOUT edge', async (t) => {
   const a = await udpT(t, { sndbuf: 1 });
   const b = await udpT(t);
   const ep = epollT(t);
@@ -120,7 +132,7 @@ t.test('a full send queue: sendto returns 0, and the room freed later is an EPOL
   await pollFor(ep, a.fileno(), EPOLLOUT);
   t.equal(a.sendto('first', addr(b)), 5, 'taken: the queue was below sndbuf');
   t.equal(a.events() & POLLOUT, 0, 'not writable while it is queued');
-  t.equal(a.sendto('second', addr(b)), 0, 'would-block: 0, nothing sent');
+  t.equal(a.sendto('second', addr(b)), null, 'would-block: null, nothing sent');
   await pollFor(ep, a.fileno(), EPOLLOUT);
   t.equal(a.sendto('third', addr(b)), 5, 'room again');
   await until(() => b.stats.received === 2, 'two datagrams');

@@ -41,6 +41,18 @@ t.test('as a program: two senders each get their own datagrams back, whole and o
   t.match(child.out(), /stopped: 7 datagrams, 75519 bytes echoed/);
 });
 
+t.test('bug: one empty datagram wedged the UDP echo server (0 from sendto read as would-block)', async (t) => {
+  const srv = await runUdpEchoServer({ port: 0, timeoutMs: 50 });
+  t.teardown(() => srv.stop());
+  const c = await udpClient(t);
+  sendEach(c.sock, srv.port, [Buffer.alloc(0)]);
+  await until(() => c.got.length === 1, 'the empty echo', 15_000);
+  sendEach(c.sock, srv.port, [Buffer.from('hello')]);
+  await until(() => c.got.length >= 2, 'the next echo', 15_000);
+  t.same(c.got.map((m) => m.toString()), ['', 'hello'], 'one empty echo, then the next datagram: not the empty one again');
+  t.equal(srv.stats.datagrams, 2);
+});
+
 t.test('in-process: a full send queue delays replies (sendto would block) but loses none', async (t) => {
   const srv = await runUdpEchoServer({ port: 0, sndbuf: 1, timeoutMs: 50 });
   t.teardown(() => srv.stop());
@@ -49,5 +61,5 @@ t.test('in-process: a full send queue delays replies (sendto would block) but lo
   sendEach(c.sock, srv.port, msgs);
   await until(() => c.got.length === msgs.length, 'fifty echoes', 15_000);
   t.same(c.got.map(String), msgs.map(String));
-  t.ok(srv.stats.wouldBlock > 0, `sendto returned 0 ${srv.stats.wouldBlock} times, and the replies waited`);
+  t.ok(srv.stats.wouldBlock > 0, `sendto returned null ${srv.stats.wouldBlock} times, and the replies waited`);
 });
