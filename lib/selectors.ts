@@ -4,7 +4,7 @@
  * `PollSelector` and `EpollSelector` keep one contract; they differ only in the model underneath.
  */
 import type { CostCounter } from './cost.js';
-import { sysError, invalidArgValue } from './errors.js';
+import { sysError, invalidArgType, invalidArgValue } from './errors.js';
 import { Epoll } from './epoll.js';
 import { POLLIN, POLLOUT } from './flags.js';
 import { Poll } from './poll.js';
@@ -270,12 +270,11 @@ export abstract class BaseSelector<D = unknown> {
   }
 
   /**
-   * Ends a waiting `select` at once with `[]`; with none waiting, the next `select` returns at once.
-   * @throws {SocketError} `EBADF` once the selector is closed.
+   * Ends a waiting `select` at once with `[]`; with none waiting, the next `select` returns at once. Does
+   * nothing once the selector is closed, as `Selector`, `Poll` and `Epoll` do: safe to call from any callback.
    * @example setTimeout(() => sel.wakeup(), 100); await sel.select() // [] if woken
    */
   wakeup(): void {
-    this.#checkOpen();
     this.#backend.wakeup();
   }
 
@@ -340,8 +339,10 @@ class Batch<D> extends Array<[SelectorKey<D>, number]> {
 }
 
 function checkEvents(events: unknown): void {
+  // Not a number at all is a type error, as CPython's `events & ~mask` raises TypeError for a str.
+  if (typeof events !== 'number') throw invalidArgType('events', 'EVENT_READ, EVENT_WRITE or both (a number)', events);
   // A range check, not only a bit test: bitwise operators wrap 2 ** 32 + 1 round to EVENT_READ.
-  if (typeof events !== 'number' || !Number.isInteger(events) || events < 1 || events > (EVENT_READ | EVENT_WRITE) ||
+  if (!Number.isInteger(events) || events < 1 || events > (EVENT_READ | EVENT_WRITE) ||
     (events & ~(EVENT_READ | EVENT_WRITE)) !== 0) {
     throw invalidArgValue('events', `must be EVENT_READ, EVENT_WRITE or both. Received ${String(events)}`);
   }

@@ -103,8 +103,8 @@ const EPOLL_MASK = [
   ...each(VALUE, ...NOT_INTEGERS, 0x40000, -1, -(2 ** 31) - 1, -(2 ** 32 + 1)), // -1 is 0xffffffff: unknown bits
   ...each(RANGE, 2 ** 32, 2 ** 32 + 1, ...HUGE),
 ];
-/** selectors' `events`: EVENT_READ, EVENT_WRITE or both. */
-const EVENTS = each(VALUE, ...WRONG_TYPES, undefined, ...NOT_INTEGERS, 0, 4, ...NEGATIVE, 2 ** 32 + 1, ...HUGE);
+/** selectors' `events`: EVENT_READ, EVENT_WRITE or both; not a number is a type error (the string '1' was a value error, "Received 1"). */
+const EVENTS = [...each(TYPE, ...WRONG_TYPES, undefined), ...each(VALUE, ...NOT_INTEGERS, 0, 4, ...NEGATIVE, 2 ** 32 + 1, ...HUGE)];
 /** What `send` takes: a string, Buffer or Uint8Array. */
 const DATA = each(TYPE, 1, null, undefined, {}, [1, 2], true, 1n, new ArrayBuffer(4), new DataView(new ArrayBuffer(4)), new Uint16Array(2));
 /** The options of a waiting call: an object whose `signal` is an AbortSignal; an aborted one rejects at once. */

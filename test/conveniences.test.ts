@@ -96,6 +96,14 @@ for (const w of WAITABLES) {
     t.not((await within(obj.wait(), 'the next call')).length, 0, 'the wakeup was used up: the next call waits for the connection');
   });
 
+  t.test(`${w.name}: wakeup() after close() does nothing (the selectors threw EBADF, the others did not)`, async (t) => {
+    const l = await listenT(t);
+    const obj = w.make(l);
+    obj.close();
+    t.doesNotThrow(() => obj.wakeup(), 'no error');
+    await t.rejects(obj.wait(), { code: 'EBADF' }, 'a call on the closed object still fails');
+  });
+
   t.test(`${w.name}: an AbortSignal rejects the waiting call with AbortError, and the object goes on`, async (t) => {
     const l = await listenT(t);
     const obj = w.make(l);
