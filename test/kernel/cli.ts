@@ -9,14 +9,32 @@
  * `--ops 'a.send(1); b.close()'` runs that one sequence to its end and prints both worlds' answers.
  * `--tolerate REGEX` goes on past disagreements whose signature matches (known bugs), to see what hides
  * behind; `--tolerate edges` past those in edge-triggered events only.
- * `--self` runs Linux against Linux, to check that the harness itself is quiet.
+ * `--self` runs Linux against Linux, to check that the harness itself is quiet. A bad command line (an unknown
+ * flag, a value that is not a whole number, a regular expression or op that does not parse) prints one line
+ * and the usage, and exits 2; `--help` prints the usage.
  */
 import { parseArgs } from 'node:util';
 import { parseOps, showOps } from './model.js';
 import { EDGES_ONLY, Worlds, formatReport, formatTrace, runKernelDiff, runSequence } from './run.js';
 
-const { values } = parseArgs({
-  options: {
+const USAGE = "usage: npm run test:kernel -- [--seed N | --seeds 1,2,3] [--n N] [--from I] [--shrink K] [--verbose] [--self]\n" +
+  "                             [--tolerate REGEX|edges] [--ops 'a.send(1); b.close()']";
+
+/** A bad command line: one line saying what is wrong, the usage, exit 2. */
+function usage(problem: string): never {
+  console.error(`kernel-diff: ${problem}\n${USAGE}`);
+  process.exit(2);
+}
+
+/** A whole number of at least `min`, as written on the command line (decimal digits only). */
+function count(text: string, flag: string, min: number): number {
+  if (!/^\d+$/.test(text) || Number(text) < min) usage(`--${flag} must be a whole number >= ${min}, not '${text}'`);
+  return Number(text);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({ options: {
     seed: { type: 'string', default: '1' },
     seeds: { type: 'string' },
     n: { type: 'string', default: '300' },
@@ -26,27 +44,47 @@ const { values } = parseArgs({
     verbose: { type: 'boolean', default: false },
     self: { type: 'boolean', default: false },
     tolerate: { type: 'string' },
-  },
-});
+    help: { type: 'boolean', default: false },
+  } });
+} catch (err) {
+  usage((err as Error).message);
+}
+const { values } = parsed;
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 if (values.ops !== undefined) {
   // One given sequence, both worlds' answers printed op by op.
+  let ops;
+  try {
+    ops = parseOps(values.ops);
+  } catch (err) {
+    usage(`--ops: ${(err as Error).message}`);
+  }
   const w = await Worlds.open(values.self);
   try {
-    const t = await runSequence(w, parseOps(values.ops), undefined, /./);
+    const t = await runSequence(w, ops, undefined, /./);
     console.log(formatTrace(t));
     process.exit(t.found.length ? 1 : 0);
   } finally {
     w.close();
   }
 }
-const seeds = (values.seeds ?? values.seed).split(',').map(Number);
+const seeds = (values.seeds ?? values.seed).split(',').map((s) => count(s, values.seeds === undefined ? 'seed' : 'seeds', 0));
+let tolerate: RegExp | undefined;
+try {
+  tolerate = values.tolerate === undefined ? undefined : values.tolerate === 'edges' ? EDGES_ONLY : new RegExp(values.tolerate);
+} catch (err) {
+  usage(`--tolerate: ${(err as Error).message}`);
+}
 const report = await runKernelDiff({
   seeds,
-  n: Number(values.n),
-  from: Number(values.from),
-  shrinkKinds: Number(values.shrink),
+  n: count(values.n, 'n', 1),
+  from: count(values.from, 'from', 0),
+  shrinkKinds: count(values.shrink, 'shrink', 0),
   self: values.self,
-  ...(values.tolerate ? { tolerate: values.tolerate === 'edges' ? EDGES_ONLY : new RegExp(values.tolerate) } : {}),
+  ...(tolerate ? { tolerate } : {}),
   onSequence: (seed, i, t) => {
     if (!values.verbose) return;
     console.log(`seed ${seed} #${i} ${t.found.length === 0 ? 'agrees' : 'DISAGREES'}: ${showOps(t.ops)}`);
