@@ -14,11 +14,18 @@
  * cap well above what one turn can queue for a client (a 64 KiB recv per talker): a cap that a single burst
  * passes drops readers that are merely a turn behind.
  *
+ * A line longer than `maxLine` bytes is relayed in pieces, cut at a UTF-8 character boundary: no byte is lost.
+ * The room holds at most `maxConnections` clients (default 1000, below select's FD_SETSIZE of 1024); past it a
+ * connection is accepted and closed at once. Out of descriptors (EMFILE), the server stops accepting until a
+ * client leaves, and goes on serving the room.
+ *
  * Run:   npx tsx examples/chat-server.ts [port] [--cap BYTES]     (default port 5005)
  * Try:   npx tsx examples/chat-client.ts 127.0.0.1 5005            (in two terminals; or: nc 127.0.0.1 5005)
  */
 import { pathToFileURL } from 'node:url';
 import { listen, select, type Listener, type Socket } from '../lib/index.js';
+import { resolveCaps } from './caps.js';
+import { SELECT_MAX_CONNECTIONS } from './echo-server.js';
 
 /** Options of {@link runChatServer}. */
 export interface ChatServerOptions {
@@ -27,8 +34,10 @@ export interface ChatServerOptions {
   port?: number;
   /** The most output bytes queued for one client before it is dropped. Default 256 KiB. */
   cap?: number;
-  /** The longest line; a longer one is cut and sent in pieces. Default 4096. */
+  /** The longest line, in bytes; a longer one is cut (at a character boundary) and sent in pieces. Default 4096. */
   maxLine?: number;
+  /** Clients in the room at once; the next connection is accepted and closed at once. Default 1000. */
+  maxConnections?: number;
   /** Buffer size of the accepted sockets (small ones make a non-reading client's queue fill sooner). */
   sndbuf?: number;
   /** The select timeout, after which a stop request is noticed. Default 1000 ms. */
@@ -42,8 +51,10 @@ export interface ChatStats {
   left: number;
   /** Clients dropped because their output passed the cap. */
   dropped: number;
-  /** Lines relayed (each counted once, whatever the number of listeners). */
+  /** Lines relayed (each counted once, whatever the number of listeners); each piece of a cut line counts. */
   lines: number;
+  /** Connections accepted and closed at once because the room was full. */
+  refused: number;
 }
 
 /** A running chat server. */
@@ -63,25 +74,41 @@ interface Client {
   outBytes: number;
 }
 
-/** Starts the chat server; resolves once it listens. */
+/** Where to cut `buf` to send at most `max` bytes without splitting a UTF-8 character (its bytes 10xxxxxx). */
+function charBoundary(buf: Buffer, max: number): number {
+  let cut = max;
+  while (cut > max - 4 && cut > 0 && ((buf[cut] as number) & 0xc0) === 0x80) cut--;
+  return cut > max - 4 && cut > 0 ? cut : max; // not UTF-8 after all: cut anywhere
+}
+
+/**
+ * Starts the chat server; resolves once it listens.
+ * @throws {RangeError} for a `cap`, `maxLine` or `maxConnections` that is not a positive integer.
+ */
 export async function runChatServer(opts: ChatServerOptions = {}): Promise<ChatServer> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const cap = opts.cap ?? 256 * 1024;
   const maxLine = opts.maxLine ?? 4096;
+  for (const [name, v] of [['cap', cap], ['maxLine', maxLine]] as const) {
+    if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${String(v)}`);
+  }
+  const { maxConnections } = resolveCaps({ maxConnections: opts.maxConnections }, SELECT_MAX_CONNECTIONS);
   const server: Listener = await listen({
     host: opts.host ?? '127.0.0.1',
     port: opts.port ?? 5005,
     ...(opts.sndbuf ? { sndbuf: opts.sndbuf } : {}),
   });
-  const stats: ChatStats = { joined: 0, left: 0, dropped: 0, lines: 0 };
+  const stats: ChatStats = { joined: 0, left: 0, dropped: 0, lines: 0, refused: 0 };
   const clients = new Map<Socket, Client>();
   let stopping = false;
+  let accepting = true; // false while accept has run out of descriptors (EMFILE)
 
   const leave = (sock: Socket, why: 'left' | 'dropped'): void => {
     const c = clients.get(sock);
     if (c === undefined) return; // already gone (a drop in the middle of a broadcast)
     clients.delete(sock);
     sock.close();
+    accepting = true; // a descriptor is free again
     if (why === 'left') stats.left++;
     else stats.dropped++;
     log(`${c.name} ${why}`);
@@ -104,11 +131,16 @@ export async function runChatServer(opts: ChatServerOptions = {}): Promise<ChatS
   const onData = (sock: Socket, c: Client, data: Buffer): void => {
     let buf = c.partial.length > 0 ? Buffer.concat([c.partial, data]) : data;
     for (;;) {
-      let nl = buf.indexOf(10);
-      if (nl < 0 && buf.length >= maxLine) nl = maxLine - 1; // no newline in sight: cut the line
-      if (nl < 0) break;
-      const line = buf.subarray(0, nl).toString().replace(/\r$/, '');
-      buf = buf.subarray(nl + 1);
+      const nl = buf.indexOf(10);
+      let line: string;
+      if (nl >= 0 && nl <= maxLine) {
+        line = buf.subarray(0, nl).toString().replace(/\r$/, '');
+        buf = buf.subarray(nl + 1);
+      } else if (buf.length > maxLine) {
+        const cut = charBoundary(buf, maxLine); // too long: send a piece, keep every byte of the rest
+        line = buf.subarray(0, cut).toString();
+        buf = buf.subarray(cut);
+      } else break;
       stats.lines++;
       broadcast(sock, `[${c.name}] ${line}\n`);
     }
@@ -133,11 +165,25 @@ export async function runChatServer(opts: ChatServerOptions = {}): Promise<ChatS
     while (!stopping) {
       const socks = [...clients.keys()];
       const writers = socks.filter((s) => (clients.get(s) as Client).outBytes > 0);
-      const [readable, writable] = await select([server, ...socks], writers, [], opts.timeoutMs ?? 1000);
+      const [readable, writable] = await select(accepting ? [server, ...socks] : socks, writers, [], opts.timeoutMs ?? 1000);
       for (const s of readable) {
         if (s === server) {
-          const sock = server.accept();
+          let sock: Socket | null;
+          try {
+            sock = server.accept();
+          } catch (err) {
+            // EMFILE: the connection stays queued, so the listener stays readable: stop watching it until a
+            // client leaves, or select returns at once, for ever.
+            accepting = false;
+            log(`accept failed: ${(err as { code?: string }).code ?? String(err)}`);
+            continue;
+          }
           if (sock === null) continue;
+          if (clients.size >= maxConnections) {
+            sock.close(); // the room is full: the client reads EOF
+            stats.refused++;
+            continue;
+          }
           const peer = sock.getpeername();
           const name = typeof peer === 'string' ? `fd${sock.fileno()}` : `${peer.address}:${peer.port}`;
           const c: Client = { name, partial: Buffer.alloc(0), out: [], outBytes: 0 };
@@ -191,22 +237,43 @@ export async function runChatServer(opts: ChatServerOptions = {}): Promise<ChatS
   };
 }
 
+/**
+ * Parses the command line `[port] [--cap BYTES]`: the options, or the one-line reason it is wrong. Numbers
+ * are decimal digits only (no '', '0x10', '0.5' or '1e400').
+ */
+export function parseChatArgs(args: readonly string[]): { port: number; cap?: number } | string {
+  let port: number | undefined;
+  let cap: number | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--cap') {
+      const v = args[++i];
+      if (v === undefined) return '--cap needs a value';
+      cap = /^\d+$/.test(v) ? Number(v) : NaN;
+      if (!Number.isSafeInteger(cap) || cap < 1) return `--cap takes a positive integer (bytes): '${v}'`;
+    } else if (a.startsWith('-')) return `unknown option: '${a}'`;
+    else if (port !== undefined) return `one port only: '${a}'`;
+    else {
+      port = /^\d{1,5}$/.test(a) ? Number(a) : NaN;
+      if (!(port <= 65535)) return `bad port: '${a}' (0 to 65535; 0 picks a free one)`;
+    }
+  }
+  return { port: port ?? 5005, ...(cap === undefined ? {} : { cap }) };
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const args = process.argv.slice(2);
-  const capAt = args.indexOf('--cap');
-  const cap = capAt >= 0 ? Number(args[capAt + 1]) : undefined;
-  const portArg = args.find((a, i) => !a.startsWith('--') && !(capAt >= 0 && i === capAt + 1));
-  const port = portArg === undefined ? 5005 : Number(portArg);
-  if (!Number.isInteger(port) || port < 0 || port > 65535 || (cap !== undefined && !(cap > 0))) {
-    console.error(`usage: chat-server [port] [--cap BYTES]`);
+  const cli = parseChatArgs(process.argv.slice(2));
+  if (typeof cli === 'string') {
+    console.error(`chat-server: ${cli}; usage: chat-server [port] [--cap BYTES]`);
     process.exit(2);
   }
-  runChatServer({ port, ...(cap ? { cap } : {}) }).then(
+  const { port } = cli;
+  runChatServer(cli).then(
     (srv) => {
       console.log(`chat server listening on 127.0.0.1:${srv.port}`);
       const quit = (): void => {
         const s = srv.stats;
-        console.log(`stopped: ${s.joined} joined, ${s.left} left, ${s.dropped} dropped, ${s.lines} lines relayed`);
+        console.log(`stopped: ${s.joined} joined, ${s.left} left, ${s.dropped} dropped, ${s.lines} lines relayed, ${s.refused} refused`);
         process.exit(0);
       };
       process.once('SIGINT', quit);

@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import t from 'tap';
-import { runChatServer, type ChatServer, type ChatServerOptions } from '../examples/chat-server.js';
+import { parseChatArgs, runChatServer, type ChatServer, type ChatServerOptions } from '../examples/chat-server.js';
 import { runTs, until, within, type Child } from './fixtures/helpers.js';
 
 type Cleanup = { teardown(fn: () => unknown): void };
@@ -117,4 +117,80 @@ t.test('a client that stops reading is dropped once its queued output passes the
   talker.sock.write('after the drop\n');
   await until(() => listener.text().endsWith(`[${talker.name}] after the drop\n`), 'the room goes on', 10_000);
   t.equal(srv.online(), 2);
+});
+
+t.test('bug: the 1022nd client crashed the chat server (no connection cap below FD_SETSIZE)', async (t) => {
+  const server = runTs(t, 'examples/chat-server.ts', ['0']);
+  const [, port] = (await server.line(/^chat server listening on 127\.0\.0\.1:(\d+)$/)) as [string, string];
+  /** Connects; resolves 'welcome' or 'refused' (EOF first), and keeps the socket open. */
+  const join = (): Promise<{ sock: net.Socket; got: 'welcome' | 'refused' }> =>
+    new Promise((resolve) => {
+      const sock = net.connect({ host: '127.0.0.1', port: Number(port) });
+      t.teardown(() => sock.destroy());
+      sock.on('error', () => resolve({ sock, got: 'refused' }));
+      sock.once('data', (d: Buffer) => {
+        resolve({ sock, got: d.toString().startsWith('* welcome') ? 'welcome' : 'refused' });
+        sock.resume(); // the joins of the others: read and forgotten
+      });
+      sock.once('end', () => resolve({ sock, got: 'refused' }));
+    });
+  const members: net.Socket[] = [];
+  let refused = 0;
+  for (let i = 0; i < 1030; i += 250) {
+    // In batches: each join is announced to the whole room, and one server turn queues a batch at once.
+    for (const r of await Promise.all(Array.from({ length: Math.min(250, 1030 - i) }, join))) {
+      if (r.got === 'welcome') members.push(r.sock);
+      else refused++;
+    }
+  }
+  t.equal(members.length, 1000, 'the room holds 1000');
+  t.equal(refused, 30, 'the rest are accepted and closed at once');
+  (members.pop() as net.Socket).destroy();
+  let again = await join(); // refused until the server has seen the leave
+  for (let tries = 1; again.got !== 'welcome' && tries < 100; tries++) again = await join();
+  t.equal(again.got, 'welcome', 'a place again once a member leaves');
+  server.proc.kill('SIGTERM');
+  t.equal(await within(server.exited, 'the server still runs, and exits on SIGTERM', 10_000), 0);
+  t.match(server.out(), /stopped: 1001 joined, 1 left, 0 dropped, 0 lines relayed, \d+ refused/);
+  t.equal(server.err(), '');
+});
+
+t.test('bug: a long line lost a byte at each cut, and a UTF-8 character on the cut became U+FFFD', async (t) => {
+  const srv = await chatT(t, { maxLine: 4096 });
+  const a = await member(t, srv.port);
+  const b = await member(t, srv.port);
+  await until(() => srv.online() === 2, 'two in the room');
+  const body = (): string => b.text().split('\n').filter((l) => l.startsWith(`[${a.name}] `)).map((l) => l.slice(a.name.length + 3)).join('');
+  const numbered = Array.from({ length: 500 }, (_, i) => `${String(i).padStart(9, '0')}|`).join(''); // 5000 bytes
+  a.sock.write(numbered);
+  await until(() => srv.stats.lines === 1, 'the first piece relayed');
+  a.sock.write('\n');
+  await until(() => srv.stats.lines === 2, 'the rest relayed at the newline');
+  await until(() => body().length >= numbered.length, 'both pieces received', 10_000);
+  t.equal(body(), numbered, 'every byte, in order');
+
+  const straddle = `${'x'.repeat(4094)}\u00e9yyyy`; // é is bytes 4094-4095: it ends where the cut falls
+  const across = `${'x'.repeat(4095)}\u00e9yyyy`; // é is bytes 4095-4096: across the cut
+  for (const text of [straddle, across]) {
+    const before = body().length;
+    a.sock.write(`${text}\n`);
+    await until(() => body().length >= before + text.length, 'the pieces received', 10_000);
+    t.equal(body().slice(before), text, `no byte lost, no U+FFFD (${Buffer.byteLength(text)} bytes)`);
+  }
+});
+
+t.test('bug: the chat server took bad command lines (--cap 0.5, --cap 1e400, unknown flags, odd ports)', async (t) => {
+  for (const args of [['--cap', '0.5'], ['--cap', '1e400'], ['--cap', '0'], ['--cap'], ['--verbose'], [''], ['0x10'], ['65536'], ['1', '2']]) {
+    const why = parseChatArgs(args);
+    t.type(why, 'string', `${JSON.stringify(args)} refused: ${String(why)}`);
+  }
+  t.same(parseChatArgs([]), { port: 5005 });
+  t.same(parseChatArgs(['0', '--cap', '4096']), { port: 0, cap: 4096 });
+  // As a program: one line on stderr, exit 2, nothing printed as listening.
+  const children = [['--cap', '1e400'], ['0x10']].map((args) => ({ args, child: runTs(t, 'examples/chat-server.ts', args) }));
+  for (const { args, child } of children) {
+    t.equal(await within(child.exited, `chat-server ${args.join(' ')} exits`, 30_000), 2);
+    t.match(child.err(), /^chat-server: [^\n]+; usage: chat-server \[port\] \[--cap BYTES\]\n$/, 'one line');
+    t.equal(child.out(), '');
+  }
 });
