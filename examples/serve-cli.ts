@@ -77,10 +77,13 @@ export function splitArgs(args: readonly string[], options: readonly string[], m
  * @throws UsageError naming `what` otherwise.
  */
 export function parseInteger(what: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (!/^\d+$/.test(text)) throw new UsageError(`${what} takes a non-negative integer: ${text === '' ? "''" : text}`);
-  const n = Number(text);
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
   if (n > Number.MAX_SAFE_INTEGER) throw new UsageError(`${what} is too large: ${text}`);
-  if (n < min || n > max) throw new UsageError(`${what} must be from ${min} to ${max}: ${text}`);
+  if (!(n >= min && n <= max)) {
+    const range = max < Number.MAX_SAFE_INTEGER ? `an integer from ${min} to ${max}`
+      : min === 0 ? 'a non-negative integer' : min === 1 ? 'a positive integer' : `an integer >= ${min}`;
+    throw new UsageError(`${what} takes ${range}: ${text === '' ? "''" : text}`);
+  }
   return n;
 }
 
