@@ -22,13 +22,13 @@
  * time divided by the calls, loopback I/O included.
  *
  * Run:   npx tsx examples/c10k.ts [--sizes 10,100,1000,4000] [--rounds 200] [--active 10] [--out PATH]
+ *        (sizes, rounds and active are positive integers; a bad command line exits 2 before opening anything)
  * It prints a table and writes the same data as an SVG chart (default examples/out/c10k.svg), closes every
  * socket and ends by itself. 4000 idle pairs need ~8000 descriptors: check `ulimit -n`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import {
   EPOLLIN,
   Epoll,
@@ -44,6 +44,7 @@ import {
   type Listener,
   type Socket,
 } from '../lib/index.js';
+import { parseInteger, parseOrExit, splitArgs } from './serve-cli.js';
 
 const MODELS = ['select', 'poll', 'epoll'] as const;
 type Model = (typeof MODELS)[number];
@@ -70,23 +71,16 @@ const WARMUP = 20; // untimed rounds before each measurement
 
 // ---- options ---------------------------------------------------------------------------------------------
 
-const { values: opt } = parseArgs({
-  options: {
-    sizes: { type: 'string', default: '10,100,1000,4000' },
-    rounds: { type: 'string', default: '200' },
-    active: { type: 'string', default: '10' },
-    out: { type: 'string', default: fileURLToPath(new URL('./out/c10k.svg', import.meta.url)) },
-  },
+const { sizes, rounds, active, outPath } = parseOrExit('c10k [--sizes 10,100,1000,4000] [--rounds 200] [--active 10] [--out PATH]', () => {
+  const { values } = splitArgs(process.argv.slice(2), ['--sizes LIST', '--rounds N', '--active N', '--out PATH'], 0);
+  const list = values.get('--sizes') ?? '10,100,1000,4000';
+  return {
+    sizes: [...new Set(list.split(',').map((n) => parseInteger('--sizes', n, 1)))].sort((a, b) => a - b),
+    rounds: parseInteger('--rounds', values.get('--rounds') ?? '200', 1),
+    active: parseInteger('--active', values.get('--active') ?? '10', 1),
+    outPath: resolve(values.get('--out') ?? fileURLToPath(new URL('./out/c10k.svg', import.meta.url))),
+  };
 });
-const sizes = [...new Set(opt.sizes.split(',').map(Number))].sort((a, b) => a - b);
-const rounds = Number(opt.rounds);
-const active = Number(opt.active);
-if (sizes.length === 0 || !sizes.every((n) => Number.isInteger(n) && n >= 0) ||
-    !Number.isInteger(rounds) || rounds < 1 || !Number.isInteger(active) || active < 1) {
-  console.error('usage: c10k [--sizes 10,100,1000,4000] [--rounds 200] [--active 10] [--out PATH]');
-  process.exit(2);
-}
-const outPath = resolve(opt.out);
 
 // ---- connections -----------------------------------------------------------------------------------------
 

@@ -41,19 +41,44 @@ export const DEFAULT_IDLE_MS = 5 * 60_000;
 /** Default high-water mark of a client's pending echo: 1 MiB. */
 export const DEFAULT_HIGH_WATER = 1024 * 1024;
 
-/** Checks `caps` and fills in the defaults; `maxConnections` defaults to `defaultMax`. */
-export function resolveCaps(caps: ServerCaps, defaultMax: number): Required<ServerCaps> {
-  const int = (v: number | undefined, name: string, dflt: number, min: number): number => {
+/** How {@link resolveCaps} names each cap in its errors. */
+export type CapNames = Record<keyof ServerCaps, string>;
+
+const OPTION_NAMES: CapNames = {
+  maxConnections: 'maxConnections',
+  idleTimeoutMs: 'idleTimeoutMs',
+  highWater: 'highWater',
+  lowWater: 'lowWater',
+};
+
+/**
+ * Checks `caps` and fills in the defaults; `maxConnections` defaults to `defaultMax` and may not pass
+ * `limit` (select's: it cannot watch a descriptor >= FD_SETSIZE).
+ * @throws RangeError naming the cap as `names` spells it (the option's name; the command line passes its flags).
+ */
+export function resolveCaps(
+  caps: ServerCaps,
+  defaultMax: number,
+  limit = Number.MAX_SAFE_INTEGER,
+  names: CapNames = OPTION_NAMES,
+): Required<ServerCaps> {
+  const int = (cap: keyof ServerCaps, dflt: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const v = caps[cap];
     if (v === undefined) return dflt;
-    if (!Number.isSafeInteger(v) || v < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${String(v)}`);
+    if (!Number.isSafeInteger(v) || v < min || v > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+      throw new RangeError(`${names[cap]} must be an integer ${range}, got ${String(v)}`);
+    }
     return v;
   };
-  const highWater = int(caps.highWater, 'highWater', DEFAULT_HIGH_WATER, 1);
-  const lowWater = int(caps.lowWater, 'lowWater', Math.max(1, highWater >> 2), 1);
-  if (lowWater > highWater) throw new RangeError(`lowWater (${lowWater}) must not exceed highWater (${highWater})`);
+  const highWater = int('highWater', DEFAULT_HIGH_WATER, 1);
+  const lowWater = int('lowWater', Math.max(1, highWater >> 2), 1);
+  if (lowWater > highWater) {
+    throw new RangeError(`${names.lowWater} (${lowWater}) must not exceed ${names.highWater} (${highWater})`);
+  }
   return {
-    maxConnections: int(caps.maxConnections, 'maxConnections', defaultMax, 1),
-    idleTimeoutMs: int(caps.idleTimeoutMs, 'idleTimeoutMs', DEFAULT_IDLE_MS, 0),
+    maxConnections: int('maxConnections', defaultMax, 1, limit),
+    idleTimeoutMs: int('idleTimeoutMs', DEFAULT_IDLE_MS, 0),
     highWater,
     lowWater,
   };

@@ -10,16 +10,25 @@
  *
  * Run:   npx tsx examples/cluster-echo.ts [port] [--workers=N]     (default port 5004, N = number of cores)
  *        node dist/examples/cluster-echo.js 5004 --workers=2         (after `npm run build`)
+ *        N is 1 to 4 x the number of cores (os.availableParallelism()): more loops than that only compete
+ *        for the same cores. `--workers N` works too. A port in use is one line and exit 1.
  * Try:   nc 127.0.0.1 5004
  */
 import cluster, { type Worker } from 'node:cluster';
 import os from 'node:os';
 import { runEchoServer, type EchoStats } from './echo-server.js';
+import { parseInteger, parseOrExit, parsePort, splitArgs } from './serve-cli.js';
 
-/** What a worker tells the primary. */
-type WorkerMessage = { listening: number } | { stopped: EchoStats };
+/** What a worker tells the primary: its port, why it could not listen, or its counters once stopped. */
+type WorkerMessage = { listening: number } | { failed: string } | { stopped: EchoStats };
 
-/** Runs the primary: forks `workers` select loops on `port`; resolves with the port they share. */
+/** The most workers the command line takes: more select loops than cores only take turns on them. */
+export const MAX_WORKERS = 4 * os.availableParallelism();
+
+/**
+ * Runs the primary: forks `workers` select loops on `port`; resolves with the port they share. Rejects
+ * (after stopping every worker) with `cannot listen on 127.0.0.1:PORT: CODE` when a worker cannot listen.
+ */
 export async function startCluster(port: number, workers: number): Promise<{
   port: number;
   /** Stops every worker; resolves with each one's counters. */
@@ -35,12 +44,19 @@ export async function startCluster(port: number, workers: number): Promise<{
       new Promise((resolve, reject) => {
         w.on('message', (m: WorkerMessage) => {
           if ('listening' in m) resolve(m.listening);
+          if ('failed' in m) reject(new Error(`cannot listen on 127.0.0.1:${port}: ${m.failed}`));
         });
         w.once('exit', (code) => reject(new Error(`worker ${i} exited (${code}) before listening`)));
       }),
     );
   }
-  const [shared] = await Promise.all(ports);
+  let shared: number | undefined;
+  try {
+    [shared] = await Promise.all(ports);
+  } catch (err) {
+    for (const w of forked) w.kill();
+    throw err;
+  }
   return {
     port: shared as number,
     stop: () =>
@@ -60,7 +76,14 @@ export async function startCluster(port: number, workers: number): Promise<{
 
 /** Runs one worker: the select echo loop, quiet, until the primary says stop. */
 async function runWorker(): Promise<void> {
-  const srv = await runEchoServer({ port: Number(process.env.ECHO_PORT), log: () => {} });
+  let srv: Awaited<ReturnType<typeof runEchoServer>>;
+  try {
+    srv = await runEchoServer({ port: Number(process.env.ECHO_PORT), log: () => {} });
+  } catch (err) {
+    // The primary says it, once: not a stack trace from every worker.
+    process.send?.({ failed: (err as { code?: string }).code ?? String(err) } satisfies WorkerMessage, () => process.exit(1));
+    return;
+  }
   process.send?.({ listening: srv.port } satisfies WorkerMessage);
   process.on('message', (m) => {
     if (m !== 'stop') return;
@@ -73,16 +96,21 @@ async function runWorker(): Promise<void> {
 if (cluster.isWorker) {
   void runWorker();
 } else if (process.argv[1] && /cluster-echo\.[jt]s$/.test(process.argv[1])) {
-  const args = process.argv.slice(2);
-  const portArg = args.find((a) => !a.startsWith('--'));
-  const port = portArg === undefined ? 5004 : Number(portArg);
-  const workersArg = args.find((a) => a.startsWith('--workers='))?.slice('--workers='.length);
-  const workers = workersArg === undefined ? os.availableParallelism() : Number(workersArg);
-  if (!Number.isInteger(port) || port < 0 || port > 65535 || !Number.isInteger(workers) || workers < 1) {
-    console.error(`usage: cluster-echo [port] [--workers=N]   (got port ${portArg}, workers ${workersArg})`);
-    process.exit(2);
+  const { port, workers } = parseOrExit('cluster-echo [port] [--workers=N]', () => {
+    const { positionals, values } = splitArgs(process.argv.slice(2), ['--workers N'], 1);
+    const n = values.get('--workers');
+    return {
+      port: parsePort(positionals[0], 5004),
+      workers: n === undefined ? os.availableParallelism() : parseInteger('--workers', n, 1, MAX_WORKERS),
+    };
+  });
+  let c: Awaited<ReturnType<typeof startCluster>>;
+  try {
+    c = await startCluster(port, workers);
+  } catch (err) {
+    console.error(`cluster-echo: ${(err as Error).message}`);
+    process.exit(1);
   }
-  const c = await startCluster(port, workers);
   console.log(`echo server listening on 127.0.0.1:${c.port} (${workers} select loops)`);
   let quitting = false;
   const quit = (): void => {

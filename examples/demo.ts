@@ -7,12 +7,14 @@
  * come from net-select's tracing (`printTrace`, here on stdout): any program prints the same on stderr when
  * run with `NET_SELECT_TRACE=1`, and `net-select trace --html out.html -- <command>` draws them.
  *
- * Run: npx tsx examples/demo.ts       Ends by itself; exits 1 if any echoed byte differs.
+ * Run: npx tsx examples/demo.ts       Ends by itself; exits 1 if any echoed byte differs. It takes no
+ *      arguments: given any, it says so and exits 2.
  */
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { printTrace } from '../lib/index.js';
 import { runEchoServer } from './echo-server.js';
+import { parseOrExit, splitArgs } from './serve-cli.js';
 
 const CLIENTS = 4;
 const MESSAGES = 2;
@@ -33,6 +35,7 @@ function client(port: number, id: number): Promise<{ id: number; sent: Buffer; g
   });
 }
 
+parseOrExit('demo', () => splitArgs(process.argv.slice(2), [], 0));
 const server = await runEchoServer({ port: 0, sndbuf: 8192, rcvbuf: 8192, timeoutMs: 1000 });
 console.log(`echo server listening on 127.0.0.1:${server.port} (backlog 5, 8 KiB buffers)`);
 console.log(`${CLIENTS} clients each send ${MESSAGES} x ${SIZE} bytes, half-close, and read the echo back\n`);

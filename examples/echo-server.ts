@@ -11,6 +11,7 @@
  * Run:   npx tsx examples/echo-server.ts [port] [--verbose] [--trace] [--host H] [--max-connections N]
  *            [--idle-timeout MS] [--high-water BYTES] [--low-water BYTES]      (default 127.0.0.1:5002)
  *        node dist/examples/echo-server.js 5002                                 (after `npm run build`)
+ *        --max-connections is at most 1000 (SELECT_MAX_CONNECTIONS); a bad argument exits 2, before listening.
  * Try:   nc 127.0.0.1 5002
  *
  * The seed's bugs, fixed here: `msg_list.get_nowait()` read from the dict instead of the client's queue;
@@ -64,7 +65,10 @@ export interface EchoServer {
   stop(): Promise<EchoStats>;
 }
 
-/** select() takes descriptors below FD_SETSIZE (1024): leave room for stdio, the listener and a few more. */
+/**
+ * The default and the largest `maxConnections`: select() takes descriptors below FD_SETSIZE (1024), so leave
+ * room for stdio, the listener and a few more. More would crash the server at the 1022nd client.
+ */
 export const SELECT_MAX_CONNECTIONS = 1000;
 
 interface Client {
@@ -79,7 +83,7 @@ interface Client {
 export async function runEchoServer(opts: EchoServerOptions = {}): Promise<EchoServer> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const recvSize = opts.recvSize ?? 65536;
-  const caps = resolveCaps(opts, SELECT_MAX_CONNECTIONS);
+  const caps = resolveCaps(opts, SELECT_MAX_CONNECTIONS, SELECT_MAX_CONNECTIONS);
   const server: Listener = await listen({
     host: opts.host ?? '127.0.0.1',
     port: opts.port ?? 5002,
@@ -255,5 +259,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     (_port, _has, cli) => runEchoServer({ ...cli.caps, host: cli.host, port: cli.port, verbose: cli.has('--verbose'), trace: cli.has('--trace') }),
     (s) => `stopped: ${s.stats.clients} clients, ${s.stats.bytesEchoed} bytes echoed, ${s.stats.selectCalls} select calls, ` +
       `${s.stats.refused} refused, ${s.stats.idleClosed} idle closed, ${s.stats.paused} paused (largest queue ${s.stats.maxPending} B)`,
+    SELECT_MAX_CONNECTIONS,
   );
 }

@@ -4,11 +4,20 @@
  * and the socket sits in the write list until it is all out. The test suite checks that the README shows
  * exactly this code (with the package name in the import) and runs it.
  *
- * Run: npx tsx examples/quickstart.ts [port]      (default 5002; Ctrl-C to stop)
+ * Run: npx tsx examples/quickstart.ts [port]      (default 5002; Ctrl-C to stop; a bad port exits 2, one in use 1)
  */
 import { Listener, listen, select, type Socket } from '../lib/index.js';
 
-const server = await listen({ host: '127.0.0.1', port: Number(process.argv[2] ?? 5002), backlog: 5 });
+const args = process.argv.slice(2);
+const arg = args[0] ?? '5002';
+if (args.length > 1 || !/^\d+$/.test(arg) || Number(arg) > 65535) {
+  console.error(`usage: quickstart [port]   (a port is 0..65535 in decimal digits; got ${JSON.stringify(args)})`);
+  process.exit(2);
+}
+const server = await listen({ host: '127.0.0.1', port: Number(arg), backlog: 5 }).catch((err: { code?: string }) => {
+  console.error(`quickstart: cannot listen on 127.0.0.1:${arg}: ${err.code ?? String(err)}`);
+  process.exit(1);
+});
 console.log(`listening on ${JSON.stringify(server.getsockname())}`);
 const inputs: (Listener | Socket)[] = [server]; // watched for reading
 const unsent = new Map<Socket, Buffer[]>(); // what send() has not taken yet, per client: watched for writing

@@ -16,11 +16,13 @@
  * Run:   npx tsx examples/threads-vs-select.ts            (10, 100 and 1,000 connections; minutes, and ~5 GB
  *                                                          of memory for the 1,000 threads)
  *        npx tsx examples/threads-vs-select.ts --quick    (5 and 20 connections, for a quick look)
+ * Any other argument is an error (exit 2), so a misspelled --quick cannot start the full run.
  */
 import { fork } from 'node:child_process';
 import net from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { Listener, listen, select, type Socket } from '../lib/index.js';
+import { UsageError, parseOrExit, splitArgs } from './serve-cli.js';
 
 const MODELS = { threads: 'thread per connection', select: 'one select loop' } as const;
 type Model = keyof typeof MODELS;
@@ -184,8 +186,7 @@ async function measure(model: Model, n: number, ms: number): Promise<Row> {
 
 const kb = (bytes: number): string => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(0, bytes / 1024).toFixed(1)} KB`);
 
-async function main(): Promise<void> {
-  const quick = process.argv.includes('--quick');
+async function main(quick: boolean): Promise<void> {
   const counts = quick ? [5, 20] : [10, 100, 1000];
   const ms = quick ? 500 : 2000;
   console.log('connections | model                 | memory per connection | round trips/s');
@@ -201,6 +202,12 @@ async function main(): Promise<void> {
   console.log('(memory: the server process\'s RSS growth from 0 to N connections, divided by N)');
 }
 
-const serveAt = process.argv.indexOf('--serve');
-if (serveAt >= 0) void serve(process.argv[serveAt + 1] as Model);
-else await main();
+// `--serve MODEL` is internal: how the driver starts each server process.
+const { quick, model } = parseOrExit('threads-vs-select [--quick]', () => {
+  const { values, flags } = splitArgs(process.argv.slice(2), ['--quick', '--serve MODEL'], 0);
+  const m = values.get('--serve');
+  if (m !== undefined && !Object.hasOwn(MODELS, m)) throw new UsageError(`--serve takes ${Object.keys(MODELS).join(' or ')}: ${m}`);
+  return { quick: flags.has('--quick'), model: m as Model | undefined };
+});
+if (model !== undefined) void serve(model);
+else await main(quick);
