@@ -26,6 +26,7 @@ import { pathToFileURL } from 'node:url';
 import { listen, select, type Listener, type Socket } from '../lib/index.js';
 import { resolveCaps } from './caps.js';
 import { SELECT_MAX_CONNECTIONS } from './echo-server.js';
+import { UsageError, parseInteger, parsePort, splitArgs } from './serve-cli.js';
 
 /** Options of {@link runChatServer}. */
 export interface ChatServerOptions {
@@ -238,27 +239,18 @@ export async function runChatServer(opts: ChatServerOptions = {}): Promise<ChatS
 }
 
 /**
- * Parses the command line `[port] [--cap BYTES]`: the options, or the one-line reason it is wrong. Numbers
- * are decimal digits only (no '', '0x10', '0.5' or '1e400').
+ * Parses the command line `[port] [--cap BYTES]`: the options, or the one-line reason it is wrong (the echo
+ * servers' strict parser, examples/serve-cli.ts: decimal digits only, no '', '0x10', '0.5' or '1e400').
  */
 export function parseChatArgs(args: readonly string[]): { port: number; cap?: number } | string {
-  let port: number | undefined;
-  let cap: number | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
-    if (a === '--cap') {
-      const v = args[++i];
-      if (v === undefined) return '--cap needs a value';
-      cap = /^\d+$/.test(v) ? Number(v) : NaN;
-      if (!Number.isSafeInteger(cap) || cap < 1) return `--cap takes a positive integer (bytes): '${v}'`;
-    } else if (a.startsWith('-')) return `unknown option: '${a}'`;
-    else if (port !== undefined) return `one port only: '${a}'`;
-    else {
-      port = /^\d{1,5}$/.test(a) ? Number(a) : NaN;
-      if (!(port <= 65535)) return `bad port: '${a}' (0 to 65535; 0 picks a free one)`;
-    }
+  try {
+    const { positionals, values } = splitArgs(args, ['--cap BYTES'], 1);
+    const cap = values.get('--cap');
+    return { port: parsePort(positionals[0], 5005), ...(cap === undefined ? {} : { cap: parseInteger('--cap', cap, 1) }) };
+  } catch (err) {
+    if (err instanceof UsageError) return err.message;
+    throw err;
   }
-  return { port: port ?? 5005, ...(cap === undefined ? {} : { cap }) };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
