@@ -41,6 +41,13 @@ export const DEFAULT_IDLE_MS = 5 * 60_000;
 /** Default high-water mark of a client's pending echo: 1 MiB. */
 export const DEFAULT_HIGH_WATER = 1024 * 1024;
 
+/**
+ * The default and the largest `maxConnections` of a server on select() (the echo, chat and framed servers):
+ * select() takes descriptors below FD_SETSIZE (1024), so leave room for stdio, the listener and a few more.
+ * More would crash the server at the 1022nd client.
+ */
+export const SELECT_MAX_CONNECTIONS = 1000;
+
 /** How {@link resolveCaps} names each cap in its errors. */
 export type CapNames = Record<keyof ServerCaps, string>;
 

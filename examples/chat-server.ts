@@ -24,8 +24,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { listen, select, type Listener, type Socket } from '../lib/index.js';
-import { resolveCaps } from './caps.js';
-import { SELECT_MAX_CONNECTIONS } from './echo-server.js';
+import { SELECT_MAX_CONNECTIONS, resolveCaps } from './caps.js';
 import { UsageError, parseInteger, parsePort, splitArgs } from './serve-cli.js';
 
 /** Options of {@link runChatServer}. */
@@ -84,7 +83,8 @@ function charBoundary(buf: Buffer, max: number): number {
 
 /**
  * Starts the chat server; resolves once it listens.
- * @throws {RangeError} for a `cap`, `maxLine` or `maxConnections` that is not a positive integer.
+ * @throws {RangeError} for a `cap`, `maxLine` or `maxConnections` that is not a positive integer, or a
+ *   `maxConnections` above 1000 (`SELECT_MAX_CONNECTIONS`: select cannot watch descriptor 1024).
  */
 export async function runChatServer(opts: ChatServerOptions = {}): Promise<ChatServer> {
   const log = opts.log ?? ((line: string) => console.log(line));
@@ -93,7 +93,7 @@ export async function runChatServer(opts: ChatServerOptions = {}): Promise<ChatS
   for (const [name, v] of [['cap', cap], ['maxLine', maxLine]] as const) {
     if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${String(v)}`);
   }
-  const { maxConnections } = resolveCaps({ maxConnections: opts.maxConnections }, SELECT_MAX_CONNECTIONS);
+  const { maxConnections } = resolveCaps({ maxConnections: opts.maxConnections }, SELECT_MAX_CONNECTIONS, SELECT_MAX_CONNECTIONS);
   const server: Listener = await listen({
     host: opts.host ?? '127.0.0.1',
     port: opts.port ?? 5005,

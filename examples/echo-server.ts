@@ -24,7 +24,7 @@ import { pathToFileURL } from 'node:url';
 import { CAP_OPTIONS, serveFromCommandLine } from './serve-cli.js';
 import Queue from 'yocto-queue';
 import { SelectList } from './select-list.js';
-import { IdleList, capStats, resolveCaps, type CapStats, type ServerCaps } from './caps.js';
+import { IdleList, SELECT_MAX_CONNECTIONS, capStats, resolveCaps, type CapStats, type ServerCaps } from './caps.js';
 import { listen, select, selectCost, type Listener, type Socket } from '../lib/index.js';
 
 /** Options of {@link runEchoServer}. */
@@ -65,11 +65,7 @@ export interface EchoServer {
   stop(): Promise<EchoStats>;
 }
 
-/**
- * The default and the largest `maxConnections`: select() takes descriptors below FD_SETSIZE (1024), so leave
- * room for stdio, the listener and a few more. More would crash the server at the 1022nd client.
- */
-export const SELECT_MAX_CONNECTIONS = 1000;
+export { SELECT_MAX_CONNECTIONS } from './caps.js';
 
 interface Client {
   queue: Queue<Buffer>; // msg_list[client]

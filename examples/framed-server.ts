@@ -20,8 +20,7 @@
  */
 import Queue from 'yocto-queue';
 import { Listener, select, type Socket } from '../lib/index.js';
-import { resolveCaps, type ServerCaps } from './caps.js';
-import { SELECT_MAX_CONNECTIONS } from './echo-server.js';
+import { SELECT_MAX_CONNECTIONS, resolveCaps, type ServerCaps } from './caps.js';
 import { SelectList } from './select-list.js';
 
 /** The longest frame payload taken by default: 1 MiB. */
@@ -108,10 +107,11 @@ interface Conn {
  * Serves the upper-case protocol on `listener` until `clients` connections have come and gone; returns the
  * number of requests answered. A client that fails or breaks the protocol is dropped; the others go on.
  * With `assumeWholeFrames` it has the planted bug: each recv is taken as one whole frame.
- * @throws {RangeError} for a bad cap (see examples/caps.ts) or `maxFrame`, before anything is served.
+ * @throws {RangeError} for a bad cap (see examples/caps.ts; `maxConnections` at most 1000, select's bound) or
+ *   `maxFrame`, before anything is served.
  */
 export async function serve(listener: Listener, options: ServeOptions = {}): Promise<number> {
-  const caps = resolveCaps(options, SELECT_MAX_CONNECTIONS);
+  const caps = resolveCaps(options, SELECT_MAX_CONNECTIONS, SELECT_MAX_CONNECTIONS);
   const maxFrame = options.maxFrame ?? DEFAULT_MAX_FRAME;
   if (!Number.isSafeInteger(maxFrame) || maxFrame < 0 || maxFrame > 0xffffffff) {
     throw new RangeError(`maxFrame must be an integer from 0 to 2^32-1, got ${String(maxFrame)}`);

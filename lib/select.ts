@@ -81,7 +81,6 @@ export function select<R extends Selectable, W extends Selectable = R, X extends
 
 const NAMES = ['rlist', 'wlist', 'xlist'] as const;
 
-
 /** Whether `lists[k]` is the very array of an earlier set (as in `select(inputs, outputs, inputs)`). */
 function repeats(lists: readonly unknown[], k: number): boolean {
   return (k > 0 && lists[k] === lists[0]) || (k > 1 && lists[k] === lists[1]);

@@ -6,7 +6,10 @@
 import net from 'node:net';
 import t from 'tap';
 import { resolveCaps } from '../examples/caps.js';
-import { SELECT_MAX_CONNECTIONS } from '../examples/echo-server.js';
+import { listen } from '../lib/index.js';
+import { runChatServer } from '../examples/chat-server.js';
+import { SELECT_MAX_CONNECTIONS, runEchoServer } from '../examples/echo-server.js';
+import { serve } from '../examples/framed-server.js';
 import { UsageError, parseInteger, parsePort, splitArgs } from '../examples/serve-cli.js';
 import { runTs, within, type Child } from './fixtures/helpers.js';
 
@@ -125,4 +128,13 @@ t.test('the caps name the flag that is out of range', async (t) => {
   t.throws(() => resolveCaps({ lowWater: 9, highWater: 5 }, 10, 10, flags), /--low-water \(9\) must not exceed --high-water \(5\)/);
   t.throws(() => resolveCaps({ maxConnections: 0 }, 10, 10, flags), /--max-connections must be an integer from 1 to 10, got 0/);
   t.throws(() => resolveCaps({ maxConnections: 1001 }, SELECT_MAX_CONNECTIONS, SELECT_MAX_CONNECTIONS), /maxConnections must be an integer from 1 to 1000/);
+});
+
+t.test('every server on select refuses a maxConnections past FD_SETSIZE, before it listens (chat and framed took any)', async (t) => {
+  const over = /maxConnections must be an integer from 1 to 1000, got 2000/;
+  await t.rejects(runEchoServer({ port: 0, maxConnections: 2000 }), over, 'echo');
+  await t.rejects(runChatServer({ port: 0, maxConnections: 2000 }), over, 'chat');
+  const l = await listen({ host: '127.0.0.1', port: 0 });
+  t.teardown(() => l.close());
+  await t.rejects(serve(l, { maxConnections: 2000 }), over, 'framed');
 });
