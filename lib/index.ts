@@ -2,22 +2,22 @@
  * net-select: the POSIX readiness contract — select, poll, epoll — over real `node:net` sockets.
  * This file only re-exports; each concept lives in the file named after it.
  */
-export { SocketError, type Errno } from './errors.js';
-export { FD_SETSIZE, getFdLimit, setFdLimit, openFdCount, type FileLike } from './fd-table.js';
-export * from './flags.js';
-export { Pollable } from './pollable.js';
-export { Socket, type BufferOptions, type ConnectOptions, type SockAddr } from './socket.js';
-export { connect } from './connect.js';
-export { Listener, listen, type ListenOptions, type ListenerStats } from './listener.js';
-export type { Selectable } from './resolve.js';
-export { Selector, FdSet, type ReadyLists, type SelectorEvents } from './selector.js';
-export type { WaitOptions } from './pending.js';
-export { select, selectCost } from './select.js';
-export { CostCounter, type CallCost } from './cost.js';
-export { Poll } from './poll.js';
-export { Epoll } from './epoll.js';
-export type { PollEvent } from './poller.js';
-export { SelectorMapping } from './selector-map.js';
+export { SocketError, type Errno } from './core/errors.js';
+export { FD_SETSIZE, getFdLimit, setFdLimit, openFdCount, type FileLike } from './core/fd-table.js';
+export * from './core/flags.js';
+export { Pollable } from './core/pollable.js';
+export { Socket, type BufferOptions, type ConnectOptions, type SockAddr } from './sockets/socket.js';
+export { connect } from './sockets/connect.js';
+export { Listener, listen, type ListenOptions, type ListenerStats } from './sockets/listener.js';
+export type { Selectable } from './core/resolve.js';
+export { Selector, FdSet, type ReadyLists, type SelectorEvents } from './models/selector.js';
+export type { WaitOptions } from './core/pending.js';
+export { select, selectCost } from './models/select.js';
+export { CostCounter, type CallCost } from './models/cost.js';
+export { Poll } from './models/poll.js';
+export { Epoll } from './models/epoll.js';
+export type { PollEvent } from './models/poll-like.js';
+export { SelectorMapping } from './selectors/selector-mapping.js';
 export {
   BaseSelector,
   SelectSelector,
@@ -27,15 +27,15 @@ export {
   EVENT_READ,
   EVENT_WRITE,
   type SelectorKey,
-} from './selectors.js';
-export { StreamFile, stdio, adoptStream } from './stdio.js';
+} from './selectors/base-selector.js';
+export { StreamFile, stdio, adoptStream } from './sockets/stdio.js';
 export {
   DatagramSocket,
   bindDatagram,
   type DatagramAddress,
   type DatagramOptions,
   type DatagramStats,
-} from './dgram.js';
+} from './sockets/dgram.js';
 export {
   SELECT_CHANNEL,
   POLL_CHANNEL,
@@ -44,6 +44,6 @@ export {
   type PollTrace,
   type IoTrace,
   type TraceMessage,
-} from './trace.js';
-export { formatTrace, maskNames, printTrace } from './trace-print.js';
-export { recordTrace, type TraceRecord } from './trace-record.js';
+} from './trace/trace.js';
+export { formatTrace, maskNames, printTrace } from './trace/print.js';
+export { recordTrace, type TraceRecord } from './trace/record.js';

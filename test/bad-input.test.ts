@@ -158,7 +158,7 @@ const LISTEN_OPTIONS: Case[] = [
 ];
 /** Buffer options of an adopted socket or listener. */
 const BUFFER_OPTIONS: Case[] = [...each(TYPE, 'x', 1, null, true, { sndbuf: '1' }), ...each(RANGE, { sndbuf: 0 }, { rcvbuf: -1 })];
-/** The same for `Listener.adopt`, which takes `null` options as none (lib/listener.ts: `options ?? {}`). */
+/** The same for `Listener.adopt`, which takes `null` options as none (lib/sockets/listener.ts: `options ?? {}`). */
 const LISTENER_ADOPT_OPTIONS: Case[] = BUFFER_OPTIONS;
 
 // ---- the objects under test: open, closed, and those kept to compare state ----
@@ -414,7 +414,7 @@ const ROWS: Row[] = [
     fn: 'formatTrace',
     cases: each(TYPE, { source: 'select' }, { call: 'poll' }),
     call: (v) => formatTrace(v as never),
-    todo: 'a message object is checked for its kind only, not field by field: an uncoded TypeError (lib/trace-print.ts)',
+    todo: 'a message object is checked for its kind only, not field by field: an uncoded TypeError (lib/trace/print.ts)',
   },
   { fn: 'printTrace', cases: each(TYPE, 'x', 1, null, {}), call: (v) => printTrace(v as never) },
   {

@@ -1,6 +1,6 @@
 /** Unit tests of the receive queue: no sockets. */
 import t from 'tap';
-import { ChunkQueue } from '../lib/chunk-queue.js';
+import { ChunkQueue } from '../lib/sockets/chunk-queue.js';
 
 t.test('take returns bytes in order, never more than asked, across chunk boundaries', async (t) => {
   const q = new ChunkQueue();

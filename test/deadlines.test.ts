@@ -1,7 +1,7 @@
 /** The timeouts of waiting calls share one timer: unit tests against a fake clock. */
 import t from 'tap';
-import type { Clock } from '../lib/clock.js';
-import { Deadlines, type Deadline } from '../lib/deadlines.js';
+import type { Clock } from '../lib/core/clock.js';
+import { Deadlines, type Deadline } from '../lib/core/deadlines.js';
 import { select } from '../lib/index.js';
 import { socketPair } from './fixtures/helpers.js';
 

@@ -1,9 +1,9 @@
 /** The host's check-phase run: one immediate for every callback queued in a turn. */
 import t from 'tap';
-import type { Clock } from '../lib/clock.js';
-import { FdTable } from '../lib/fd-table.js';
-import { Host } from '../lib/host.js';
-import { Turn } from '../lib/turn.js';
+import type { Clock } from '../lib/core/clock.js';
+import { FdTable } from '../lib/core/fd-table.js';
+import { Host } from '../lib/core/host.js';
+import { Turn } from '../lib/core/turn.js';
 
 /** A clock whose immediates run when told to. */
 function manualClock(): { clock: Clock; immediates: (() => void)[] } {

@@ -1,9 +1,9 @@
 /**
- * Unit tests of the waiter shared by select, poll and epoll (lib/pending.ts): no sockets. Deliveries happen
+ * Unit tests of the waiter shared by select, poll and epoll (lib/core/pending.ts): no sockets. Deliveries happen
  * in the check phase (setImmediate); these tests step the event loop with awaited immediates, never sleeps.
  */
 import t from 'tap';
-import { Pending } from '../lib/pending.js';
+import { Pending } from '../lib/core/pending.js';
 
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 

@@ -4,8 +4,8 @@
  */
 import t from 'tap';
 import { EPOLLET, EPOLLONESHOT, POLLERR, POLLHUP, POLLIN, POLLOUT } from '../lib/index.js';
-import { Pollable } from '../lib/pollable.js';
-import { ReadyList, type Registration } from '../lib/ready-list.js';
+import { Pollable } from '../lib/core/pollable.js';
+import { ReadyList, type Registration } from '../lib/core/ready-list.js';
 
 /** A file whose readiness the test sets, announcing each change as a wake or an update. */
 class FakeFile extends Pollable {

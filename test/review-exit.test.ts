@@ -1,6 +1,6 @@
 /**
  * A process whose waiting calls had long timeouts but ended early exits once it closes its sockets: the
- * shared deadline timer (lib/deadlines.ts) must not keep it alive (issue 10's rewrite).
+ * shared deadline timer (lib/core/deadlines.ts) must not keep it alive (issue 10's rewrite).
  */
 import t from 'tap';
 import { runTs, within } from './fixtures/helpers.js';

@@ -10,7 +10,7 @@ const real = performance.now.bind(performance);
 let skew = 0;
 performance.now = () => real() + skew;
 const { listen, select, selectCost } = await import('../lib/index.js');
-const { IMMEDIATE_ANSWERS } = await import('../lib/turn.js');
+const { IMMEDIATE_ANSWERS } = await import('../lib/core/turn.js');
 
 t.test('bug 13: the cost of a select answered in the next check phase leaves out the wait', async (t) => {
   // More calls in one turn than may be answered at once: the last waits for the check phase.

@@ -1,10 +1,10 @@
 /**
- * The simulated network's scheduler (lib/transport/sim-clock.ts) and seeded generator (sim-rng.ts), alone:
+ * The simulated network's scheduler (lib/backends/sim/sim-clock.ts) and seeded generator (sim-rng.ts), alone:
  * order, virtual jumps, cancellation, and the round's two phases.
  */
 import t from 'tap';
-import { SimClock } from '../lib/transport/sim-clock.js';
-import { Rng } from '../lib/transport/sim-rng.js';
+import { SimClock } from '../lib/backends/sim/sim-clock.js';
+import { Rng } from '../lib/backends/sim/sim-rng.js';
 
 const settled = (clock: SimClock): Promise<void> => new Promise((r) => clock.setTimeout(r, 1e9));
 

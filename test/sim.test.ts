@@ -7,7 +7,7 @@ import { EPOLLET, EPOLLIN, Epoll, Poll, POLLIN, Selector, SHUT_WR, listen, selec
 import { DefaultSelector, EVENT_READ, SelectSelector } from '../lib/index.js';
 import { SimNetwork, expectNoEvent, expectReady, recvExactly, sendAll, simTest } from '../lib/testing/index.js';
 import type { SimOptions } from '../lib/testing/index.js';
-import { lookupFd } from '../lib/fd-table.js';
+import { lookupFd } from '../lib/core/fd-table.js';
 
 type T = Test;
 

@@ -1,5 +1,5 @@
 /**
- * Faults on real sockets (lib/transport/faults.ts), through the `faults` option of `connect` and `listen`:
+ * Faults on real sockets (lib/backends/faults.ts), through the `faults` option of `connect` and `listen`:
  * fragmented arrivals and partial sends, the legal POSIX behaviour loopback almost never shows.
  */
 import t, { type Test } from 'tap';

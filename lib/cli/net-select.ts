@@ -18,7 +18,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { TraceRecord } from '../trace-record.js';
+import type { TraceRecord } from '../trace/record.js';
 import { renderTimeline } from './timeline-html.js';
 
 const USAGE = `usage: net-select trace [--html out.html] [--jsonl trace.jsonl] -- <command> [args...]

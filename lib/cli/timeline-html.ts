@@ -3,7 +3,7 @@
  * fetched), with a header that sums the trace up, a switch between real time and one column per call,
  * and the details of any mark on hover.
  */
-import type { TraceRecord } from '../trace-record.js';
+import type { TraceRecord } from '../trace/record.js';
 import { buildTimeline, type Timeline } from './timeline-model.js';
 import { callsAcross, esc, timeAcross, timelineSvg } from './timeline-svg.js';
 

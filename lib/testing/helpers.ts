@@ -2,12 +2,12 @@
  * Small helpers for tests of a protocol written in the select style, on real sockets or on a SimNetwork.
  * Each waits a bounded time (virtual time on the sim) and fails loudly, saying what was missing; none sleeps.
  */
-import { select } from '../select.js';
-import { connect } from '../connect.js';
-import { listen } from '../listener.js';
-import { processHost } from '../host.js';
-import type { Listener } from '../listener.js';
-import type { Socket } from '../socket.js';
+import { select } from '../models/select.js';
+import { connect } from '../sockets/connect.js';
+import { listen } from '../sockets/listener.js';
+import { processHost } from '../core/host.js';
+import type { Listener } from '../sockets/listener.js';
+import type { Socket } from '../sockets/socket.js';
 import type { SimNetwork } from './sim-network.js';
 
 /** The wait of the helpers when none is given: 5 s (of virtual time on a simulated network). */

@@ -6,4 +6,4 @@ export { socketpair } from './socketpair.js';
 export { SimNetwork, SimHost, type SimOptions, type Faults } from './sim-network.js';
 export { loopbackPair, expectReady, expectWouldBlock, expectNoEvent, recvExactly, sendAll, type Expected } from './helpers.js';
 export { simTest, type TestLike } from './sim-test.js';
-export type { SocketFaults } from '../transport/faults.js';
+export type { SocketFaults } from '../backends/faults.js';

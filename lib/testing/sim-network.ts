@@ -4,19 +4,19 @@
  * and selectors run over it unchanged: only the transport under the sockets and the clock of their host
  * differ.
  */
-import { Host } from '../host.js';
-import { FdTable } from '../fd-table.js';
-import { Turn } from '../turn.js';
-import { SocketError, invalidArgType, invalidArgValue } from '../errors.js';
-import { Listener, type ListenOptions } from '../listener.js';
-import { Socket, checkBufferOptions, type BufferOptions } from '../socket.js';
-import { checkInt, checkOptions } from '../validate.js';
-import { SimClock } from '../transport/sim-clock.js';
-import { Rng, pickSeed } from '../transport/sim-rng.js';
-import { NO_FAULTS, mergeFaults, type FaultSet, type Faults } from '../transport/sim-faults.js';
-import { SimListenTransport, simConnection, type Fabric, type Pipe, type SimEndpoint } from '../transport/sim.js';
+import { Host } from '../core/host.js';
+import { FdTable } from '../core/fd-table.js';
+import { Turn } from '../core/turn.js';
+import { SocketError, invalidArgType, invalidArgValue } from '../core/errors.js';
+import { Listener, type ListenOptions } from '../sockets/listener.js';
+import { Socket, checkBufferOptions, type BufferOptions } from '../sockets/socket.js';
+import { checkInt, checkOptions } from '../core/validate.js';
+import { SimClock } from '../backends/sim/sim-clock.js';
+import { Rng, pickSeed } from '../backends/sim/sim-rng.js';
+import { NO_FAULTS, mergeFaults, type FaultSet, type Faults } from '../backends/sim/sim-faults.js';
+import { SimListenTransport, simConnection, type Fabric, type Pipe, type SimEndpoint } from '../backends/sim/sim-transport.js';
 
-export type { Faults } from '../transport/sim-faults.js';
+export type { Faults } from '../backends/sim/sim-faults.js';
 
 /** Options of a {@link SimNetwork}. */
 export interface SimOptions {

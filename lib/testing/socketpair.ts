@@ -1,10 +1,10 @@
 /** `socketpair()`: two connected sockets in memory, at once. */
-import { processHost } from '../host.js';
-import { Socket, checkBufferOptions, type BufferOptions } from '../socket.js';
-import { memoryPair } from '../transport/memory.js';
-import { FaultTransport, checkFaults, type SocketFaults } from '../transport/faults.js';
-import type { StreamTransport } from '../transport/transport.js';
-import { checkOptions } from '../validate.js';
+import { processHost } from '../core/host.js';
+import { Socket, checkBufferOptions, type BufferOptions } from '../sockets/socket.js';
+import { memoryPair } from '../backends/memory/memory-transport.js';
+import { FaultTransport, checkFaults, type SocketFaults } from '../backends/faults.js';
+import type { StreamTransport } from '../backends/transport.js';
+import { checkOptions } from '../core/validate.js';
 
 /**
  * A connected pair of {@link Socket}s in memory, as `socketpair(AF_UNIX, SOCK_STREAM)` gives: connected at

@@ -5,9 +5,9 @@
  * `sndbuf`, a small send buffer, `send` is partial. A server tested with these survives a real network's
  * cuts. Everything else (latency, partitions, virtual time) needs the simulated network.
  */
-import type { Host } from '../host.js';
-import { checkInt, checkOptions } from '../validate.js';
-import { Rng, pickSeed } from './sim-rng.js';
+import type { Host } from '../core/host.js';
+import { checkInt, checkOptions } from '../core/validate.js';
+import { Rng, pickSeed } from './sim/sim-rng.js';
 import type { ListenSink, ListenTransport, SockAddr, StreamSink, StreamTransport, TransportStart } from './transport.js';
 
 /** The faults `connect` and `listen` can put on real sockets (option `faults`). */

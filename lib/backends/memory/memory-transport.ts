@@ -6,8 +6,8 @@
  * they are delivered, so a peer that stops reading fills the sender's send queue, and `send` becomes partial
  * and then returns 0, as on a real socket. A closed end answers data with a reset, as TCP does.
  */
-import { processHost, type Host } from '../host.js';
-import type { SockAddr, StreamSink, StreamTransport } from './transport.js';
+import { processHost, type Host } from '../../core/host.js';
+import type { SockAddr, StreamSink, StreamTransport } from '../transport.js';
 
 type NetError = Error & { code?: unknown };
 

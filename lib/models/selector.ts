@@ -4,15 +4,15 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { CostCounter, now, selectCopyBytes } from './cost.js';
-import { invalidArgType, sysError } from './errors.js';
-import { Pending, type WaitOptions } from './pending.js';
-import { SELECT_EXCEPT, SELECT_READ, SELECT_WRITE } from './flags.js';
-import { Pollable } from './pollable.js';
-import type { Host } from './host.js';
-import { ReadyList, type Registration } from './ready-list.js';
-import { fdOf, fileFor, type Selectable } from './resolve.js';
-import { asked, publishSelect, selectChannel, traceId, type Asked } from './trace.js';
-import { checkListener, checkTimeout, checkWaitOptions } from './validate.js';
+import { invalidArgType, sysError } from '../core/errors.js';
+import { Pending, type WaitOptions } from '../core/pending.js';
+import { SELECT_EXCEPT, SELECT_READ, SELECT_WRITE } from '../core/flags.js';
+import { Pollable } from '../core/pollable.js';
+import type { Host } from '../core/host.js';
+import { ReadyList, type Registration } from '../core/ready-list.js';
+import { fdOf, fileFor, type Selectable } from '../core/resolve.js';
+import { asked, publishSelect, selectChannel, traceId, type Asked } from '../trace/trace.js';
+import { checkListener, checkTimeout, checkWaitOptions } from '../core/validate.js';
 
 /** The three ready-lists: subsets of the read, write and except sets. */
 export type ReadyLists<T = Selectable> = [readable: T[], writable: T[], exceptional: T[]];

@@ -10,12 +10,12 @@
  */
 import dgram from 'node:dgram';
 import Queue from 'yocto-queue';
-import { allocFd, freeFd } from './fd-table.js';
-import { fromNodeError, invalidArgType, invalidArgValue, sysError, SocketError } from './errors.js';
-import { POLLERR, POLLIN, POLLNVAL, POLLOUT } from './flags.js';
-import { Pollable } from './pollable.js';
+import { allocFd, freeFd } from '../core/fd-table.js';
+import { fromNodeError, invalidArgType, invalidArgValue, sysError, SocketError } from '../core/errors.js';
+import { POLLERR, POLLIN, POLLNVAL, POLLOUT } from '../core/flags.js';
+import { Pollable } from '../core/pollable.js';
 import { checkBufferOptions, type BufferOptions } from './socket.js';
-import { checkInt, checkOptions } from './validate.js';
+import { checkInt, checkOptions } from '../core/validate.js';
 
 /** A UDP address: where a datagram came from, or where to send one. */
 export interface DatagramAddress {

@@ -1,11 +1,11 @@
 /** epoll(7), with Python's `select.epoll` object as the shape. */
-import { SocketError, sysError } from './errors.js';
-import { allocFd, freeFd } from './fd-table.js';
-import { POLLIN, POLLNVAL } from './flags.js';
-import { Pollable, type Watch } from './pollable.js';
-import { DEFAULT_MASK, EPOLL_MODEL, Poller, type PollEvent } from './poller.js';
-import type { WaitOptions } from './pending.js';
-import type { Selectable } from './resolve.js';
+import { SocketError, sysError } from '../core/errors.js';
+import { allocFd, freeFd } from '../core/fd-table.js';
+import { POLLIN, POLLNVAL } from '../core/flags.js';
+import { Pollable, type Watch } from '../core/pollable.js';
+import { DEFAULT_MASK, EPOLL_MODEL, Poller, type PollEvent } from './poll-like.js';
+import type { WaitOptions } from '../core/pending.js';
+import type { Selectable } from '../core/resolve.js';
 import type { CostCounter } from './cost.js';
 
 /** Linux's `EP_MAX_NESTS`: how deep epoll instances may watch one another. */

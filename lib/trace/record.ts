@@ -5,7 +5,7 @@
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { invalidArgType } from './errors.js';
+import { invalidArgType } from '../core/errors.js';
 import { IO_CHANNEL, POLL_CHANNEL, SELECT_CHANNEL, type TraceMessage } from './trace.js';
 
 /**

@@ -12,17 +12,17 @@
  * A message is built only when the channel has a subscriber (`channel.hasSubscribers`, as undici does), so
  * tracing costs nothing while nobody listens. Two ready-made subscribers come with the library, switched on
  * by the environment so that any program can be traced unchanged:
- * `NET_SELECT_TRACE=1` prints strace-like lines on stderr (trace-print.ts), and
- * `NET_SELECT_TRACE_FILE=path` appends one JSON line per message to a file (trace-record.ts), which
+ * `NET_SELECT_TRACE=1` prints strace-like lines on stderr (print.ts), and
+ * `NET_SELECT_TRACE_FILE=path` appends one JSON line per message to a file (record.ts), which
  * `net-select trace --html` turns into a timeline.
  *
  * Times are `performance.now()` readings of the traced process, in milliseconds.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
-import type { CallCost } from './cost.js';
-import { now } from './cost.js';
-import type { PollEvent } from './poller.js';
-import type { Selectable } from './resolve.js';
+import type { CallCost } from '../models/cost.js';
+import { now } from '../models/cost.js';
+import type { PollEvent } from '../models/poll-like.js';
+import type { Selectable } from '../core/resolve.js';
 
 /** The name of the channel of select answers. */
 export const SELECT_CHANNEL = 'net-select:select';

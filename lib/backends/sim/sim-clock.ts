@@ -10,8 +10,8 @@
  *
  * Nothing runs while no event is queued: an idle network holds no timer and no immediate.
  */
-import type { Clock } from '../clock.js';
-import { heapPop, heapPush } from '../min-heap.js';
+import type { Clock } from '../../core/clock.js';
+import { heapPop, heapPush } from '../../core/min-heap.js';
 
 interface SimEvent {
   at: number;

@@ -2,8 +2,8 @@
  * The faults a simulated network (and, for the legal ones, a real socket) can be told to make. Each is legal
  * TCP behaviour that loopback almost never shows: a protocol that survives them survives a real network.
  */
-import { invalidArgType, outOfRange } from '../errors.js';
-import { checkInt, checkOptions } from '../validate.js';
+import { invalidArgType, outOfRange } from '../../core/errors.js';
+import { checkInt, checkOptions } from '../../core/validate.js';
 
 /** Faults of a simulated network: for the whole network, or one link and direction (`sim.link`). */
 export interface Faults {

@@ -1,9 +1,9 @@
 /** `connect()`: a non-blocking connect, as `connect(2)` on an `O_NONBLOCK` socket. */
-import { invalidArgType } from './errors.js';
+import { invalidArgType } from '../core/errors.js';
 import { Socket, checkBufferOptions, type ConnectOptions } from './socket.js';
-import { nodeConnect } from './transport/node.js';
-import { FaultTransport, checkFaults, type SocketFaults } from './transport/faults.js';
-import { checkInt, checkOptions } from './validate.js';
+import { nodeConnect } from '../backends/node/node-transport.js';
+import { FaultTransport, checkFaults, type SocketFaults } from '../backends/faults.js';
+import { checkInt, checkOptions } from '../core/validate.js';
 
 /**
  * Starts a non-blocking connect and returns the socket at once. It becomes writable when the connection is

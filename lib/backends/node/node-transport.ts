@@ -16,9 +16,9 @@
 import { writeSync } from 'node:fs';
 import * as net from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { invalidArgType } from '../errors.js';
-import { processHost } from '../host.js';
-import type { ListenSink, ListenTransport, SockAddr, StreamSink, StreamTransport, TransportStart } from './transport.js';
+import { invalidArgType } from '../../core/errors.js';
+import { processHost } from '../../core/host.js';
+import type { ListenSink, ListenTransport, SockAddr, StreamSink, StreamTransport, TransportStart } from '../transport.js';
 
 /** A `net.Socket`, the type `Socket.adopt` takes. */
 export type NetSocket = net.Socket;

@@ -1,7 +1,7 @@
 /** The read-only, live view of a selector's keys that `getMap()` returns (CPython's `_SelectorMapping`). */
-import { invalidArgType } from './errors.js';
-import type { Selectable } from './resolve.js';
-import type { SelectorKey } from './selectors.js';
+import { invalidArgType } from '../core/errors.js';
+import type { Selectable } from '../core/resolve.js';
+import type { SelectorKey } from './base-selector.js';
 
 /**
  * Every key of a selector, by the object registered: always current (a key registered after you took the

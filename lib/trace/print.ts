@@ -10,10 +10,10 @@
  * ```
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
-import type { CallCost } from './cost.js';
-import { invalidArgType, outOfRange } from './errors.js';
-import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDHUP, EPOLLET, EPOLLONESHOT } from './flags.js';
-import type { PollEvent } from './poller.js';
+import type { CallCost } from '../models/cost.js';
+import { invalidArgType, outOfRange } from '../core/errors.js';
+import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDHUP, EPOLLET, EPOLLONESHOT } from '../core/flags.js';
+import type { PollEvent } from '../models/poll-like.js';
 import { IO_CHANNEL, POLL_CHANNEL, SELECT_CHANNEL, type IoTrace, type PollTrace, type SelectTrace, type TraceMessage } from './trace.js';
 
 /** Lists longer than this are cut, as strace cuts long arrays. */

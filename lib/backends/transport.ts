@@ -5,10 +5,10 @@
  * of a listening socket.
  *
  * The POSIX layer (`Socket`, `Listener`) knows nothing of Node: every Node internal lives in one backend,
- * `transport/node.ts`. Other backends (`transport/memory.ts`, the simulated network) implement the same
+ * `node/node-transport.ts`. Other backends (`memory/memory-transport.ts`, the simulated network) implement the same
  * interfaces, and the sockets, the ready list and the select/poll/epoll models run unchanged over them.
  */
-import type { Host } from '../host.js';
+import type { Host } from '../core/host.js';
 
 /**
  * A socket's address: TCP as Python gives it (`{ address, port, family }`), a Unix socket as its path

@@ -1,7 +1,7 @@
 /** poll(2), with Python's `select.poll` object as the shape: a registration table, then `poll()`. */
-import { DEFAULT_MASK, POLL_MODEL, Poller, type PollEvent } from './poller.js';
-import type { WaitOptions } from './pending.js';
-import type { Selectable } from './resolve.js';
+import { DEFAULT_MASK, POLL_MODEL, Poller, type PollEvent } from './poll-like.js';
+import type { WaitOptions } from '../core/pending.js';
+import type { Selectable } from '../core/resolve.js';
 
 /**
  * A poll(2) set. Level-triggered; `POLLERR`, `POLLHUP` and `POLLNVAL` are reported whatever the mask.

@@ -10,15 +10,15 @@
  * until `accept` gives it one.
  */
 import Queue from 'yocto-queue';
-import { fromNodeError, invalidArgType, sysError } from './errors.js';
-import { POLLERR, POLLIN, POLLNVAL } from './flags.js';
-import { Pollable } from './pollable.js';
-import { ioChannel, publishIo } from './trace.js';
+import { fromNodeError, invalidArgType, sysError } from '../core/errors.js';
+import { POLLERR, POLLIN, POLLNVAL } from '../core/flags.js';
+import { Pollable } from '../core/pollable.js';
+import { ioChannel, publishIo } from '../trace/trace.js';
 import { Socket, checkBufferOptions, type BufferOptions, type SockAddr } from './socket.js';
-import { NodeListenTransport, type NetServer } from './transport/node.js';
-import { FaultListenTransport, checkFaults, type SocketFaults } from './transport/faults.js';
-import type { ListenTransport, StreamTransport } from './transport/transport.js';
-import { checkInt, checkOptions, checkTransport } from './validate.js';
+import { NodeListenTransport, type NetServer } from '../backends/node/node-transport.js';
+import { FaultListenTransport, checkFaults, type SocketFaults } from '../backends/faults.js';
+import type { ListenTransport, StreamTransport } from '../backends/transport.js';
+import { checkInt, checkOptions, checkTransport } from '../core/validate.js';
 
 /** Options of {@link listen} and {@link Listener.adopt}. */
 export interface ListenOptions extends BufferOptions {

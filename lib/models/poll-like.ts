@@ -4,15 +4,15 @@
  * a closed descriptor, what registering twice means, and what a call costs the kernel.
  */
 import { CostCounter, now, epollCopyBytes, pollCopyBytes } from './cost.js';
-import { invalidArgType, invalidArgValue, outOfRange, sysError } from './errors.js';
-import { EPOLLET, EPOLLONESHOT, EVENT_BITS, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI } from './flags.js';
-import { Pending, type Ask, type WaitOptions } from './pending.js';
-import { Pollable } from './pollable.js';
-import { ReadyList, type Registration } from './ready-list.js';
-import { RunList } from './run-list.js';
-import { fdOf, fileFor, type Selectable } from './resolve.js';
-import { asked, pollChannel, publishPoll, traceId, type Asked } from './trace.js';
-import { checkInt, checkTimeout, checkWaitOptions } from './validate.js';
+import { invalidArgType, invalidArgValue, outOfRange, sysError } from '../core/errors.js';
+import { EPOLLET, EPOLLONESHOT, EVENT_BITS, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI } from '../core/flags.js';
+import { Pending, type Ask, type WaitOptions } from '../core/pending.js';
+import { Pollable } from '../core/pollable.js';
+import { ReadyList, type Registration } from '../core/ready-list.js';
+import { RunList } from '../core/run-list.js';
+import { fdOf, fileFor, type Selectable } from '../core/resolve.js';
+import { asked, pollChannel, publishPoll, traceId, type Asked } from '../trace/trace.js';
+import { checkInt, checkTimeout, checkWaitOptions } from '../core/validate.js';
 
 /** One answer of `poll()`: a descriptor and the bits it reports. */
 export type PollEvent = [fd: number, events: number];

@@ -14,12 +14,12 @@
  */
 import fs from 'node:fs';
 import net from 'node:net';
-import { SocketError, invalidArgType, outOfRange, sysError } from './errors.js';
-import { POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDHUP } from './flags.js';
-import { Pollable } from './pollable.js';
+import { SocketError, invalidArgType, outOfRange, sysError } from '../core/errors.js';
+import { POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDHUP } from '../core/flags.js';
+import { Pollable } from '../core/pollable.js';
 import { Socket, checkBufferOptions, type BufferOptions } from './socket.js';
-import { NodeTransport } from './transport/node.js';
-import { checkOptions } from './validate.js';
+import { NodeTransport } from '../backends/node/node-transport.js';
+import { checkOptions } from '../core/validate.js';
 
 const READ = 1;
 const WRITE = 2;

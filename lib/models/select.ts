@@ -1,17 +1,17 @@
 /** select(2) as one call, over real Node sockets. */
 import { CostCounter, now, selectCopyBytes } from './cost.js';
-import { abortError, invalidArgType, invalidArgValue, sysError } from './errors.js';
-import { POLLNVAL, SELECT_EXCEPT, SELECT_READ, SELECT_WRITE } from './flags.js';
-import { Pollable, type Watch } from './pollable.js';
-import { MAX_TIMER_MS, type Deadline } from './deadlines.js';
-import { FD_SETSIZE } from './fd-table.js';
-import { mixedHosts, processHost, type CheckPhaseRunner, type Host } from './host.js';
-import { fdOf, fileOf, type Selectable } from './resolve.js';
+import { abortError, invalidArgType, invalidArgValue, sysError } from '../core/errors.js';
+import { POLLNVAL, SELECT_EXCEPT, SELECT_READ, SELECT_WRITE } from '../core/flags.js';
+import { Pollable, type Watch } from '../core/pollable.js';
+import { MAX_TIMER_MS, type Deadline } from '../core/deadlines.js';
+import { FD_SETSIZE } from '../core/fd-table.js';
+import { mixedHosts, processHost, type CheckPhaseRunner, type Host } from '../core/host.js';
+import { fdOf, fileOf, type Selectable } from '../core/resolve.js';
 import type { ReadyLists } from './selector.js';
-import { RunList } from './run-list.js';
-import { publishSelect, selectChannel } from './trace.js';
-import { checkTimeout, checkWaitOptions } from './validate.js';
-import { promiseFor, type Settles, type WaitOptions } from './pending.js';
+import { RunList } from '../core/run-list.js';
+import { publishSelect, selectChannel } from '../trace/trace.js';
+import { checkTimeout, checkWaitOptions } from '../core/validate.js';
+import { promiseFor, type Settles, type WaitOptions } from '../core/pending.js';
 
 /** The cost of every free {@link select} call in this process, as the kernel would have paid it. */
 export const selectCost = new CostCounter();

@@ -13,16 +13,16 @@
  * order `tcp_recvmsg` and `tcp_sendmsg` do. Every change goes through `Pollable._changed`, with the wake
  * Linux makes for it.
  */
-import { fromNodeError, invalidArgType, sysError, type SocketError } from './errors.js';
-import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDHUP, SHUT_RD, SHUT_RDWR } from './flags.js';
+import { fromNodeError, invalidArgType, sysError, type SocketError } from '../core/errors.js';
+import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDHUP, SHUT_RD, SHUT_RDWR } from '../core/flags.js';
 import { ChunkQueue } from './chunk-queue.js';
-import { Pollable } from './pollable.js';
-import { ioChannel, publishIo } from './trace.js';
-import { checkInt, checkOptions, checkTransport } from './validate.js';
-import { NodeTransport, type NetSocket } from './transport/node.js';
-import type { SockAddr, StreamTransport } from './transport/transport.js';
+import { Pollable } from '../core/pollable.js';
+import { ioChannel, publishIo } from '../trace/trace.js';
+import { checkInt, checkOptions, checkTransport } from '../core/validate.js';
+import { NodeTransport, type NetSocket } from '../backends/node/node-transport.js';
+import type { SockAddr, StreamTransport } from '../backends/transport.js';
 
-export type { SockAddr } from './transport/transport.js';
+export type { SockAddr } from '../backends/transport.js';
 
 /** Buffer sizes of a socket, in bytes (the models of SO_SNDBUF and SO_RCVBUF). */
 export interface BufferOptions {

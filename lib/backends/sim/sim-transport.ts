@@ -10,11 +10,11 @@
  * order, as TCP's retransmissions would. Bytes count as the sender's `queued` until they are delivered (as
  * unacknowledged bytes count in SIOCOUTQ), so a receiver that stops reading fills the sender's queue.
  */
-import type { Host } from '../host.js';
+import type { Host } from '../../core/host.js';
 import type { FaultSet } from './sim-faults.js';
 import { toMicros, type SimClock } from './sim-clock.js';
 import type { Rng } from './sim-rng.js';
-import type { ListenSink, ListenTransport, SockAddr, StreamSink, StreamTransport, TransportStart } from './transport.js';
+import type { ListenSink, ListenTransport, SockAddr, StreamSink, StreamTransport, TransportStart } from '../transport.js';
 
 type NetError = Error & { code?: unknown };
 

@@ -2,7 +2,7 @@
  * The seeded random numbers of a simulated network (and of the fault decorator on real sockets): mulberry32,
  * small and fast; the same seed always gives the same sequence. Never `Math.random`.
  */
-import { outOfRange } from '../errors.js';
+import { outOfRange } from '../../core/errors.js';
 
 /** @internal A seeded pseudo-random generator. */
 export class Rng {
