@@ -11,8 +11,8 @@ t.test('a call waits until a delivery answers it, and each call gets its own ans
   let ready = false;
   let n = 0;
   const p: Pending<number> = new Pending<number>(() => p.serve(() => (ready ? ++n : null)));
-  const a = p.wait(-1, false, false, () => -1, 'test');
-  const b = p.wait(-1, false, false, () => -1, 'test');
+  const a = p.wait({ ms: -1, syscall: 'test', empty: () => -1 });
+  const b = p.wait({ ms: -1, syscall: 'test', empty: () => -1 });
   p.schedule();
   await turn();
   t.equal(p.size, 2, 'nothing ready: both still wait');
@@ -24,21 +24,21 @@ t.test('a call waits until a delivery answers it, and each call gets its own ans
 
 t.test('a zero timeout is answered at the next delivery even when nothing is ready', async (t) => {
   const p: Pending<string> = new Pending<string>(() => p.serve((ask) => (ask.poll ? 'empty' : null)));
-  t.equal(await p.wait(0, false, false, () => 'timeout', 'test'), 'empty');
+  t.equal(await p.wait({ ms: 0, syscall: 'test', empty: () => 'timeout' }), 'empty');
 });
 
 t.test('no timeout with nothing registered is refused: it would wait forever', async (t) => {
   const p = new Pending<number>(() => {});
-  await t.rejects(p.wait(-1, true, false, () => 0, 'select'), { code: 'ERR_INVALID_ARG_VALUE' });
+  await t.rejects(p.wait({ ms: -1, syscall: 'select', idle: true, empty: () => 0 }), { code: 'ERR_INVALID_ARG_VALUE' });
   t.equal(p.size, 0, 'nothing queued');
 });
 
 t.test('close rejects waiting calls with EBADF and refuses new ones', async (t) => {
   const p = new Pending<number>(() => {});
-  const w = p.wait(-1, false, false, () => 0, 'epoll_wait');
+  const w = p.wait({ ms: -1, syscall: 'epoll_wait', empty: () => 0 });
   p.close('epoll_wait');
   await t.rejects(w, { code: 'EBADF', syscall: 'epoll_wait' });
-  await t.rejects(p.wait(0, false, false, () => 0, 'epoll_wait'), { code: 'EBADF' });
+  await t.rejects(p.wait({ ms: 0, syscall: 'epoll_wait', empty: () => 0 }), { code: 'EBADF' });
 });
 
 t.test('maxevents travels with each call as its limit', async (t) => {
@@ -49,8 +49,8 @@ t.test('maxevents travels with each call as its limit', async (t) => {
       return ask.limit;
     }),
   );
-  const a = p.wait(-1, false, true, () => 0, 'epoll_wait', 2);
-  const b = p.wait(-1, false, true, () => 0, 'epoll_wait');
+  const a = p.wait({ ms: -1, syscall: 'epoll_wait', ready: true, empty: () => 0, limit: 2 });
+  const b = p.wait({ ms: -1, syscall: 'epoll_wait', ready: true, empty: () => 0 });
   t.same(await Promise.all([a, b]), [2, Infinity]);
   t.same(limits, [2, Infinity]);
 });

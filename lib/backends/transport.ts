@@ -25,6 +25,14 @@ export type SockAddr =
     }
   | string;
 
+/** An error as a transport reports it: Node's shape, an `Error` with the errno name as `code`. */
+export type NetError = Error & { code?: unknown };
+
+/** @internal The error a transport reports for `code` in `syscall` (`write EPIPE`), shaped as Node's. */
+export function netError(code: string, syscall: string): NetError {
+  return Object.assign(new Error(`${syscall} ${code}`), { code, syscall });
+}
+
 /** What a stream transport tells the socket above it. Every call is "from the network". */
 export interface StreamSink {
   /** Bytes arrived, in order. The transport may deliver more after `pause()` until it takes effect. */
@@ -32,7 +40,7 @@ export interface StreamSink {
   /** The peer's FIN arrived: no more data after what was delivered. */
   end(): void;
   /** The connection failed or was reset (`code`: `ECONNRESET`, `ECONNREFUSED`, `EPIPE`, ...). */
-  error(err: Error & { code?: unknown }): void;
+  error(err: NetError): void;
   /** The transport is gone (destroyed under the socket, or after an error). */
   close(): void;
   /** A connect in progress completed. */
@@ -81,7 +89,7 @@ export interface StreamTransport {
    * After the peer's FIN a transport may stop watching the connection (Node does): asks whether a reset
    * has arrived since, and returns its error (or `null`). Cheap: called only on sockets past EOF that sent.
    */
-  probeReset(): (Error & { code?: unknown }) | null;
+  probeReset(): NetError | null;
   /** TCP_NODELAY / SO_KEEPALIVE where the transport has them (an in-memory pair has neither: no-op). */
   setOption?(option: 'nodelay', enable: boolean): void;
   setOption?(option: 'keepalive', enable: boolean, initialDelayMs: number): void;
@@ -92,7 +100,7 @@ export interface ListenSink {
   /** A connection arrived; `local` is the accepted socket's own address when the transport knows it. */
   connection(t: StreamTransport): void;
   /** The listening socket failed. */
-  error(err: Error & { code?: unknown }): void;
+  error(err: NetError): void;
 }
 
 /** The network side of a listening socket. */

@@ -74,8 +74,26 @@ class Waiter<R> implements Deadline, Settles<R> {
 
   expire(): void {
     this.deadlines = undefined; // it has left them
-    this.#owner._settle(this, this.empty());
+    this.#owner._answer(this, this.empty);
   }
+}
+
+/** How a call waits: see {@link Pending.wait}. */
+export interface WaitSpec<R> {
+  /** The checked timeout in ms (-1: none, 0: answer at the next delivery, ready or not). */
+  ms: number;
+  /** The call's name, for its errors. */
+  syscall: string;
+  /** Nothing is registered: a call without a timeout would never return, and is refused. */
+  idle?: boolean;
+  /** A delivery is due at once (something is queued). */
+  ready?: boolean;
+  /** The empty answer, for a timeout or a wakeup; may throw to fail the call. */
+  empty: () => R;
+  /** The most events one answer may hold (epoll's maxevents). Default: no bound. */
+  limit?: number;
+  /** Cancels the call (see {@link WaitOptions}). */
+  signal?: AbortSignal | undefined;
 }
 
 /** What a delivery is asked for each waiting call. */
@@ -97,17 +115,22 @@ export class Pending<R> {
   #host: Host = processHost;
   #bound = false;
 
+  readonly #left: (() => void) | undefined;
+
   /**
    * @param deliver runs once per turn when scheduled (`checkPhase` true), or at once for a call answered
    * right away (false); it calls {@link Pending.serve}.
+   * @param left runs each time the last waiting call leaves (answered, timed out, aborted or failed): a
+   * one-call owner (the free `select()`) stops watching its files there.
    */
-  constructor(deliver: (checkPhase: boolean) => void) {
+  constructor(deliver: (checkPhase: boolean) => void, left?: () => void) {
     this.#run = () => {
       this.#scheduled = false;
       if (this.#closed) return;
       deliver(true); // in the host's check-phase run, which noted the answer (see Host.atCheckPhase)
     };
     this.#deliverNow = deliver;
+    this.#left = left;
   }
 
   /** The host whose clock and descriptor table this waiter uses (the process until a file is added). */
@@ -121,13 +144,17 @@ export class Pending<R> {
    * real ones). Nothing is changed.
    */
   useHost(host: Host, syscall: string): void {
-    if (host === this.#host) {
-      this.#bound = true;
-      return;
-    }
-    if (this.#bound) throw mixedHosts(this.#host, host, syscall);
+    this.checkHost(host, syscall);
     this.#host = host;
     this.#bound = true;
+  }
+
+  /**
+   * Whether a file of `host` may be added: always before the first file, then only one of the same host.
+   * @throws {TypeError} `ERR_INVALID_ARG_VALUE` for a file of another host. Nothing is changed.
+   */
+  checkHost(host: Host, syscall: string): void {
+    if (host !== this.#host && this.#bound) throw mixedHosts(this.#host, host, syscall);
   }
 
   /** Calls waiting. */
@@ -140,29 +167,23 @@ export class Pending<R> {
     return this.#waiters.some((w) => w.poll);
   }
 
-  /**
-   * Queues a call. `ms` is a checked timeout (-1: none). `idle` says nothing is registered: then a call
-   * without a timeout would never return, and is refused. `ready` says a delivery is due at once.
-   */
-  wait(
-    ms: number,
-    idle: boolean,
-    ready: boolean,
-    onTimeout: () => R,
-    syscall: string,
-    limit = Infinity,
-    signal?: AbortSignal,
-  ): Promise<R> {
+  /** Queues a call, as `spec` says (see {@link WaitSpec}). */
+  wait(spec: WaitSpec<R>): Promise<R> {
+    const { ms, syscall, signal } = spec;
     if (this.#closed) return Promise.reject(sysError('EBADF', syscall, 'closed'));
     if (signal?.aborted) return Promise.reject(abortError(signal));
     if (this.#woken) {
       this.#woken = false;
-      return Promise.resolve(onTimeout());
+      try {
+        return Promise.resolve(spec.empty());
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
     }
-    if (ms === -1 && idle) {
+    if (ms === -1 && spec.idle === true) {
       return Promise.reject(invalidArgValue('timeoutMs', `must be given when nothing is registered: ${syscall} would wait forever`));
     }
-    const w = new Waiter<R>(this, onTimeout, ms === 0, limit);
+    const w = new Waiter<R>(this, spec.empty, ms === 0, spec.limit ?? Infinity);
     const promise = promiseFor(w);
     this.#waiters.push(w);
     if (ms > 0 && ms <= MAX_TIMER_MS) (w.deadlines = this.#host.deadlines).add(w, ms);
@@ -173,7 +194,7 @@ export class Pending<R> {
       signal.addEventListener('abort', onAbort, { once: true });
       w.unlisten = () => signal.removeEventListener('abort', onAbort);
     }
-    if (!w.poll && !ready) return promise;
+    if (!w.poll && spec.ready !== true) return promise;
     try {
       // Right after a check-phase answer, with nothing new from the network, answer now (twice per turn at most).
       if (this.#host.turn.mayAnswerNow()) this.#deliverNow(false);
@@ -193,13 +214,20 @@ export class Pending<R> {
 
   /**
    * Asks `answer` for each waiting call, in the order they were made; a call is settled with what it gets,
-   * and keeps waiting on `null`. Each call gets its own answer, as concurrent `epoll_wait`s do.
+   * keeps waiting on `null`, and fails with what `answer` throws. Each call gets its own answer, as
+   * concurrent `epoll_wait`s do.
    */
   serve(answer: (ask: Ask) => R | null): void {
     const ws = this.#waiters;
     for (let i = 0; i < ws.length; ) {
       const w = ws[i] as Waiter<R>;
-      const r = answer(w);
+      let r: R | null;
+      try {
+        r = answer(w);
+      } catch (err) {
+        if (this.#take(w)) w.reject(err as Error);
+        continue;
+      }
       if (r === null) {
         i++;
         continue;
@@ -218,7 +246,7 @@ export class Pending<R> {
       this.#woken = true;
       return;
     }
-    for (const w of [...this.#waiters]) this._settle(w, w.empty());
+    for (const w of [...this.#waiters]) this._answer(w, w.empty);
   }
 
   /** Takes `w` out of the waiting calls, its timer and abort listener with it; false if it was not there. */
@@ -231,12 +259,25 @@ export class Pending<R> {
     ws.pop();
     w.deadlines?.delete(w);
     w.unlisten?.();
+    if (ws.length === 0) this.#left?.();
     return true;
   }
 
   /** @internal Settles `w` with `r`, if it still waits. */
   _settle(w: Waiter<R>, r: R): void {
     if (this.#take(w)) w.resolve(r);
+  }
+
+  /** @internal Settles `w` with what `make` gives (its empty answer), or fails it with what `make` throws. */
+  _answer(w: Waiter<R>, make: () => R): void {
+    let r: R;
+    try {
+      r = make();
+    } catch (err) {
+      if (this.#take(w)) w.reject(err as Error);
+      return;
+    }
+    this._settle(w, r);
   }
 
   /** Fails every waiting call. */

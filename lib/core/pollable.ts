@@ -83,16 +83,6 @@ export abstract class Pollable implements FileLike {
     for (let i = 0; i < ws.length; i++) (ws[i] as Watch).wake(k, wake);
   }
 
-  /** @internal A state change from the network that concerns every bit (`sk_state_change`). */
-  protected _wake(): void {
-    this._changed(0, true);
-  }
-
-  /** @internal The program's own call changed the state. */
-  protected _update(): void {
-    this._changed(0, false);
-  }
-
   /** @internal The descriptor is gone: every watcher hears of it once, then none remain. */
   protected _closed(): void {
     const ws = this.#watches;

@@ -150,7 +150,10 @@ export class ReadyList<T> {
     return false;
   }
 
-  /** @internal A wake or an update: queue `reg` if it asks for something the file now has. */
+  /**
+   * @internal A wake or an update: queue `reg` if it asks for something the file now has. Also for a
+   * registration no longer watched (poll's entry of a closed descriptor, which reports POLLNVAL).
+   */
   _offer(reg: Registration<T>): void {
     if (reg.queued || this.revents(reg) === 0) return;
     reg.queued = true;
@@ -162,11 +165,6 @@ export class ReadyList<T> {
   /** @internal */
   _closed(reg: Registration<T>): void {
     this.#owner.closed(reg);
-  }
-
-  /** Queues `reg` even though it is not watched any more (poll's POLLNVAL entries). */
-  requeue(reg: Registration<T>): void {
-    this._offer(reg);
   }
 
   /** Empties the queue (the owner is closing). */

@@ -154,7 +154,7 @@ export class Poller {
         },
         closed: (reg) => {
           if (this.#model.keepClosed) {
-            this.#list.requeue(reg); // POLLNVAL from now on, until unregistered
+            this.#list._offer(reg); // POLLNVAL from now on, until unregistered
             return;
           }
           this.#regs.delete(reg.fd);
@@ -257,12 +257,20 @@ export class Poller {
     }
     const n = this.#regs.size;
     if (pollChannel.hasSubscribers) this.#asked ??= asked(ms);
-    return this.#pending.wait(ms, n === 0, this.#list.size > 0, () => {
-      const [examined, bytes] = this.#model.cost(0, 0, n);
-      this.cost.record(examined, bytes, now(), 0);
-      this.#trace([], maxevents);
-      return [];
-    }, this.#model.wait, maxevents === -1 ? Infinity : maxevents, signal);
+    return this.#pending.wait({
+      ms,
+      syscall: this.#model.wait,
+      idle: n === 0,
+      ready: this.#list.size > 0,
+      empty: () => {
+        const [examined, bytes] = this.#model.cost(0, 0, n);
+        this.cost.record(examined, bytes, now(), 0);
+        this.#trace([], maxevents);
+        return [];
+      },
+      limit: maxevents === -1 ? Infinity : maxevents,
+      signal,
+    });
   }
 
   /** Ends a waiting `poll` at once with `[]`; with none waiting, the next `poll` returns at once. */

@@ -138,8 +138,6 @@ export class Selector extends EventEmitter<SelectorEvents> {
   readonly xlist: FdSet = new FdSet(this, 2);
   /** What the kernel would have done for each answer so far. */
   readonly cost = new CostCounter();
-  /** @internal False for the free select()'s own selector: that call is traced as itself. */
-  _traced = true;
 
   readonly #entries = new Map<Pollable, Entry>();
   readonly #list: ReadyList<Entry>;
@@ -223,11 +221,18 @@ export class Selector extends EventEmitter<SelectorEvents> {
     }
     const nfds = this.#maxFd + 1;
     if (selectChannel.hasSubscribers) this.#asked ??= asked(ms);
-    return this.#pending.wait(ms, this.#entries.size === 0, this.#list.size > 0, () => {
-      this.cost.record(nfds, selectCopyBytes(nfds), now(), 0);
-      this.#trace('Selector.select', [[], [], []]);
-      return [[], [], []];
-    }, 'select', Infinity, signal);
+    return this.#pending.wait({
+      ms,
+      syscall: 'select',
+      idle: this.#entries.size === 0,
+      ready: this.#list.size > 0,
+      empty: () => {
+        this.cost.record(nfds, selectCopyBytes(nfds), now(), 0);
+        this.#trace('Selector.select', [[], [], []]);
+        return [[], [], []];
+      },
+      signal,
+    });
   }
 
   /**
@@ -371,7 +376,7 @@ export class Selector extends EventEmitter<SelectorEvents> {
 
   /** Publishes an answer on the `net-select:select` channel, when someone listens. */
   #trace(source: 'Selector.select' | 'ready', lists: ReadyLists): void {
-    if (!selectChannel.hasSubscribers || !this._traced) return;
+    if (!selectChannel.hasSubscribers) return;
     publishSelect(source, this.#traceId, [this.rlist, this.wlist, this.xlist], lists, source === 'ready' ? undefined : this.#asked, this.cost.last);
     if (source !== 'ready') this.#asked = undefined;
   }

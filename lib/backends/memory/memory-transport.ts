@@ -7,13 +7,7 @@
  * and then returns 0, as on a real socket. A closed end answers data with a reset, as TCP does.
  */
 import { processHost, type Host } from '../../core/host.js';
-import type { SockAddr, StreamSink, StreamTransport } from '../transport.js';
-
-type NetError = Error & { code?: unknown };
-
-function netError(code: string): NetError {
-  return Object.assign(new Error(code), { code });
-}
+import { netError, type NetError, type SockAddr, type StreamSink, type StreamTransport } from '../transport.js';
 
 /** @internal One end of an in-memory connection. */
 export class MemoryTransport implements StreamTransport {
@@ -56,7 +50,7 @@ export class MemoryTransport implements StreamTransport {
   }
 
   tryWrite(buf: Uint8Array, off: number, len: number): number {
-    if (this.#out !== 'open') throw netError('EPIPE');
+    if (this.#out !== 'open') throw netError('EPIPE', 'write');
     // The memory "kernel" copies what it takes, as write(2) does.
     this.write(Buffer.from(buf.subarray(off, off + len)));
     return len;
@@ -118,7 +112,7 @@ export class MemoryTransport implements StreamTransport {
         this.#inflight = [];
         this.#inflightBytes = 0;
         this.#out = 'rst-sent';
-        if (!this.#gone) this.#sink?.error(netError('ECONNRESET'));
+        if (!this.#gone) this.#sink?.error(netError('ECONNRESET', 'read'));
         return;
       }
       if (peer.#paused) break;
@@ -132,7 +126,7 @@ export class MemoryTransport implements StreamTransport {
     const out = this.#out;
     if (out === 'rst' || out === 'fin') {
       this.#out = out === 'rst' ? 'rst-sent' : 'fin-sent';
-      if (out === 'rst') sink.error(netError('ECONNRESET'));
+      if (out === 'rst') sink.error(netError('ECONNRESET', 'read'));
       else sink.end();
     }
   }

@@ -354,7 +354,7 @@ export class NodeListenTransport implements ListenTransport {
  * @internal Closes with a reset (SO_LINGER 0) where Node can — TCP only; a Unix socket has no reset and is
  * simply closed.
  */
-export function resetOrDestroy(ns: net.Socket): void {
+function resetOrDestroy(ns: net.Socket): void {
   try {
     ns.resetAndDestroy();
   } catch {

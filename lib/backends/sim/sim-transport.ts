@@ -14,13 +14,7 @@ import type { Host } from '../../core/host.js';
 import type { FaultSet } from './sim-faults.js';
 import { toMicros, type SimClock } from './sim-clock.js';
 import type { Rng } from './sim-rng.js';
-import type { ListenSink, ListenTransport, SockAddr, StreamSink, StreamTransport, TransportStart } from '../transport.js';
-
-type NetError = Error & { code?: unknown };
-
-function netError(code: string, syscall: string): NetError {
-  return Object.assign(new Error(`${syscall} ${code}`), { code, syscall });
-}
+import { netError, type ListenSink, type ListenTransport, type NetError, type SockAddr, type StreamSink, type StreamTransport, type TransportStart } from '../transport.js';
 
 /** @internal What the transports ask of the network they run on. */
 export interface Fabric {
