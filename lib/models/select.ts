@@ -1,17 +1,17 @@
 /** select(2) as one call, over real Node sockets. */
 import { CostCounter, now, selectCopyBytes } from './cost.js';
-import { abortError, invalidArgType, invalidArgValue, sysError } from '../core/errors.js';
+import { invalidArgType, invalidArgValue, sysError } from '../core/errors.js';
 import { POLLNVAL, SELECT_EXCEPT, SELECT_READ, SELECT_WRITE } from '../core/flags.js';
-import { Pollable, type Watch } from '../core/pollable.js';
-import { MAX_TIMER_MS, type Deadline } from '../core/deadlines.js';
+import { Pollable } from '../core/pollable.js';
 import { FD_SETSIZE } from '../core/fd-table.js';
-import { mixedHosts, processHost, type CheckPhaseRunner, type Host } from '../core/host.js';
+import { mixedHosts, processHost, type Host } from '../core/host.js';
 import { fdOf, fileOf, type Selectable } from '../core/resolve.js';
-import type { ReadyLists } from './selector.js';
+import { ReadyList, type ReadyListOwner, type Registration } from '../core/ready-list.js';
 import { RunList } from '../core/run-list.js';
 import { publishSelect, selectChannel } from '../trace/trace.js';
 import { checkTimeout, checkWaitOptions } from '../core/validate.js';
-import { promiseFor, type Settles, type WaitOptions } from '../core/pending.js';
+import { Pending, type Ask, type WaitOptions } from '../core/pending.js';
+import { gather, type ReadyLists } from './ready-sets.js';
 
 /** The cost of every free {@link select} call in this process, as the kernel would have paid it. */
 export const selectCost = new CostCounter();
@@ -56,24 +56,14 @@ export function select<R extends Selectable, W extends Selectable = R, X extends
   const start = now();
   try {
     const call = prepare(rlist, wlist, xlist, timeoutMs, options);
-    const ready = anyReady(call.files);
-    const host = call.host;
-    if ((ready || call.ms === 0) && host.turn.mayAnswerNow()) {
+    // Answered at once when it may be; a signal aborted already is the waiting path's to refuse.
+    if ((call.ms === 0 || anyReady(call.files)) && call.signal?.aborted !== true && call.host.turn.mayAnswerNow()) {
       return Promise.resolve(answer(call.lists, call.files, call.nfds, start, start, call.ms) as [R[], W[], X[]]);
     }
     // It waits: select(2) copies the sets in, so a list changed meanwhile changes nothing.
     copyLists(call);
-    const wait = new Wait(call, now() - start, start); // the cost counts our own work, not the wait (bug 13)
-    const promise = wait.promise();
-    if (call.ms === 0) {
-      host.atCheckPhase(wait); // a poll: answered in this turn's check phase, ready or not
-    } else {
-      wait.start(); // the sockets wake the call
-      // Ready now but not answered at once: looked at again in this turn's check phase, where it keeps waiting
-      // if what was ready is gone by then (read by the program meanwhile) — select(2) never returns 0 early.
-      if (ready) wait.wake();
-    }
-    return promise as Promise<[R[], W[], X[]]>;
+    // The cost counts our own work, not the wait (bug 13).
+    return new SelectCall(call, now() - start, start).wait() as Promise<[R[], W[], X[]]>;
   } catch (err) {
     return Promise.reject(err as Error);
   }
@@ -155,7 +145,6 @@ function prepare(
     for (let k = 1; k < 3; k++) copies[k] ??= copies[lists.indexOf(lists[k] as readonly Selectable[])] as unknown[];
     files = copies as Pollable[][];
   }
-  if (signal?.aborted) throw abortError(signal);
   return { lists, files, nfds, ms, signal, host };
 }
 
@@ -172,117 +161,91 @@ function copyLists(call: Call): void {
 }
 
 /**
- * A call that waits for readiness: registered with every socket in its lists, which wake it when their state
- * changes; it looks at its lists in that turn's check phase, and settles if something is ready. One object
- * per waiting call and no closures: the host runs it as itself, and its promise comes from a shared executor.
+ * A select() that waits, through the machinery every model shares: the files of its lists registered in a
+ * ready list of its own (a wake about bits no set asks for is dropped there, as for every model), and the
+ * call waiting in a `Pending` (its timeout, abort signal and check-phase delivery). It is answered in the
+ * check phase of a turn where something it asks for is ready, from the state then, or at its timeout.
  */
-class Wait implements Watch, Deadline, CheckPhaseRunner, Settles<ReadyLists> {
+class SelectCall implements ReadyListOwner<null> {
   readonly #call: Call;
   readonly #setupMs: number;
   readonly #start: number;
-  #resolve!: (lists: ReadyLists) => void;
-  #reject!: (err: Error) => void;
-  deadline = Infinity;
-  deadlineSlot = -1;
-  #queued = false;
-  #done = false;
-  #onAbort: (() => void) | undefined;
+  readonly #pending: Pending<ReadyLists>;
+  readonly #list = new ReadyList<null>(this, 0);
+  readonly #regs: Registration<null>[] = [];
+  #badf = false; // a file in the lists was closed: the answer is EBADF
 
   constructor(call: Call, setupMs: number, start: number) {
     this.#call = call;
     this.#setupMs = setupMs;
     this.#start = start;
+    this.#pending = new Pending<ReadyLists>(
+      () => this.#pending.serve((ask) => this.#answer(ask)),
+      () => this.#unwatch(),
+    );
+    this.#pending.useHost(call.host, 'select');
   }
 
-  /** Its promise. */
-  promise(): Promise<ReadyLists> {
-    return promiseFor(this);
+  /** Waits: a poll (timeout 0) is answered in this turn's check phase, ready or not; a wait watches its files. */
+  wait(): Promise<ReadyLists> {
+    const { ms, signal, host } = this.#call;
+    const promise = this.#pending.wait({
+      ms,
+      syscall: 'select',
+      // A timeout's answer is the state now: it has seen every event so far.
+      empty: () => {
+        host.turn.noteCheckPhaseAnswer();
+        return this.#answerNow();
+      },
+      signal,
+    });
+    // A file ready now is queued at once: looked at again in this turn's check phase, where the call keeps
+    // waiting if what was ready is gone by then (read by the program meanwhile): select(2) never returns 0 early.
+    if (ms !== 0 && this.#pending.size > 0) this.#watch();
+    return promise;
   }
 
-  /** Keeps the promise's settle functions (once, from {@link promiseFor}). */
-  captured(resolve: (lists: ReadyLists) => void, reject: (err: Error) => void): void {
-    this.#resolve = resolve;
-    this.#reject = reject;
-  }
-
-  /** In the check phase: a poll (timeout 0) is answered, ready or not; a wait settles if something is ready. */
-  atCheckPhase(): void {
-    if (this.#call.ms === 0) {
-      this.#settle();
-      return;
-    }
-    this.#queued = false;
-    if (this.#done) return;
-    let ready: boolean;
-    try {
-      ready = anyReady(this.#call.files);
-    } catch {
-      ready = true; // a socket was closed: the answer says EBADF
-    }
-    if (!ready) return; // a wake about something not asked for
-    this.#finish();
-    this.#settle();
-  }
-
-  /** Answers from the state now (or rejects with `EBADF`, or the abort of a poll that waited for the check phase). */
-  #settle(): void {
-    const { signal, lists, files, nfds, ms } = this.#call;
-    if (signal?.aborted) {
-      this.#reject(abortError(signal)); // aborted while it waited for the check phase
-      return;
-    }
-    try {
-      this.#resolve(answer(lists, files, nfds, now() - this.#setupMs, this.#start, ms));
-    } catch (err) {
-      this.#reject(err as Error);
-    }
-  }
-
-  start(): void {
-    const { files, ms, signal, host } = this.#call;
-    this.#eachFile(files, (f) => f._watch(this));
-    if (ms > 0 && ms <= MAX_TIMER_MS) host.deadlines.add(this, ms);
-    if (signal) {
-      this.#onAbort = () => {
-        this.#finish();
-        this.#reject(abortError(signal));
-      };
-      signal.addEventListener('abort', this.#onAbort, { once: true });
-    }
-  }
-
-  expire(): void {
-    this.deadline = Infinity;
-    this.#finish();
-    this.#call.host.turn.noteCheckPhaseAnswer(); // the answer is the state now: it has seen every event so far
-    this.#settle();
-  }
-
-  wake(): void {
-    if (this.#queued || this.#done) return;
-    this.#queued = true;
-    this.#call.host.atCheckPhase(this);
+  queued(): void {
+    this.#pending.schedule();
   }
 
   closed(): void {
-    this.wake();
+    this.#badf = true;
+    this.#pending.schedule();
   }
 
-  #finish(): void {
-    this.#done = true;
-    const { files, host, signal } = this.#call;
-    this.#eachFile(files, (f) => f._unwatch(this));
-    if (this.deadline !== Infinity) host.deadlines.delete(this);
-    if (this.#onAbort) signal?.removeEventListener('abort', this.#onAbort);
+  /** The answer at a delivery, or null to keep waiting (a wake about something read meanwhile). */
+  #answer(ask: Ask): ReadyLists | null {
+    if (!ask.poll && !this.#badf && !this.#list.anyReady()) return null;
+    return this.#answerNow();
   }
 
-  /** Each list once (a list passed for two sets is watched once). */
-  #eachFile(files: (readonly Pollable[])[], fn: (f: Pollable) => void): void {
+  /** The three lists as the state is now; `EBADF` if a file was closed meanwhile. */
+  #answerNow(): ReadyLists {
+    const { lists, files, nfds, ms } = this.#call;
+    return answer(lists, files, nfds, now() - this.#setupMs, this.#start, ms);
+  }
+
+  /** Registers each item of each list once, with the bits of the sets it is passed for. */
+  #watch(): void {
+    const files = this.#call.files;
     for (let k = 0; k < 3; k++) {
-      if (repeats(files, k)) continue;
+      const sets = setsOf(files, k);
+      if (sets === 0) continue;
+      const mask = bitsOf(sets);
       const fl = files[k] as readonly Pollable[];
-      for (let i = 0; i < fl.length; i++) fn(fl[i] as Pollable);
+      for (let i = 0; i < fl.length; i++) {
+        const f = fl[i] as Pollable;
+        this.#regs.push(this.#list.add(f, f.fileno(), mask, null));
+      }
     }
+  }
+
+  /** The call has left (answered, timed out, aborted or failed): its files stop waking it. */
+  #unwatch(): void {
+    const regs = this.#regs;
+    for (let i = 0; i < regs.length; i++) this.#list.remove(regs[i] as Registration<null>);
+    regs.length = 0;
   }
 }
 
@@ -341,10 +304,8 @@ function answer(
         const ev = (fl[i] as Pollable).events() & (mask | POLLNVAL);
         if (ev === 0) continue;
         if (ev & POLLNVAL) throw sysError('EBADF', 'select', 'a socket in the lists was closed while select waited');
-        // Counted once per set it is ready in, as select(2) counts.
-        if (sets & 1 && ev & SELECT_READ) r.push(list[i] as Selectable);
-        if (sets & 2 && ev & SELECT_WRITE) w.push(list[i] as Selectable);
-        if (sets & 4 && ev & SELECT_EXCEPT) x.push(list[i] as Selectable);
+        const item = list[i] as Selectable;
+        gather(gathered, ev, sets & 1 ? item : undefined, sets & 2 ? item : undefined, sets & 4 ? item : undefined);
       }
     }
   } catch (err) {

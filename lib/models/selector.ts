@@ -6,16 +6,15 @@ import { EventEmitter } from 'eventemitter3';
 import { CostCounter, now, selectCopyBytes } from './cost.js';
 import { invalidArgType, sysError } from '../core/errors.js';
 import { Pending, type WaitOptions } from '../core/pending.js';
-import { SELECT_EXCEPT, SELECT_READ, SELECT_WRITE } from '../core/flags.js';
 import { Pollable } from '../core/pollable.js';
 import type { Host } from '../core/host.js';
 import { ReadyList, type Registration } from '../core/ready-list.js';
 import { fdOf, fileFor, type Selectable } from '../core/resolve.js';
 import { asked, publishSelect, selectChannel, traceId, type Asked } from '../trace/trace.js';
 import { checkListener, checkTimeout, checkWaitOptions } from '../core/validate.js';
+import { SET_BITS as SETS, byFd, gather, type ReadyLists } from './ready-sets.js';
 
-/** The three ready-lists: subsets of the read, write and except sets. */
-export type ReadyLists<T = Selectable> = [readable: T[], writable: T[], exceptional: T[]];
+export type { ReadyLists } from './ready-sets.js';
 
 /** The events of a {@link Selector}. */
 export interface SelectorEvents {
@@ -24,8 +23,6 @@ export interface SelectorEvents {
   /** A socket in the sets was closed without being removed first: `EBADF`, as select(2) would fail. */
   error: [err: Error];
 }
-
-const SETS = [SELECT_READ, SELECT_WRITE, SELECT_EXCEPT] as const;
 
 interface Entry {
   reg: Registration<Entry>;
@@ -348,11 +345,10 @@ export class Selector extends EventEmitter<SelectorEvents> {
     const r: Selectable[] = [];
     const w: Selectable[] = [];
     const x: Selectable[] = [];
+    const out = [r, w, x] as const;
     this.#list.collect(Infinity, (reg, rev) => {
       const items = reg.data.items;
-      if (items[0] !== undefined && rev & SELECT_READ) r.push(items[0]);
-      if (items[1] !== undefined && rev & SELECT_WRITE) w.push(items[1]);
-      if (items[2] !== undefined && rev & SELECT_EXCEPT) x.push(items[2]);
+      gather(out, rev, items[0], items[1], items[2]);
     });
     if (r.length > 1) r.sort(byFd);
     if (w.length > 1) w.sort(byFd);
@@ -380,12 +376,4 @@ export class Selector extends EventEmitter<SelectorEvents> {
     publishSelect(source, this.#traceId, [this.rlist, this.wlist, this.xlist], lists, source === 'ready' ? undefined : this.#asked, this.cost.last);
     if (source !== 'ready') this.#asked = undefined;
   }
-}
-
-function byFd(a: Selectable, b: Selectable): number {
-  return fdNum(a) - fdNum(b);
-}
-
-function fdNum(x: Selectable): number {
-  return typeof x === 'number' ? x : x.fileno();
 }

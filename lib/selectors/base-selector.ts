@@ -13,6 +13,7 @@ import type { WaitOptions } from '../core/pending.js';
 import type { PollEvent } from '../models/poll-like.js';
 import { fdOf, fileFor, type Selectable } from '../core/resolve.js';
 import { Selector } from '../models/selector.js';
+import { fdNumber } from '../models/ready-sets.js';
 import { SelectorMapping } from './selector-mapping.js';
 
 /** Wait until the socket is readable. */
@@ -82,10 +83,6 @@ class SelectBackend implements Backend {
   close(): void {
     this.#sel.close();
   }
-}
-
-function fdNumber(f: Selectable): number {
-  return typeof f === 'number' ? f : f.fileno();
 }
 
 /** poll(2) or epoll(7) under the selectors API. */
