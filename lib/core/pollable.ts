@@ -35,8 +35,11 @@ export interface Watch {
 export abstract class Pollable implements FileLike {
   #watches: Watch[] = [];
   #level = 0; // events() when last announced
-  /** @internal The host whose descriptor table and turn this file belongs to. */
-  readonly _host: Host;
+  /**
+   * @internal The host whose descriptor table and turn this file belongs to. Only an epoll instance moves,
+   * to the host of the first file it watches.
+   */
+  _host: Host;
 
   /** @internal */
   constructor(host: Host = processHost) {

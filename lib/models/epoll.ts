@@ -1,6 +1,6 @@
 /** epoll(7), with Python's `select.epoll` object as the shape. */
 import { SocketError, sysError } from '../core/errors.js';
-import { allocFd, freeFd } from '../core/fd-table.js';
+import { mixedHosts, processHost, type Host } from '../core/host.js';
 import { POLLIN, POLLNVAL } from '../core/flags.js';
 import { Pollable, type Watch } from '../core/pollable.js';
 import { DEFAULT_MASK, EPOLL_MODEL, Poller, type PollEvent } from './poll-like.js';
@@ -11,8 +11,28 @@ import type { CostCounter } from './cost.js';
 /** Linux's `EP_MAX_NESTS`: how deep epoll instances may watch one another. */
 const MAX_NESTS = 4;
 
+/** The host of the instance being made by {@link epollOn} (the process's otherwise). */
+let creatingOn: Host | undefined;
+
 /**
- * An epoll instance. It holds a descriptor of its own (so it counts toward the open-file limit).
+ * @internal An epoll instance whose descriptor is in `host`'s table from the start (a simulated host's
+ * `epoll()`).
+ * @throws {SocketError} `EMFILE` past that host's open-file limit.
+ */
+export function epollOn(host: Host): Epoll {
+  creatingOn = host;
+  try {
+    return new Epoll();
+  } finally {
+    creatingOn = undefined;
+  }
+}
+
+/**
+ * An epoll instance. It holds a descriptor of its own (so it counts toward the open-file limit) in the table
+ * of the host its sockets live on: made with `new Epoll()`, it takes one of this process's numbers, and gives
+ * it back for one of a simulated host's when the first socket it watches is that host's (as the descriptor
+ * a program on that host would have had); `sim.host(name).epoll()` makes one there from the start.
  *
  * - Level-triggered by default: a ready descriptor is reported by every `poll` while it stays ready.
  * - `EPOLLERR` and `EPOLLHUP` are reported whatever the mask.
@@ -46,7 +66,7 @@ export class Epoll extends Pollable {
 
   /** @throws {SocketError} `EMFILE` past the open-file limit. */
   constructor() {
-    super();
+    super(creatingOn ?? processHost);
     this.#p = new Poller(EPOLL_MODEL, {
       // The ready list became non-empty: whoever watches this instance hears of it, with an EPOLLIN key
       // (ep_poll_safewake). Unwatched, there is no one to tell, and the turn must not count the call.
@@ -55,8 +75,9 @@ export class Epoll extends Pollable {
       },
       admit: (file) => this.#admit(file),
       fileno: () => this.#fd,
-    });
-    this.#fd = allocFd(this, 'epoll_create');
+      moveTo: (host) => this.#moveTo(host),
+    }, creatingOn);
+    this.#fd = this._host.fds.alloc(this, 'epoll_create');
   }
 
   /** The epoll instance's own descriptor, or -1 once closed. */
@@ -166,11 +187,23 @@ export class Epoll extends Pollable {
    */
   close(): void {
     if (this.#fd === -1) return;
-    freeFd(this.#fd);
+    this._host.fds.free(this.#fd);
     this.#fd = -1;
     this.#p.close();
     this.#watchers.clear();
     this._closed();
+  }
+
+  /**
+   * Takes a number of `host`'s table for this instance's (epoll_ctl adding the first socket, of a simulated
+   * host): `EMFILE` there leaves everything as it was. An instance already watched where it is stays there.
+   */
+  #moveTo(host: Host): void {
+    if (this.#watchers.size > 0) throw mixedHosts(this._host, host, 'epoll_ctl');
+    const fd = host.fds.alloc(this, 'epoll_ctl');
+    this._host.fds.free(this.#fd);
+    this.#fd = fd;
+    this._host = host;
   }
 
   /** epoll_ctl's loop check (`ep_loop_check`): no instance may watch itself, directly or through others. */

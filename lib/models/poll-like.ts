@@ -8,6 +8,7 @@ import { invalidArgType, invalidArgValue, outOfRange, sysError } from '../core/e
 import { EPOLLET, EPOLLONESHOT, EVENT_BITS, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI } from '../core/flags.js';
 import { Pending, type Ask, type WaitOptions } from '../core/pending.js';
 import { Pollable } from '../core/pollable.js';
+import type { Host } from '../core/host.js';
 import { ReadyList, type Registration } from '../core/ready-list.js';
 import { RunList } from '../core/run-list.js';
 import { fdOf, fileFor, type Selectable } from '../core/resolve.js';
@@ -94,9 +95,17 @@ export interface PollerHooks {
   admit?(file: Pollable): void;
   /** The instance's own descriptor, for the trace (epoll's; poll has none). */
   fileno?(): number;
+  /**
+   * The first file is of another host than the instance's: epoll, itself a file, moves its descriptor to
+   * that host's table. Throws to refuse (`EMFILE` there), and nothing is changed.
+   */
+  moveTo?(host: Host): void;
 }
 
-/** The shared implementation of {@link Poll} and {@link Epoll}: what they both do, documented once. */
+/**
+ * @internal The engine under {@link Poll} and {@link Epoll}: each holds one and forwards to it (epoll is also a
+ * file, so neither extends it).
+ */
 export class Poller {
   /** What the kernel would have done for each call so far. */
   readonly cost = new CostCounter();
@@ -141,11 +150,12 @@ export class Poller {
   readonly #traceId = traceId();
   #asked: Asked | undefined; // the waiting call, while someone traces
 
-  /** @internal */
-  constructor(model: PollerModel, hooks: PollerHooks = {}) {
+  /** @internal `host`: bound to that host from the start (otherwise the first file's decides). */
+  constructor(model: PollerModel, hooks: PollerHooks = {}, host?: Host) {
     this.#model = model;
     this.#hooks = hooks;
     this.#pending = new Pending<PollEvent[]>(() => this.#deliver());
+    if (host !== undefined) this.#pending.useHost(host, model.ctl);
     this.#list = new ReadyList<number>(
       {
         queued: () => {
@@ -186,24 +196,29 @@ export class Poller {
     const m = this.#checkMask(mask);
     const fd = fdOf(target, 'fd', false);
     this.#checkOpen();
-    if (target instanceof Pollable) this.#pending.useHost(target._host, this.#model.ctl);
+    const ctl = this.#model.ctl;
+    const pending = this.#pending;
+    if (target instanceof Pollable) pending.checkHost(target._host, ctl);
     const reg = this.#regs.get(fd);
     if (reg !== undefined) {
-      if (this.#model.registerTwiceFails) throw sysError('EEXIST', this.#model.ctl, `descriptor ${fd} is registered`);
-      const now = this.#pending.host.fds.lookup(fd);
+      if (this.#model.registerTwiceFails) throw sysError('EEXIST', ctl, `descriptor ${fd} is registered`);
+      const now = pending.host.fds.lookup(fd);
       if (reg.file !== now && now instanceof Pollable) this.#rebind(reg, now); // the number was reused
       this.#list.modify(this.#regs.get(fd) as Registration<number>, m);
       return;
     }
+    // A number is looked up in the instance's host; a socket is its own file, of its own host.
+    const host = target instanceof Pollable ? target._host : pending.host;
     let file: Pollable;
     try {
-      file = fileFor(target, fd, this.#model.ctl, this.#pending.host);
+      file = fileFor(target, fd, ctl, host);
     } catch (err) {
       if (this.#model.lookup || fd < 0) throw err;
-      file = new NotOpen(this.#pending.host);
+      file = new NotOpen(host);
     }
-    this.#pending.useHost(file._host, this.#model.ctl);
     this.#hooks.admit?.(file);
+    if (file._host !== pending.host) this.#hooks.moveTo?.(file._host);
+    pending.useHost(file._host, ctl);
     this.#regs.set(fd, this.#list.add(file, fd, m, fd));
   }
 

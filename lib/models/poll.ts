@@ -2,6 +2,7 @@
 import { DEFAULT_MASK, POLL_MODEL, Poller, type PollEvent } from './poll-like.js';
 import type { WaitOptions } from '../core/pending.js';
 import type { Selectable } from '../core/resolve.js';
+import type { CostCounter } from './cost.js';
 
 /**
  * A poll(2) set. Level-triggered; `POLLERR`, `POLLHUP` and `POLLNVAL` are reported whatever the mask.
@@ -13,9 +14,22 @@ import type { Selectable } from '../core/resolve.js';
  * p.register(sock, POLLIN)
  * for (const [fd, revents] of await p.poll(1000)) if (revents & POLLIN) console.log(`descriptor ${fd} is readable`)
  */
-export class Poll extends Poller {
-  constructor() {
-    super(POLL_MODEL);
+export class Poll {
+  readonly #p = new Poller(POLL_MODEL);
+
+  /** What the kernel would have done for each call so far. */
+  get cost(): CostCounter {
+    return this.#p.cost;
+  }
+
+  /** Registered descriptors. */
+  get size(): number {
+    return this.#p.size;
+  }
+
+  /** Whether `close` was called. */
+  get closed(): boolean {
+    return this.#p.closed;
   }
 
   /**
@@ -26,8 +40,25 @@ export class Poll extends Poller {
    * @throws {RangeError} `ERR_OUT_OF_RANGE` for a mask past 16 bits (poll's `events` is a `short`).
    * @throws {SocketError} `EBADF` after `close()`, or for a closed socket object (it has no number left).
    */
-  override register(target: Selectable, mask: number = DEFAULT_MASK): void {
-    super.register(target, mask);
+  register(target: Selectable, mask: number = DEFAULT_MASK): void {
+    this.#p.register(target, mask);
+  }
+
+  /**
+   * Replaces the mask of a registered descriptor. O(1).
+   * @throws {TypeError} `ERR_INVALID_ARG_VALUE`, {RangeError} `ERR_OUT_OF_RANGE` as for `register`.
+   * @throws {SocketError} `ENOENT` when it is not registered; `EBADF` for a closed socket or after `close()`.
+   */
+  modify(target: Selectable, mask: number): void {
+    this.#p.modify(target, mask);
+  }
+
+  /**
+   * Stops watching a descriptor. O(1).
+   * @throws {SocketError} `ENOENT` when it is not registered; `EBADF` for a closed socket or after `close()`.
+   */
+  unregister(target: Selectable): void {
+    this.#p.unregister(target);
   }
 
   /**
@@ -39,6 +70,24 @@ export class Poll extends Poller {
    * @example const events = await p.poll(1000, { signal: AbortSignal.timeout(5000) })
    */
   poll(timeoutMs?: number | null, options?: WaitOptions): Promise<PollEvent[]> {
-    return this._poll(timeoutMs, -1, options);
+    return this.#p._poll(timeoutMs, -1, options);
+  }
+
+  /**
+   * Ends a waiting `poll` at once with `[]`; with none waiting, the next `poll` returns at once.
+   * @example setTimeout(() => p.wakeup(), 100); await p.poll() // [] if woken
+   */
+  wakeup(): void {
+    this.#p.wakeup();
+  }
+
+  /** `close()`, for `using p = new Poll()`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Stops watching everything and fails waiting calls with `EBADF`. Closing twice does nothing. */
+  close(): void {
+    this.#p.close();
   }
 }

@@ -10,6 +10,7 @@ import { Turn } from '../core/turn.js';
 import { SocketError, invalidArgType, invalidArgValue } from '../core/errors.js';
 import { Listener, type ListenOptions } from '../sockets/listener.js';
 import { Socket, checkBufferOptions, type BufferOptions } from '../sockets/socket.js';
+import { Epoll, epollOn } from '../models/epoll.js';
 import { checkInt, checkOptions } from '../core/validate.js';
 import { SimClock } from '../backends/sim/sim-clock.js';
 import { Rng, pickSeed } from '../backends/sim/sim-rng.js';
@@ -53,9 +54,34 @@ export class SimHost {
     return this._host.name;
   }
 
-  /** Descriptors open on this host. */
+  /** Descriptors open on this host: its sockets, listeners and epoll instances. */
   get openFdCount(): number {
     return this._host.fds.size;
+  }
+
+  /**
+   * This host's open-file limit (its `ulimit -n`; 1024 by default): a socket, accept or epoll instance
+   * that would take a descriptor at or past it fails with `EMFILE`, on this host only. Descriptors already
+   * open stay open.
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` unless set to an integer >= 4.
+   * @example sim.host('server').fdLimit = 8 // the 6th descriptor on 'server' fails with EMFILE
+   */
+  get fdLimit(): number {
+    return this._host.fds.limit;
+  }
+
+  set fdLimit(n: number) {
+    this._host.fds.limit = checkInt(n, 'fdLimit', 4);
+  }
+
+  /**
+   * An epoll instance on this host: its descriptor is one of this host's, from the start. (`new Epoll()`
+   * also moves to this host when the first socket it watches is one of its.)
+   * @throws {SocketError} `EMFILE` past this host's open-file limit.
+   * @example const ep = sim.host('server').epoll(); ep.register(listener, EPOLLIN)
+   */
+  epoll(): Epoll {
+    return epollOn(this._host);
   }
 
   /**
