@@ -70,6 +70,7 @@ export class SimHost {
     return this._host.fds.limit;
   }
 
+  /** Sets this host's open-file limit (see the getter). */
   set fdLimit(n: number) {
     this._host.fds.limit = checkInt(n, 'fdLimit', 4);
   }
