@@ -3,14 +3,14 @@
  * and any data of yours, then `select()` hands back `[key, events]` pairs. `SelectSelector`,
  * `PollSelector` and `EpollSelector` keep one contract; they differ only in the model underneath.
  */
-import type { CostCounter } from '../models/cost.js';
+import type { CostCounter } from '../core/cost.js';
 import { sysError, invalidArgType, invalidArgValue } from '../core/errors.js';
 import { Epoll } from '../models/epoll.js';
 import { POLLIN, POLLOUT } from '../core/flags.js';
 import { Poll } from '../models/poll.js';
 import { Pollable } from '../core/pollable.js';
 import type { WaitOptions } from '../core/pending.js';
-import type { PollEvent } from '../models/poll-like.js';
+import type { PollEvent } from '../core/flags.js';
 import { fdOf, fileFor, type Selectable } from '../core/resolve.js';
 import { Selector } from '../models/selector.js';
 import { SelectorMapping } from './selector-mapping.js';

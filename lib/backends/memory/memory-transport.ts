@@ -7,6 +7,7 @@
  * and then returns 0, as on a real socket. A closed end answers data with a reset, as TCP does.
  */
 import { processHost, type Host } from '../../core/host.js';
+import { platform } from '../../core/platform.js';
 import type { SockAddr, StreamSink, StreamTransport } from '../transport.js';
 
 type NetError = Error & { code?: unknown };
@@ -101,7 +102,7 @@ export class MemoryTransport implements StreamTransport {
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    setImmediate(() => {
+    platform.immediate(() => {
       this.#scheduled = false;
       this.#deliver();
     });

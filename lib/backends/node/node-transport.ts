@@ -16,7 +16,6 @@
 import { writeSync } from 'node:fs';
 import * as net from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { invalidArgType } from '../../core/errors.js';
 import { processHost } from '../../core/host.js';
 import type { ListenSink, ListenTransport, SockAddr, StreamSink, StreamTransport, TransportStart } from '../transport.js';
 
@@ -147,12 +146,6 @@ export class NodeTransport implements StreamTransport {
           : ns.readableEnded
             ? 'ended'
             : 'open';
-  }
-
-  /** Wraps a `net.Socket` made elsewhere. @throws {TypeError} `ERR_INVALID_ARG_TYPE` for anything else. */
-  static adopt(socket: unknown): NodeTransport {
-    if (!(socket instanceof net.Socket)) throw invalidArgType('socket', 'an instance of net.Socket', socket);
-    return new NodeTransport(socket);
   }
 
   get connecting(): boolean {
@@ -309,12 +302,6 @@ export class NodeListenTransport implements ListenTransport {
     this.#server = server;
   }
 
-  /** Wraps a `net.Server` made elsewhere. @throws {TypeError} `ERR_INVALID_ARG_TYPE` for anything else. */
-  static adopt(server: unknown): NodeListenTransport {
-    if (!(server instanceof net.Server)) throw invalidArgType('server', 'an instance of net.Server', server);
-    return new NodeListenTransport(server);
-  }
-
   /** Binds and listens; rejects with Node's error (`EADDRINUSE`, ...). */
   listen(target: { host: string; port: number; backlog: number } | { path: string; backlog: number }): Promise<void> {
     const server = this.#server;
@@ -350,11 +337,8 @@ export class NodeListenTransport implements ListenTransport {
   }
 }
 
-/**
- * @internal Closes with a reset (SO_LINGER 0) where Node can — TCP only; a Unix socket has no reset and is
- * simply closed.
- */
-export function resetOrDestroy(ns: net.Socket): void {
+/** Closes with a reset (SO_LINGER 0) where Node can — TCP only; a Unix socket has no reset and is simply closed. */
+function resetOrDestroy(ns: net.Socket): void {
   try {
     ns.resetAndDestroy();
   } catch {
