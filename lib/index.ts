@@ -19,7 +19,7 @@ export { select, selectCost } from './models/select.js';
 export { CostCounter, type CallCost } from './core/cost.js';
 export { Poll } from './models/poll.js';
 export { Epoll } from './models/epoll.js';
-export { SelectorMapping } from './selectors/selector-mapping.js';
+export { SelectorMapping, type SelectorKey } from './selectors/selector-mapping.js';
 export {
   BaseSelector,
   SelectSelector,
@@ -28,7 +28,6 @@ export {
   DefaultSelector,
   EVENT_READ,
   EVENT_WRITE,
-  type SelectorKey,
 } from './selectors/base-selector.js';
 export { StreamFile, stdio, adoptStream } from './sockets/stdio.js';
 export {

@@ -85,8 +85,8 @@ const portableChannel = (name: string): PortableChannel => {
 };
 
 // `immediate` as a task of its own: a MessageChannel message runs after the current task, with no 4 ms
-// clamp of nested timers. One message runs every function queued before it; those queued meanwhile wait for
-// the next, as Node's check phase does.
+// clamp of nested timers. One message runs every function queued before it; one queued meanwhile posts the
+// next message and waits for it, as Node's check phase does.
 let immediates: (() => void)[] = [];
 let post: (() => void) | undefined;
 function runImmediates(): void {
@@ -101,7 +101,6 @@ function runImmediates(): void {
       }, 0);
     }
   }
-  if (immediates.length > 0) (post as () => void)();
 }
 function portableImmediate(fn: () => void): void {
   immediates.push(fn);
