@@ -4,7 +4,7 @@
  * Teaches: what a readiness call costs the kernel when most connections are idle. The example opens N idle
  * and M active loopback connections (both ends in this process) and runs the same loop with select, poll and
  * epoll: each round every active client sends a few bytes, and the server waits with the model for the
- * server-side sockets (all N + M of them) and reads what is ready. The cost model (lib/models/cost.ts) says per call
+ * server-side sockets (all N + M of them) and reads what is ready. The cost model (lib/core/cost.ts) says per call
  * what the kernel would have done:
  *
  * - select scans every descriptor below the highest + 1 and copies three fd_sets in and out: linear in N;

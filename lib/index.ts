@@ -2,6 +2,9 @@
  * net-select: the POSIX readiness contract — select, poll, epoll — over real `node:net` sockets.
  * This file only re-exports; each concept lives in the file named after it.
  */
+// First: the Node backend installs Node's platform before any other module runs (a browser bundle gets the
+// backend's browser stand-in here, and keeps the portable platform).
+import './backends/node/index.js';
 export { SocketError, type Errno } from './core/errors.js';
 export { FD_SETSIZE, getFdLimit, setFdLimit, openFdCount, type FileLike } from './core/fd-table.js';
 export * from './core/flags.js';
@@ -13,11 +16,10 @@ export type { Selectable } from './core/resolve.js';
 export { Selector, FdSet, type ReadyLists, type SelectorEvents } from './models/selector.js';
 export type { WaitOptions } from './core/pending.js';
 export { select, selectCost } from './models/select.js';
-export { CostCounter, type CallCost } from './models/cost.js';
+export { CostCounter, type CallCost } from './core/cost.js';
 export { Poll } from './models/poll.js';
 export { Epoll } from './models/epoll.js';
-export type { PollEvent } from './models/poll-like.js';
-export { SelectorMapping } from './selectors/selector-mapping.js';
+export { SelectorMapping, type SelectorKey } from './selectors/selector-mapping.js';
 export {
   BaseSelector,
   SelectSelector,
@@ -26,7 +28,6 @@ export {
   DefaultSelector,
   EVENT_READ,
   EVENT_WRITE,
-  type SelectorKey,
 } from './selectors/base-selector.js';
 export { StreamFile, stdio, adoptStream } from './sockets/stdio.js';
 export {

@@ -6,6 +6,7 @@
  * cuts. Everything else (latency, partitions, virtual time) needs the simulated network.
  */
 import type { Host } from '../core/host.js';
+import { platform } from '../core/platform.js';
 import { checkInt, checkOptions } from '../core/validate.js';
 import { Rng, pickSeed } from './sim/sim-rng.js';
 import type { ListenSink, ListenTransport, SockAddr, StreamSink, StreamTransport, TransportStart } from './transport.js';
@@ -153,7 +154,7 @@ export class FaultTransport implements StreamTransport {
   #pump(): void {
     if (this.#scheduled || this.#paused || this.#queue.length === 0) return;
     this.#scheduled = true;
-    setImmediate(() => {
+    platform.immediate(() => {
       this.#scheduled = false;
       if (this.#paused) return;
       const item = this.#queue.shift();

@@ -2,7 +2,7 @@
  * The timeline's model: a trace file's records turned into calls (who asked, when, what came back, at
  * what cost) and rows (one per descriptor, with each call that asked about it). Pure data, no drawing.
  */
-import type { CallCost } from '../models/cost.js';
+import type { CallCost } from '../core/cost.js';
 import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDHUP } from '../core/flags.js';
 import type { IoTrace, PollTrace, SelectTrace } from '../trace/trace.js';
 import { formatTrace, maskNames } from '../trace/print.js';

@@ -1,8 +1,10 @@
 /**
- * A clock: what a host's timers run on. The process runs on Node's own timers; a simulated network gives its
+ * A clock: what a host's timers run on. The process runs on the platform's timers (Node's own under Node); a simulated network gives its
  * hosts a virtual clock that jumps ahead whenever nothing else is runnable, so a 30 s timeout costs
  * milliseconds.
  */
+
+import { platform } from './platform.js';
 
 /** @internal The timers a host's waiting calls use. */
 export interface Clock {
@@ -16,10 +18,10 @@ export interface Clock {
   setImmediate(fn: () => void): void;
 }
 
-/** @internal Node's own timers: the process's clock. */
+/** @internal The platform's timers: the process's clock. */
 export const realClock: Clock = {
-  now: () => performance.now(),
+  now: () => platform.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-  setImmediate: (fn) => void setImmediate(fn),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  setImmediate: (fn) => platform.immediate(fn),
 };

@@ -8,7 +8,7 @@
  *
  * Would-block is never an error: `recv` returns `null` and `send` returns `0`.
  */
-import { constants } from 'node:os';
+import { platform } from './platform.js';
 
 /**
  * The errno names a net-select call can raise: its own, and those it passes up from Node (the bind and lookup
@@ -50,7 +50,7 @@ export class SocketError extends Error {
     this.name = 'SocketError';
     this.code = code;
     this.syscall = syscall;
-    this.errno = (constants.errno as Record<string, number>)[code] ?? 0;
+    this.errno = platform.errno(code);
   }
 }
 

@@ -6,8 +6,8 @@
  * These are net-select's numbers, not the kernel's: Node keeps the real descriptors to itself.
  */
 import { invalidArgType, outOfRange, sysError } from './errors.js';
-import { readFileSync } from 'node:fs';
 import { heapPop, heapPush } from './min-heap.js';
+import { platform } from './platform.js';
 
 /** Anything that holds a descriptor: a socket, a listener, an epoll instance. */
 export interface FileLike {
@@ -31,11 +31,20 @@ export class FdTable {
   // A binary min-heap of numbers below `#next` that were freed: lowest-free-first in O(log n).
   readonly #freed: number[] = [];
   #next = FIRST_FD;
-  /** The open-file limit (RLIMIT_NOFILE). */
-  limit: number;
+  #limit: number | undefined;
 
-  constructor(limit: number) {
-    this.limit = limit;
+  /** `limit`: the open-file limit; the platform's (RLIMIT_NOFILE), asked on first use, when not given. */
+  constructor(limit?: number) {
+    this.#limit = limit;
+  }
+
+  /** The open-file limit (RLIMIT_NOFILE). */
+  get limit(): number {
+    return (this.#limit ??= platform.fdLimit());
+  }
+
+  set limit(n: number) {
+    this.#limit = n;
   }
 
   /** Takes the lowest free number for `file`. Throws `EMFILE` past the limit. O(log n). */
@@ -80,18 +89,7 @@ export class FdTable {
 }
 
 /** @internal The process's own table. */
-export const processFds = new FdTable(readNofileLimit());
-
-function readNofileLimit(): number {
-  try {
-    const text = readFileSync('/proc/self/limits', 'utf8');
-    const m = /^Max open files\s+(\d+)/m.exec(text);
-    if (m?.[1]) return Number(m[1]);
-  } catch {
-    // not Linux: fall through to the common default
-  }
-  return 1024;
-}
+export const processFds = new FdTable();
 
 /** @internal Takes the lowest free number of the process's table for `file`. Throws `EMFILE` past the limit. */
 export function allocFd(file: FileLike, syscall: string): number {

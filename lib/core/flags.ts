@@ -55,3 +55,6 @@ export const SHUT_RD = 0;
 export const SHUT_WR = 1;
 /** `shutdown(SHUT_RDWR)`: both. */
 export const SHUT_RDWR = 2;
+
+/** One answer of `poll()`: a descriptor and the bits it reports. */
+export type PollEvent = [fd: number, events: number];

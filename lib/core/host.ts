@@ -8,6 +8,7 @@ import { realClock, type Clock } from './clock.js';
 import { Deadlines } from './deadlines.js';
 import { invalidArgValue } from './errors.js';
 import { FdTable, processFds } from './fd-table.js';
+import { platform } from './platform.js';
 import { RunList } from './run-list.js';
 import { Turn, processTurn } from './turn.js';
 
@@ -80,7 +81,7 @@ export class Host {
     this.#toFlush.push(f);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
-      process.nextTick(this.#flushAll);
+      platform.tick(this.#flushAll);
     }
   }
 

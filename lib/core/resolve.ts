@@ -1,8 +1,8 @@
 /** Turns what a program passes to select/poll/epoll — a socket, a number, an object with `fileno()` — into the open file behind it. */
-import { Server as NetServer, Socket as NetSocket } from 'node:net';
 import { invalidArgType, outOfRange, sysError } from './errors.js';
 import { FD_SETSIZE } from './fd-table.js';
 import { processHost, type Host } from './host.js';
+import { platform } from './platform.js';
 import { Pollable } from './pollable.js';
 
 /** What select, poll and epoll accept: a socket or listener, a descriptor number, or any object with `fileno()`. */
@@ -25,7 +25,7 @@ export function fdOf(item: unknown, name: string, forSelect: boolean): number {
     fd = (item as { fileno(): unknown }).fileno();
   } else {
     throw invalidArgType(name, 'a net-select socket, an integer descriptor or an object with a fileno() method', item,
-      adoptHint(item));
+      platform.foreignHint(item));
   }
   if (typeof fd !== 'number' || !Number.isInteger(fd)) throw invalidArgType(name, 'an integer descriptor', fd);
   if (fd < 0) throw outOfRange(name, 'a non-negative descriptor', fd);
@@ -52,11 +52,4 @@ export function fileOf(fd: number, syscall: string, host: Host = processHost): P
  */
 export function fileFor(item: unknown, fd: number, syscall: string, host: Host): Pollable {
   return item instanceof Pollable && fd >= 0 ? item : fileOf(fd, syscall, host);
-}
-
-/** What to do with a Node object passed where a net-select one belongs; undefined for anything else. */
-function adoptHint(item: unknown): string | undefined {
-  if (item instanceof NetSocket) return 'a net.Socket is not watched by net-select; wrap it with Socket.adopt(socket) first';
-  if (item instanceof NetServer) return 'a net.Server is not watched by net-select; wrap it with Listener.adopt(server) first';
-  return undefined;
 }

@@ -3,10 +3,11 @@ import { SocketError, sysError } from '../core/errors.js';
 import { mixedHosts, processHost, type Host } from '../core/host.js';
 import { POLLIN, POLLNVAL } from '../core/flags.js';
 import { Pollable, type Watch } from '../core/pollable.js';
-import { DEFAULT_MASK, EPOLL_MODEL, Poller, type PollEvent } from './poll-like.js';
+import { DEFAULT_MASK, EPOLL_MODEL, Poller } from './poll-like.js';
+import type { PollEvent } from '../core/flags.js';
 import type { WaitOptions } from '../core/pending.js';
 import type { Selectable } from '../core/resolve.js';
-import type { CostCounter } from './cost.js';
+import type { CostCounter } from '../core/cost.js';
 
 /** Linux's `EP_MAX_NESTS`: how deep epoll instances may watch one another. */
 const MAX_NESTS = 4;

@@ -3,9 +3,9 @@
  * ({@link PollerModel}): which bits are always reported, which mode flags a mask may carry, what happens to
  * a closed descriptor, what registering twice means, and what a call costs the kernel.
  */
-import { CostCounter, now, epollCopyBytes, pollCopyBytes } from './cost.js';
+import { CostCounter, now, epollCopyBytes, pollCopyBytes } from '../core/cost.js';
 import { invalidArgType, invalidArgValue, outOfRange, sysError } from '../core/errors.js';
-import { EPOLLET, EPOLLONESHOT, EVENT_BITS, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI } from '../core/flags.js';
+import { EPOLLET, EPOLLONESHOT, EVENT_BITS, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, type PollEvent } from '../core/flags.js';
 import { Pending, type Ask, type WaitOptions } from '../core/pending.js';
 import { Pollable } from '../core/pollable.js';
 import type { Host } from '../core/host.js';
@@ -14,9 +14,6 @@ import { RunList } from '../core/run-list.js';
 import { fdOf, fileFor, type Selectable } from '../core/resolve.js';
 import { asked, pollChannel, publishPoll, traceId, type Asked } from '../trace/trace.js';
 import { checkInt, checkTimeout, checkWaitOptions } from '../core/validate.js';
-
-/** One answer of `poll()`: a descriptor and the bits it reports. */
-export type PollEvent = [fd: number, events: number];
 
 /** @internal What makes poll poll and epoll epoll. */
 export interface PollerModel {

@@ -1,8 +1,9 @@
 /** poll(2), with Python's `select.poll` object as the shape: a registration table, then `poll()`. */
-import { DEFAULT_MASK, POLL_MODEL, Poller, type PollEvent } from './poll-like.js';
+import { DEFAULT_MASK, POLL_MODEL, Poller } from './poll-like.js';
+import type { PollEvent } from '../core/flags.js';
 import type { WaitOptions } from '../core/pending.js';
 import type { Selectable } from '../core/resolve.js';
-import type { CostCounter } from './cost.js';
+import type { CostCounter } from '../core/cost.js';
 
 /**
  * A poll(2) set. Level-triggered; `POLLERR`, `POLLHUP` and `POLLNVAL` are reported whatever the mask.

@@ -1,5 +1,5 @@
 /** select(2) as one call, over real Node sockets. */
-import { CostCounter, now, selectCopyBytes } from './cost.js';
+import { CostCounter, now, selectCopyBytes } from '../core/cost.js';
 import { invalidArgType, invalidArgValue, sysError } from '../core/errors.js';
 import { POLLNVAL, SELECT_EXCEPT, SELECT_READ, SELECT_WRITE } from '../core/flags.js';
 import { Pollable } from '../core/pollable.js';

@@ -3,7 +3,7 @@
  * once per turn of the event loop.
  */
 import { EventEmitter } from 'eventemitter3';
-import { CostCounter, now, selectCopyBytes } from './cost.js';
+import { CostCounter, now, selectCopyBytes } from '../core/cost.js';
 import { invalidArgType, sysError } from '../core/errors.js';
 import { Pending, type WaitOptions } from '../core/pending.js';
 import { Pollable } from '../core/pollable.js';

@@ -3,35 +3,23 @@
  * and any data of yours, then `select()` hands back `[key, events]` pairs. `SelectSelector`,
  * `PollSelector` and `EpollSelector` keep one contract; they differ only in the model underneath.
  */
-import type { CostCounter } from '../models/cost.js';
+import type { CostCounter } from '../core/cost.js';
 import { sysError, invalidArgType, invalidArgValue } from '../core/errors.js';
 import { Epoll } from '../models/epoll.js';
 import { POLLIN, POLLOUT } from '../core/flags.js';
 import { Poll } from '../models/poll.js';
 import { Pollable } from '../core/pollable.js';
 import type { WaitOptions } from '../core/pending.js';
-import type { PollEvent } from '../models/poll-like.js';
+import type { PollEvent } from '../core/flags.js';
 import { fdOf, fileFor, type Selectable } from '../core/resolve.js';
 import { Selector } from '../models/selector.js';
 import { fdNumber } from '../models/ready-sets.js';
-import { SelectorMapping } from './selector-mapping.js';
+import { SelectorMapping, type SelectorKey } from './selector-mapping.js';
 
 /** Wait until the socket is readable. */
 export const EVENT_READ = 1;
 /** Wait until the socket is writable. */
 export const EVENT_WRITE = 2;
-
-/** What `register` returns: the object, its descriptor, the events asked for and your data. */
-export interface SelectorKey<D = unknown> {
-  /** The object given to `register`, as it was given. */
-  readonly fileobj: Selectable;
-  /** Its descriptor number at `register`. */
-  readonly fd: number;
-  /** The events asked for: `EVENT_READ`, `EVENT_WRITE` or both. */
-  readonly events: number;
-  /** The data given to `register` (or to the last `modify`). */
-  readonly data: D;
-}
 
 /** @internal The model under a selector: register/modify/unregister by POLLIN/POLLOUT masks, then wait. */
 interface Backend {

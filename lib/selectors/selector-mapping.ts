@@ -1,7 +1,18 @@
 /** The read-only, live view of a selector's keys that `getMap()` returns (CPython's `_SelectorMapping`). */
 import { invalidArgType } from '../core/errors.js';
 import type { Selectable } from '../core/resolve.js';
-import type { SelectorKey } from './base-selector.js';
+
+/** What `register` returns: the object, its descriptor, the events asked for and your data. */
+export interface SelectorKey<D = unknown> {
+  /** The object given to `register`, as it was given. */
+  readonly fileobj: Selectable;
+  /** Its descriptor number at `register`. */
+  readonly fd: number;
+  /** The events asked for: `EVENT_READ`, `EVENT_WRITE` or both. */
+  readonly events: number;
+  /** The data given to `register` (or to the last `modify`). */
+  readonly data: D;
+}
 
 /**
  * Every key of a selector, by the object registered: always current (a key registered after you took the

@@ -1,7 +1,7 @@
 /** `connect()`: a non-blocking connect, as `connect(2)` on an `O_NONBLOCK` socket. */
 import { invalidArgType } from '../core/errors.js';
 import { Socket, checkBufferOptions, type ConnectOptions } from './socket.js';
-import { nodeConnect } from '../backends/node/node-transport.js';
+import { connectTransport } from '../backends/node/index.js';
 import { FaultTransport, checkFaults, type SocketFaults } from '../backends/faults.js';
 import { checkInt, checkOptions } from '../core/validate.js';
 
@@ -33,7 +33,7 @@ export function connect(options: ConnectOptions & { faults?: SocketFaults }): So
     if (typeof host !== 'string') throw invalidArgType('options.host', 'of type string', host);
     target = { host, port };
   }
-  const t = faults === undefined ? nodeConnect(target) : new FaultTransport(nodeConnect(target), faults);
+  const t = faults === undefined ? connectTransport(target) : new FaultTransport(connectTransport(target), faults);
   try {
     return new Socket(t, sizes, true);
   } catch (err) {

@@ -15,7 +15,7 @@ import { POLLERR, POLLIN, POLLNVAL } from '../core/flags.js';
 import { Pollable } from '../core/pollable.js';
 import { ioChannel, publishIo } from '../trace/trace.js';
 import { Socket, checkBufferOptions, type BufferOptions, type SockAddr } from './socket.js';
-import { NodeListenTransport, type NetServer } from '../backends/node/node-transport.js';
+import { adoptServer, listenTransport, type NetServer } from '../backends/node/index.js';
 import { FaultListenTransport, checkFaults, type SocketFaults } from '../backends/faults.js';
 import type { ListenTransport, StreamTransport } from '../backends/transport.js';
 import { checkInt, checkOptions, checkTransport } from '../core/validate.js';
@@ -91,7 +91,7 @@ export class Listener extends Pollable {
    * @throws {SocketError} `EMFILE` past the open-file limit.
    */
   static adopt(server: NetServer, options?: Omit<ListenOptions, 'host' | 'port' | 'path'>): Listener {
-    return new Listener(NodeListenTransport.adopt(server), checkOptions(options, 'options'));
+    return new Listener(adoptServer(server), checkOptions(options, 'options'));
   }
 
   /** The descriptor number, or -1 once closed. */
@@ -210,7 +210,7 @@ export async function listen(options: ListenOptions = {}): Promise<Listener> {
     target = { host, port: o.port === undefined ? 0 : checkInt(o.port, 'options.port', 0, 65535), backlog };
   }
   const faults = o.faults === undefined ? undefined : checkFaults(o.faults, 'options.faults');
-  const t = new NodeListenTransport();
+  const t = listenTransport();
   const lt = faults === undefined ? t : new FaultListenTransport(t, faults);
   // validates the rest and takes the descriptor first
   const listener = new Listener(lt, faults?.sndbuf === undefined || o.sndbuf !== undefined ? o : { ...o, sndbuf: faults.sndbuf });

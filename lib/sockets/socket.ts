@@ -19,7 +19,8 @@ import { ChunkQueue } from './chunk-queue.js';
 import { Pollable } from '../core/pollable.js';
 import { ioChannel, publishIo } from '../trace/trace.js';
 import { checkInt, checkOptions, checkTransport } from '../core/validate.js';
-import { NodeTransport, type NetSocket } from '../backends/node/node-transport.js';
+import { platform } from '../core/platform.js';
+import { adoptSocket, type NetSocket } from '../backends/node/index.js';
 import type { SockAddr, StreamTransport } from '../backends/transport.js';
 
 export type { SockAddr } from '../backends/transport.js';
@@ -155,7 +156,7 @@ export class Socket extends Pollable {
    */
   static adopt(socket: NetSocket, options?: BufferOptions): Socket {
     const sizes = checkBufferOptions(checkOptions(options, 'options'));
-    return new Socket(NodeTransport.adopt(socket), sizes, true);
+    return new Socket(adoptSocket(socket), sizes, true);
   }
 
   /** The descriptor number; -1 once closed (and before `accept` hands the socket out). */
@@ -538,7 +539,7 @@ export class Socket extends Pollable {
       this.#error ??= code === err.code ? err : Object.assign(new Error(String(code)), { code });
     }
     this.#abort();
-    if (wakeLater) process.nextTick(() => this._changed(0, true));
+    if (wakeLater) platform.tick(() => this._changed(0, true));
     else this._changed(0, true);
   }
 

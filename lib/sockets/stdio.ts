@@ -12,13 +12,11 @@
  * Numbering: `stdio(fd)` holds descriptor 0, 1 or 2 itself, as in any process, so `select([0], [], [])`
  * works once `stdio(0)` was called; every other file gets the lowest free number from 3 up.
  */
-import fs from 'node:fs';
-import net from 'node:net';
-import { SocketError, invalidArgType, outOfRange, sysError } from '../core/errors.js';
+import { outOfRange, sysError } from '../core/errors.js';
 import { POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDHUP } from '../core/flags.js';
 import { Pollable } from '../core/pollable.js';
 import { Socket, checkBufferOptions, type BufferOptions } from './socket.js';
-import { NodeTransport } from '../backends/node/node-transport.js';
+import { pipeOf, pipeStream, stdioStream, type NetSocket } from '../backends/node/index.js';
 import { checkOptions } from '../core/validate.js';
 
 const READ = 1;
@@ -47,10 +45,10 @@ export class StreamFile extends Pollable {
   readonly isTTY: boolean;
 
   /** @internal Use {@link stdio} or {@link adoptStream}; `fd` is 0, 1 or 2, or -1 for the lowest free. */
-  constructor(ns: net.Socket, fd: number, mode: number, options: BufferOptions | undefined) {
+  constructor(ns: NetSocket, fd: number, mode: number, options: BufferOptions | undefined) {
     super();
     // Before the descriptor is taken: a wrong argument must not leak one.
-    if (!(ns instanceof net.Socket)) throw invalidArgType('stream', 'a pipe or TTY stream (a net.Socket)', ns);
+    const pipe = pipeOf(ns);
     const sizes = checkBufferOptions(checkOptions(options, 'options'));
     // The descriptor before the stream is touched: a failed open (EMFILE) leaves the stream as it was.
     const fds = this._host.fds;
@@ -58,11 +56,8 @@ export class StreamFile extends Pollable {
     else if (!fds.installStdio(fd as 0 | 1 | 2, this)) throw sysError('EBADF', 'open', `descriptor ${fd} is taken`);
     this.#fd = fd;
     this.#mode = mode;
-    this.isTTY = (ns as { isTTY?: boolean }).isTTY === true;
-    // A tty.WriteStream is a duplex on its own handle to the terminal: reading it would steal the keys typed
-    // for stdin. A write end must never start reading.
-    if (mode === WRITE) ns._read = () => {};
-    this.#sock = new Socket(new PipeTransport(ns), sizes, false);
+    this.isTTY = pipe.isTTY;
+    this.#sock = new Socket(pipe.open(mode === WRITE ? 'write' : 'read'), sizes, false);
     // The inner socket has no descriptor of its own: its changes are this file's, with the same key.
     this.#sock._watch({
       wake: (key, edge) => this._changed(key, edge),
@@ -133,14 +128,6 @@ export class StreamFile extends Pollable {
   }
 }
 
-/** A pipe or a terminal over Node: a socket's transport, except that a pipe has no reset to ask the kernel about. */
-class PipeTransport extends NodeTransport {
-  override probeReset(): null {
-    // A zero-length write(2) on a pipe's read end fails with EBADF, which is no reset.
-    return null;
-  }
-}
-
 const opened: (StreamFile | null | undefined)[] = [undefined, undefined, undefined];
 
 /**
@@ -159,9 +146,7 @@ export function stdio(fd: 0 | 1 | 2, options?: BufferOptions): StreamFile {
   const known = opened[fd];
   if (known) return known;
   if (known === null) throw sysError('EBADF', 'stdio', `descriptor ${fd} was closed`);
-  const stream = fd === 0 ? process.stdin : fd === 1 ? process.stdout : process.stderr;
-  if (!(stream instanceof net.Socket)) throw notWatchable(fd, 'stdio');
-  const file = new StreamFile(stream, fd, fd === 0 ? READ : WRITE, options);
+  const file = new StreamFile(stdioStream(fd, 'stdio'), fd, fd === 0 ? READ : WRITE, options);
   opened[fd] = file;
   return file;
 }
@@ -179,28 +164,10 @@ export function stdio(fd: 0 | 1 | 2, options?: BufferOptions): StreamFile {
  * const [toSort, sorted] = [adoptStream(child.stdin), adoptStream(child.stdout)]
  */
 export function adoptStream(stream: NodeJS.ReadableStream | NodeJS.WritableStream, options?: BufferOptions): StreamFile {
-  if (!(stream instanceof net.Socket)) {
-    if (stream instanceof fs.ReadStream || stream instanceof fs.WriteStream) throw notWatchable(null, 'adoptStream');
-    throw invalidArgType('stream', 'a pipe or TTY stream (a net.Socket)', stream);
-  }
+  const ns = pipeStream(stream, 'adoptStream');
   // A pipe has one direction. Node marks a child's stdout writable as well (it never writes to it), so a
   // readable stream is a read end; a stream that is only writable is a write end.
-  const mode = stream.readable ? READ : stream.writable ? WRITE : 0;
+  const mode = ns.readable ? READ : ns.writable ? WRITE : 0;
   if (mode === 0) throw sysError('EBADF', 'adoptStream', 'the stream is neither readable nor writable');
-  return new StreamFile(stream, -1, mode, options);
-}
-
-function notWatchable(fd: number | null, syscall: string): SocketError {
-  let what = 'a regular file';
-  if (fd !== null) {
-    try {
-      const st = fs.fstatSync(fd);
-      if (st.isCharacterDevice()) what = 'a device';
-      else if (!st.isFile()) what = 'a file Node reads without a watcher';
-    } catch {
-      what = 'not open';
-    }
-  }
-  const name = fd === null ? 'the stream' : `descriptor ${fd}`;
-  return new SocketError('EPERM', syscall, `${name} is ${what}: Node cannot watch it (read it with node:fs instead)`);
+  return new StreamFile(ns, -1, mode, options);
 }

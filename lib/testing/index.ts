@@ -2,6 +2,8 @@
  * net-select/testing: the protocol-prototyping kit — in-memory socket pairs, a deterministic simulated
  * network with seeded faults and virtual time, and small helpers for tests. This file only re-exports.
  */
+// First: the platform, as in the main entry (see lib/index.ts).
+import '../backends/node/index.js';
 export { socketpair } from './socketpair.js';
 export { SimNetwork, SimHost, type SimOptions, type Faults } from './sim-network.js';
 export { loopbackPair, expectReady, expectWouldBlock, expectNoEvent, recvExactly, sendAll, type Expected } from './helpers.js';

@@ -9,11 +9,11 @@
  * epoll_wait(4, 64, 1000) = [[5, EPOLLIN]]  [kernel: 1 fds, 12 B; 3 us]
  * ```
  */
-import diagnosticsChannel from 'node:diagnostics_channel';
-import type { CallCost } from '../models/cost.js';
+import type { CallCost } from '../core/cost.js';
 import { invalidArgType, outOfRange } from '../core/errors.js';
+import { platform } from '../core/platform.js';
 import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDHUP, EPOLLET, EPOLLONESHOT } from '../core/flags.js';
-import type { PollEvent } from '../models/poll-like.js';
+import type { PollEvent } from '../core/flags.js';
 import { IO_CHANNEL, POLL_CHANNEL, SELECT_CHANNEL, type IoTrace, type PollTrace, type SelectTrace, type TraceMessage } from './trace.js';
 
 /** Lists longer than this are cut, as strace cuts long arrays. */
@@ -110,17 +110,18 @@ export function maskNames(mask: number, prefix = ''): string {
  * await select([listener], [], [], 100) // prints select(r=[3] w=[] x=[], 100) = 0 (Timeout)  [kernel: ...]
  * stop()
  */
-export function printTrace(write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): () => void {
+export function printTrace(write: (line: string) => void = (line) => platform.writeError(line)): () => void {
   // Checked now: a bad `write` would otherwise fail later, inside the channel, on the first answer.
   if (typeof write !== 'function') throw invalidArgType('write', 'a function', write);
   const print = (m: unknown): void => write(formatTrace(m as TraceMessage));
-  for (const name of CHANNELS) diagnosticsChannel.subscribe(name, print);
+  for (const name of CHANNELS) platform.subscribe(name, print);
   return () => {
-    for (const name of CHANNELS) diagnosticsChannel.unsubscribe(name, print);
+    for (const name of CHANNELS) platform.unsubscribe(name, print);
   };
 }
 
 const CHANNELS = [SELECT_CHANNEL, POLL_CHANNEL, IO_CHANNEL] as const;
 
-const env = process.env['NET_SELECT_TRACE'];
+// At load: the entry points load the Node backend (and its platform, with the environment) before this.
+const env = platform.env('NET_SELECT_TRACE');
 if (env !== undefined && env !== '' && env !== '0') printTrace();

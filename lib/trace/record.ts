@@ -3,9 +3,9 @@
  * runs with `NET_SELECT_TRACE_FILE=path` — any program that uses net-select, unchanged. `net-select trace
  * --html` sets it for the program it runs, then draws the file as a timeline.
  */
-import diagnosticsChannel from 'node:diagnostics_channel';
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { invalidArgType } from '../core/errors.js';
+import { platform } from '../core/platform.js';
+import { appendLines, processIdentity, warn } from '../backends/node/index.js';
 import { IO_CHANNEL, POLL_CHANNEL, SELECT_CHANNEL, type TraceMessage } from './trace.js';
 
 /**
@@ -48,28 +48,29 @@ const CHANNELS = [SELECT_CHANNEL, POLL_CHANNEL, IO_CHANNEL] as const;
  */
 export function recordTrace(path: string): () => void {
   if (typeof path !== 'string' || path === '') throw invalidArgType('path', 'a non-empty string', path);
-  const fd = openSync(path, 'a');
-  const write = (r: TraceRecord): void => void writeSync(fd, `${JSON.stringify(r)}\n`);
-  write({ channel: 'process', pid: process.pid, timeOrigin: performance.timeOrigin, argv: process.argv });
+  const file = appendLines(path);
+  const write = (r: TraceRecord): void => file.write(JSON.stringify(r));
+  const { pid, argv, timeOrigin } = processIdentity();
+  write({ channel: 'process', pid, timeOrigin, argv });
   const subscribers = CHANNELS.map((channel) => {
-    const fn = (m: unknown): void => write({ channel, pid: process.pid, message: m as TraceMessage });
-    diagnosticsChannel.subscribe(channel, fn);
+    const fn = (m: unknown): void => write({ channel, pid, message: m as TraceMessage });
+    platform.subscribe(channel, fn);
     return [channel, fn] as const;
   });
   let open = true;
   return () => {
     if (!open) return;
     open = false;
-    for (const [channel, fn] of subscribers) diagnosticsChannel.unsubscribe(channel, fn);
-    closeSync(fd);
+    for (const [channel, fn] of subscribers) platform.unsubscribe(channel, fn);
+    file.close();
   };
 }
 
-const file = process.env['NET_SELECT_TRACE_FILE'];
-if (file !== undefined && file !== '') {
+const traceFile = platform.env('NET_SELECT_TRACE_FILE');
+if (traceFile !== undefined && traceFile !== '') {
   try {
-    recordTrace(file);
+    recordTrace(traceFile);
   } catch (err) {
-    process.emitWarning(`NET_SELECT_TRACE_FILE: cannot record the trace: ${(err as Error).message}`, 'NetSelectWarning');
+    warn(`NET_SELECT_TRACE_FILE: cannot record the trace: ${(err as Error).message}`);
   }
 }

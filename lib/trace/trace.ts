@@ -18,10 +18,9 @@
  *
  * Times are `performance.now()` readings of the traced process, in milliseconds.
  */
-import diagnosticsChannel from 'node:diagnostics_channel';
-import type { CallCost } from '../models/cost.js';
-import { now } from '../models/cost.js';
-import type { PollEvent } from '../models/poll-like.js';
+import { now, type CallCost } from '../core/cost.js';
+import type { PollEvent } from '../core/flags.js';
+import { platform, type Platform, type TraceChannel } from '../core/platform.js';
 import type { Selectable } from '../core/resolve.js';
 
 /** The name of the channel of select answers. */
@@ -133,13 +132,44 @@ export interface IoTrace {
 /** Every message published on the tracing channels. */
 export type TraceMessage = SelectTrace | PollTrace | IoTrace;
 
+/**
+ * A channel of the installed platform, looked up when first used rather than when this module is loaded
+ * (and again if the platform changes), so that a module loaded before the Node backend still publishes on
+ * `node:diagnostics_channel`.
+ */
+class PlatformChannel implements TraceChannel {
+  readonly #name: string;
+  #of: Platform | undefined;
+  #channel: TraceChannel | undefined;
+
+  constructor(name: string) {
+    this.#name = name;
+  }
+
+  get hasSubscribers(): boolean {
+    return this.#get().hasSubscribers;
+  }
+
+  publish(message: unknown): void {
+    this.#get().publish(message);
+  }
+
+  #get(): TraceChannel {
+    if (this.#of !== platform) {
+      this.#of = platform;
+      this.#channel = platform.channel(this.#name);
+    }
+    return this.#channel as TraceChannel;
+  }
+}
+
 /** @internal The channel of {@link SelectTrace} messages. */
-export const selectChannel = diagnosticsChannel.channel(SELECT_CHANNEL);
+export const selectChannel: TraceChannel = new PlatformChannel(SELECT_CHANNEL);
 /** @internal The channel of {@link PollTrace} messages. */
-export const pollChannel = diagnosticsChannel.channel(POLL_CHANNEL);
+export const pollChannel: TraceChannel = new PlatformChannel(POLL_CHANNEL);
 
 /** @internal The channel of {@link IoTrace} messages. */
-export const ioChannel = diagnosticsChannel.channel(IO_CHANNEL);
+export const ioChannel: TraceChannel = new PlatformChannel(IO_CHANNEL);
 
 /** @internal A call waiting for its answer, as the trace needs it. */
 export interface Asked {

@@ -7,6 +7,7 @@
  * and then returns 0, as on a real socket. A closed end answers data with a reset, as TCP does.
  */
 import { processHost, type Host } from '../../core/host.js';
+import { platform } from '../../core/platform.js';
 import { netError, type NetError, type SockAddr, type StreamSink, type StreamTransport } from '../transport.js';
 
 /** @internal One end of an in-memory connection. */
@@ -95,7 +96,7 @@ export class MemoryTransport implements StreamTransport {
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    setImmediate(() => {
+    platform.immediate(() => {
       this.#scheduled = false;
       this.#deliver();
     });

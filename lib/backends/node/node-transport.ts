@@ -16,7 +16,6 @@
 import { writeSync } from 'node:fs';
 import * as net from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { invalidArgType } from '../../core/errors.js';
 import { processHost } from '../../core/host.js';
 import type { ListenSink, ListenTransport, SockAddr, StreamSink, StreamTransport, TransportStart } from '../transport.js';
 
@@ -147,12 +146,6 @@ export class NodeTransport implements StreamTransport {
           : ns.readableEnded
             ? 'ended'
             : 'open';
-  }
-
-  /** Wraps a `net.Socket` made elsewhere. @throws {TypeError} `ERR_INVALID_ARG_TYPE` for anything else. */
-  static adopt(socket: unknown): NodeTransport {
-    if (!(socket instanceof net.Socket)) throw invalidArgType('socket', 'an instance of net.Socket', socket);
-    return new NodeTransport(socket);
   }
 
   get connecting(): boolean {
@@ -307,12 +300,6 @@ export class NodeListenTransport implements ListenTransport {
 
   constructor(server: net.Server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false })) {
     this.#server = server;
-  }
-
-  /** Wraps a `net.Server` made elsewhere. @throws {TypeError} `ERR_INVALID_ARG_TYPE` for anything else. */
-  static adopt(server: unknown): NodeListenTransport {
-    if (!(server instanceof net.Server)) throw invalidArgType('server', 'an instance of net.Server', server);
-    return new NodeListenTransport(server);
   }
 
   /** Binds and listens; rejects with Node's error (`EADDRINUSE`, ...). */

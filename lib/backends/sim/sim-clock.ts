@@ -12,6 +12,7 @@
  */
 import type { Clock } from '../../core/clock.js';
 import { heapPop, heapPush } from '../../core/min-heap.js';
+import { platform } from '../../core/platform.js';
 
 interface SimEvent {
   at: number;
@@ -58,7 +59,7 @@ export class SimClock implements Clock {
     this.#quiet = 0;
     if (!this.#awake) {
       this.#awake = true;
-      setImmediate(this.#round);
+      platform.immediate(this.#round);
     }
     return ev;
   }
@@ -76,7 +77,7 @@ export class SimClock implements Clock {
     this.#quiet = 0;
     if (!this.#awake) {
       this.#awake = true;
-      setImmediate(this.#round);
+      platform.immediate(this.#round);
     }
   }
 
@@ -103,13 +104,13 @@ export class SimClock implements Clock {
       if (top.at > this.#now) {
         if (this.#quiet < QUIET_ROUNDS) {
           this.#quiet++;
-          setImmediate(this.#round);
+          platform.immediate(this.#round);
           return;
         }
         this.#now = top.at;
       }
     }
-    setImmediate(this.#round);
+    platform.immediate(this.#round);
     const now = this.#now;
     for (let ev = heap[0]; ev !== undefined && ev.at <= now; ev = heap[0]) {
       heapPop(heap, before);

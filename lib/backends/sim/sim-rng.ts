@@ -3,6 +3,7 @@
  * small and fast; the same seed always gives the same sequence. Never `Math.random`.
  */
 import { outOfRange } from '../../core/errors.js';
+import { platform } from '../../core/platform.js';
 
 /** @internal A seeded pseudo-random generator. */
 export class Rng {
@@ -48,12 +49,12 @@ export class Rng {
  * @throws {RangeError} `ERR_OUT_OF_RANGE` for a `NET_SELECT_SEED` that is not a non-negative integer.
  */
 export function pickSeed(seed: number | undefined): number {
-  const env = process.env.NET_SELECT_SEED;
+  const env = platform.env('NET_SELECT_SEED');
   if (env !== undefined && env !== '') {
     const n = Number(env);
     if (!Number.isInteger(n) || n < 0) throw outOfRange('NET_SELECT_SEED', 'a non-negative integer', env);
     return n >>> 0;
   }
   if (seed !== undefined) return seed >>> 0;
-  return (Date.now() ^ (process.hrtime()[1] << 7)) >>> 0;
+  return platform.randomSeed();
 }
