@@ -109,6 +109,21 @@ t.test('every command the guides give names an npm script, a file, an exercise o
   }
 });
 
+t.test('every file of the repository a guide names or links to exists', async (t) => {
+  let n = 0;
+  for (const g of GUIDES) {
+    const src = text(g);
+    const named = [...src.matchAll(/(?:[\s`(]|\.\.\/)((?:examples|test|lib|docs|bench|scripts|bin)\/[\w./-]*\w\.(?:ts|mjs|js|md|py|png|json))\b/g)].map((m) => m[1] as string);
+    for (const f of new Set(named)) {
+      if (f.startsWith('examples/out/') || f.startsWith('docs/api/')) continue; // written by a command
+      n++;
+      const from = g.startsWith('docs/') || g.startsWith('examples/') ? [path.join(ROOT, f), path.join(ROOT, path.dirname(g), f)] : [path.join(ROOT, f)];
+      t.ok(from.some((p) => fs.existsSync(p)), `${g} names ${f}`);
+    }
+  }
+  t.ok(n >= 30, `${n} files named`);
+});
+
 t.test('the command checker catches what it should', async (t) => {
   t.same(simple('printf "a b" | NET_SELECT_TRACE=1 npx tsx examples/x.ts'), [['printf', 'a b'], ['npx', 'tsx', 'examples/x.ts']]);
   t.same(problems(['npx', 'tsx', 'examples/no-such.ts']), ['no file examples/no-such.ts']);
