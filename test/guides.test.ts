@@ -124,6 +124,24 @@ t.test('every file of the repository a guide names or links to exists', async (t
   t.ok(n >= 30, `${n} files named`);
 });
 
+t.test('every link between the guides lands on a file and, with an anchor, on a heading of it', async (t) => {
+  const slug = (h: string): string => h.toLowerCase().replace(/[^\w\s-]/g, '').trim().replace(/\s/g, '-');
+  const headings = (file: string): Set<string> =>
+    new Set([...fs.readFileSync(file, 'utf8').replace(/^```[\s\S]*?^```/gm, '').matchAll(/^#+ (.+)$/gm)].map((m) => slug(m[1] as string)));
+  let n = 0;
+  for (const g of GUIDES) {
+    for (const m of text(g).matchAll(/\]\(([^)\s]*?)(?:#([\w-]+))?\)/g)) {
+      const [, target = '', anchor] = m;
+      if (/^\w+:/.test(target) || (target === '' && anchor === undefined)) continue; // another site
+      const file = target === '' ? path.join(ROOT, g) : path.join(ROOT, path.dirname(g), target);
+      n++;
+      if (!t.ok(fs.existsSync(file), `${g}: ${m[0]}`)) continue;
+      if (anchor !== undefined) t.ok(headings(file).has(anchor), `${g}: ${m[0]} has its heading`);
+    }
+  }
+  t.ok(n >= 15, `${n} links`);
+});
+
 t.test('the command checker catches what it should', async (t) => {
   t.same(simple('printf "a b" | NET_SELECT_TRACE=1 npx tsx examples/x.ts'), [['printf', 'a b'], ['npx', 'tsx', 'examples/x.ts']]);
   t.same(problems(['npx', 'tsx', 'examples/no-such.ts']), ['no file examples/no-such.ts']);
