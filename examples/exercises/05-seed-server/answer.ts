@@ -29,7 +29,13 @@ export async function serve(tcpServer: Listener, signal: AbortSignal): Promise<v
 
     for (const c of ilist) {
       if (c === tcpServer) {
-        const client = tcpServer.accept();
+        let client: Socket | null;
+        try {
+          client = tcpServer.accept();
+        } catch (err) {
+          if (!(err instanceof SocketError)) throw err;
+          continue; // EMFILE, or the listener's own error: reported once, the listener goes on
+        }
         if (client === null) continue;
         inList.push(client);
         msgList.set(client, { queue: [], unsent: null, eof: false });

@@ -15,7 +15,8 @@
  * - At EOF it closes at once, and the echo still queued for a client that half-closed (sent, then FIN, then
  *   waits for its answer) is lost.
  * - (In Python, the listening socket in `elist` would reach `del msg_list[tcp_server]`: a KeyError. Linux
- *   never reports a listener there; net-select reports pending errors there, never on a listener.)
+ *   never reports a listener there; net-select does when Node's server reports an error, and then this loop
+ *   closes the listener.)
  *
  * Break it, see it:   npm run exercise -- 5
  * See it in the timeline:
