@@ -25,7 +25,7 @@ t.test('per call: select examines nfds, poll every entry, epoll only what is rea
   active.client.send('x');
   await pollFor(p, active.server.fileno(), POLLIN);
   t.equal(p.cost.last.examined, all.length, 'poll: every entry');
-  t.equal(p.cost.last.bytesCopied, 16 * all.length, 'poll: 8 bytes an entry, in and out');
+  t.equal(p.cost.last.bytesCopied, 10 * all.length, 'poll: 8 bytes an entry in, its 2-byte revents out');
   await pollFor(ep, active.server.fileno(), EPOLLIN);
   t.equal(ep.cost.last.examined, 1, 'epoll: the ready list only');
   t.equal(ep.cost.last.bytesCopied, 12, 'epoll: one epoll_event out');
@@ -45,4 +45,17 @@ t.test('per call: select examines nfds, poll every entry, epoll only what is rea
   t.equal(sel.cost.last.examined, nfds);
   sel.cost.reset();
   t.equal(sel.cost.calls, 0, 'reset zeroes the totals');
+});
+
+t.test('bug: poll was modelled as copying its 8-byte pollfd both ways; Linux copies it in and writes back only the 2-byte revents', async (t) => {
+  const POLLFD = 4 + 2 + 2; // struct pollfd: int fd, short events, short revents
+  const REVENTS = 2;
+  const pairs = [await socketPair(t), await socketPair(t), await socketPair(t)];
+  const p = new Poll();
+  t.teardown(() => p.close());
+  for (const { server } of pairs) p.register(server, POLLIN);
+  const [, middle] = pairs;
+  middle?.client.send('x');
+  await pollFor(p, middle?.server.fileno() ?? -1, POLLIN);
+  t.equal(p.cost.last.bytesCopied, pairs.length * (POLLFD + REVENTS), 'every entry in, every revents out, ready or not');
 });

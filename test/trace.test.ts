@@ -249,7 +249,7 @@ t.test('NET_SELECT_TRACE=1 traces a program that knows nothing of it, on stderr'
     String.raw`select\(r=\[\] w=\[${c}\] x=\[\], 5000\) = 1 \(w=\[${c}\]\)  \[kernel: ${c + 1} fds, 48 B; ${us}`,
     String.raw`send\(${c}, 1\) = 1`,
     String.raw`select\(r=\[${s}\] w=\[\] x=\[${s}\], 5000\) = 1 \(r=\[${s}\]\)  \[kernel: ${s + 1} fds, 48 B; ${us}`,
-    String.raw`poll\(\[\[${s}, POLLIN\]\], 5000\) = \[\[${s}, POLLIN\]\]  \[kernel: 1 fds, 16 B; ${us}`,
+    String.raw`poll\(\[\[${s}, POLLIN\]\], 5000\) = \[\[${s}, POLLIN\]\]  \[kernel: 1 fds, 10 B; ${us}`,
     String.raw`epoll_wait\(${epfd}, 64, 5000\) = \[\[${s}, EPOLLIN\]\]  \[kernel: 1 fds, 12 B; ${us}`,
     String.raw`recv\(${s}, 1\) = 1`,
     String.raw`select\(r=\[${s}\] w=\[\] x=\[\], 1\) = 0 \(Timeout\)  \[kernel: ${s + 1} fds, 48 B; ${us}`,

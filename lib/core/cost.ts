@@ -6,7 +6,8 @@
  * Per call:
  * - select: examines every descriptor below `nfds` (the highest + 1) and copies three `fd_set`s in and out,
  *   each as many 64-bit words as `nfds` needs (128 bytes at FD_SETSIZE).
- * - poll: examines every entry and copies the `pollfd` array (8 bytes an entry) in and out.
+ * - poll: examines every entry, copies the `pollfd` array in (8 bytes an entry) and writes back only each
+ *   entry's `revents` (2 bytes), as Linux's `do_sys_poll` does.
  * - epoll_wait: examines the ready list only and copies out 12 bytes per event returned.
  */
 
@@ -75,9 +76,12 @@ export function selectCopyBytes(nfds: number): number {
   return 6 * 8 * Math.ceil(nfds / 64);
 }
 
-/** Bytes poll(2) copies for `n` entries: the `pollfd` array in and out. */
+/**
+ * Bytes poll(2) copies for `n` entries: the `pollfd` array in (8 bytes each: `fd`, `events`, `revents`) and
+ * each entry's 2-byte `revents` out — Linux writes back `revents` alone, not the whole `pollfd`.
+ */
 export function pollCopyBytes(n: number): number {
-  return 2 * 8 * n;
+  return (8 + 2) * n;
 }
 
 /** Bytes epoll_wait(2) copies for `ready` events: one `epoll_event` each, out only. */
