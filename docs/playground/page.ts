@@ -365,6 +365,11 @@ function draw(run: Run, endFds?: FdState[]): void {
   const tl = buildTimeline(run.records);
   const title = `${presetSelect.selectedOptions[0]?.text ?? 'program'} · seed ${num('seed')}`;
   const frame = $<HTMLIFrameElement>('timeline');
+  if (tl.calls.length === 0) {
+    frame.srcdoc = '';
+    showCall(tl.calls, run.fdsByCall, endFds);
+    return;
+  }
   frame.srcdoc = renderTimeline(run.records, title);
   frame.onload = () => {
     const doc = frame.contentDocument;

@@ -38,7 +38,6 @@ async function serve(): Promise<void> {
 async function client(name: string, says: string): Promise<void> {
   const sock = connect({ port: PORT });
   await select([], [sock], [], 1000); // writable: connected
-  await select([], [], [], 50); // let everybody join
   sock.send(`${name} says ${says}\n`);
   let heard = '';
   while (heard.split('\n').length <= 2) {

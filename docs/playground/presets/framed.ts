@@ -38,7 +38,7 @@ for (;;) {
       continue;
     }
     if (WHOLE_FRAMES) {
-      answer(s, data.subarray(4, 4 + data.readUInt32BE(0))); // wrong when data is not exactly one frame
+      answer(s, data.subarray(4)); // the header skipped, the rest taken as the payload: wrong unless data is one whole frame
       continue;
     }
     let buf = Buffer.concat([pending.get(s) as Buffer, data]);
