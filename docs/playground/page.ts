@@ -234,6 +234,7 @@ function start(code: string, settings: Settings, step: boolean): Promise<RunResu
   const result = new Promise<RunResult>((resolve) => (settle = resolve));
   const run: Run = { worker: null, records: [], fdsByCall: [], console: [], calls: 0, paused: false, done: false, settle, result, watchdog: 0 };
   current = run;
+  lastDraw = performance.now();
 
   let js: string;
   try {
@@ -348,12 +349,14 @@ function finishRun(run: Run, m: Extract<ToPage, { type: 'done' }>): void {
 }
 
 // ----- What the learner sees -------------------------------------------------------------------------------
+const LIVE_DRAW_MS = 1000;
 let drawPending = false;
 let lastDraw = 0;
 function scheduleDraw(run: Run): void {
   if (drawPending) return;
   drawPending = true;
-  const wait = Math.max(0, 250 - (performance.now() - lastDraw));
+  // The whole timeline is drawn again each time: while a run goes on, once a second (and when it pauses or ends).
+  const wait = Math.max(0, LIVE_DRAW_MS - (performance.now() - lastDraw));
   window.setTimeout(() => {
     drawPending = false;
     if (current === run) draw(run);
@@ -375,7 +378,9 @@ function draw(run: Run, endFds?: FdState[]): void {
     const doc = frame.contentDocument;
     if (!doc) return;
     doc.addEventListener('click', (e) => {
-      const el = e.target instanceof Element ? e.target.closest('[data-call]') : null;
+      // Not `instanceof Element`: the frame's elements are of its own realm.
+      const target = e.target as Element | null;
+      const el = typeof target?.closest === 'function' ? target.closest('[data-call]') : null;
       if (!el) return;
       selected = Number(el.getAttribute('data-call'));
       showCall(tl.calls, run.fdsByCall);
@@ -586,7 +591,9 @@ async function open(): Promise<void> {
       setStatus('The shared link is damaged: the default program is loaded instead', 'error');
     }
   }
-  loadPreset(PRESETS[0] as Preset);
+  // #preset=ID (the tutorial's links): that preset, not run either.
+  const id = /^#preset=([\w-]+)$/.exec(location.hash)?.[1];
+  loadPreset(PRESETS.find((p) => p.id === id) ?? (PRESETS[0] as Preset));
   setStatus('Ready: press Run, or Step for one call at a time');
 }
 spare = loadWorker();
