@@ -227,7 +227,8 @@ function modules(port: (p: number) => void): Record<string, unknown> {
     /** On the simulated network: a listener on host 'server' (`host` is not used). */
     listen: async (options: netSelect.ListenOptions = {}) => {
       const l = await server.listen(options);
-      if (first) port(l.getsockname().port as number);
+      const addr = l.getsockname();
+      if (first && typeof addr !== 'string') port(addr.port);
       first = false;
       return l;
     },
