@@ -3,10 +3,10 @@
  *
  * - `performance.now()` reads the simulated network's virtual clock, so that every time in the trace (each
  *   call's start and end) is virtual: the same seed and settings give the same trace, to the microsecond.
- * - `setImmediate`, which browsers lack, is a queue of macrotasks (one `MessageChannel` message each, as
- *   Node runs one callback per check-phase slot, with the program's promise continuations in between) that
- *   can be paused: the simulated network runs one round per callback, so a paused queue freezes the whole
- *   network, its virtual clock included, while the learner looks at one call (Step).
+ * - {@link scheduler}: the queue of tasks the worker installs as the library platform's `immediate` (Node's
+ *   `setImmediate`), one `MessageChannel` message per task, that can be paused. The simulated network runs one
+ *   round per task, so a paused queue freezes the whole network, its virtual clock included, while the learner
+ *   looks at one call (Step).
  * - `Buffer` is global for the learner's program, as in Node (the `buffer` package's).
  */
 import { Buffer } from 'buffer';
@@ -41,7 +41,7 @@ channel.port1.onmessage = () => {
   if (task !== undefined) task();
 };
 
-/** The pausable macrotask queue behind the worker's `setImmediate`. */
+/** The pausable queue of tasks behind the platform's `immediate` in the worker. */
 export const scheduler = {
   /** Stops running queued callbacks (they stay queued, in order). */
   pause(): void {
@@ -56,12 +56,9 @@ export const scheduler = {
   get pending(): number {
     return tasks.length;
   },
+  /** Queues `fn` (the platform's `immediate`). */
+  immediate(fn: () => void): void {
+    tasks.push(fn);
+    post();
+  },
 };
-
-function setImmediateShim(fn: (...args: unknown[]) => void, ...args: unknown[]): number {
-  tasks.push(() => fn(...args));
-  post();
-  return 0;
-}
-
-(globalThis as unknown as { setImmediate: typeof setImmediateShim }).setImmediate = setImmediateShim;

@@ -13,7 +13,7 @@ import { scheduler, useClock } from './worker-env.js';
 import * as netSelect from 'net-select';
 import * as testing from 'net-select/testing';
 import { Buffer } from 'buffer';
-import { ioChannel, pollChannel, selectChannel } from '../../lib/trace/trace.js';
+import { installPlatform, platform } from '../../lib/core/platform.js';
 import { runClients, type ClientSettings, type Verdict } from './clients.js';
 import type { FdState, PlaygroundError, RunRequest, RunEnd, ToPage, TraceRecord } from './protocol.js';
 
@@ -43,9 +43,9 @@ const quiet = <T>(fn: () => T): T => {
   }
 };
 
-function subscribe(ch: unknown, fn: (m: unknown) => void): void {
-  (ch as { subscribe(f: (m: unknown) => void): void }).subscribe(fn);
-}
+// The library's platform, with the pausable queue as its `immediate` (its channels stay the same objects).
+installPlatform({ ...platform, immediate: scheduler.immediate });
+const subscribe = (name: string, fn: (m: unknown) => void): void => platform.subscribe(name, fn);
 
 function onAnswer(channel: 'net-select:select' | 'net-select:poll', m: unknown): void {
   if (finished) return;
@@ -63,13 +63,13 @@ function onAnswer(channel: 'net-select:select' | 'net-select:poll', m: unknown):
   }
 }
 
-subscribe(selectChannel, (m) => onAnswer('net-select:select', m));
-subscribe(pollChannel, (m) => {
+subscribe(netSelect.SELECT_CHANNEL, (m) => onAnswer('net-select:select', m));
+subscribe(netSelect.POLL_CHANNEL, (m) => {
   const id = (m as { id: number }).id;
   if (probing) clientPollId = id;
   else if (id !== clientPollId) onAnswer('net-select:poll', m);
 });
-subscribe(ioChannel, (m) => {
+subscribe(netSelect.IO_CHANNEL, (m) => {
   if (muted === 0 && !finished) records.push({ channel: 'net-select:io', pid: 1, message: m as never });
 });
 
