@@ -102,9 +102,16 @@ function common(found, stub) {
  */
 export async function buildSite({ outdir = join(ROOT, 'dist', 'site'), stub = process.env.PLAYGROUND_STUB_NODE === '1' } = {}) {
   const found = [];
-  const worker = await esbuild.build({ ...common(found, stub), entryPoints: [join(SRC, 'worker.ts')] });
-  const workerCode = worker.outputFiles[0].text;
-  const page = await esbuild.build({
+  const failures = [];
+  // esbuild's errors are gathered with the Node built-ins met, so that a failed build says everything at once.
+  const attempt = (options) =>
+    esbuild.build(options).catch((err) => {
+      for (const e of err.errors ?? [{ text: String(err) }]) failures.push(`${e.location ? `${e.location.file}: ` : ''}${e.text}`);
+      return null;
+    });
+  const worker = await attempt({ ...common(found, stub), entryPoints: [join(SRC, 'worker.ts')] });
+  const workerCode = worker?.outputFiles[0].text ?? '';
+  const page = await attempt({
     ...common(found, stub),
     entryPoints: [join(SRC, 'page.ts')],
     plugins: [
@@ -121,11 +128,13 @@ export async function buildSite({ outdir = join(ROOT, 'dist', 'site'), stub = pr
     ],
   });
   const unique = [...new Set(found)];
+  const problems = [...new Set(failures)];
   if (unique.length > 0 && stub) {
     console.warn(`PLAYGROUND_STUB_NODE=1: ${unique.length} Node built-in imports stubbed (a development build only)`);
   } else if (unique.length > 0) {
-    throw new Error(`the browser bundle imports Node built-ins, which a page does not have:\n  ${unique.join('\n  ')}`);
+    problems.push(`the browser bundle imports Node built-ins, which a page does not have:\n  ${unique.join('\n  ')}`);
   }
+  if (problems.length > 0 || worker === null || page === null) throw new Error(problems.join('\n'));
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
   writeFileSync(join(outdir, 'playground.js'), page.outputFiles[0].contents);
@@ -142,7 +151,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     for (const f of files) console.log(`${String(f.bytes).padStart(9)}  ${relative(ROOT, join(outdir, f.name))}`);
     console.log(`${String(total).padStart(9)}  in all (budget ${SITE_BUDGET}); open ${relative(ROOT, join(outdir, 'index.html'))}`);
   } catch (err) {
-    console.error(`npm run site: ${err.errors ? err.errors.map((e) => e.text).join('\n') : err.message}`);
+    console.error(`npm run site: ${err.message}`);
     process.exit(1);
   }
 }
