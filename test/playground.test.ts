@@ -37,6 +37,7 @@ interface RunResult {
   mismatch: { client: number; offset: number; expected: number; got: number } | null;
   clients: { client: number; sent: number; echoed: number; end: string }[];
   end: string;
+  virtualMs: number;
   fds: { fd: number; kind: string; recvQueue?: number }[];
   error?: { kind: string; message: string; line?: number; stack?: string };
 }
@@ -107,6 +108,11 @@ if (executable === null) {
       return page;
     };
     const page = await open(url);
+    await t.test('the page loads with no console error, and fetches nothing from elsewhere', async (t) => {
+      t.same(problems, []);
+      t.ok((await page.locator('.cm-content').textContent())?.includes("from 'net-select'"), 'the editor holds the echo preset');
+      t.equal(await page.evaluate(() => window.netSelectPlayground.state().runs), 0, 'nothing ran');
+    });
     const presets = await page.evaluate(() => window.netSelectPlayground.presets);
     const preset = (id: string): Preset => {
       const p = presets.find((x) => x.id === id);
@@ -120,6 +126,8 @@ if (executable === null) {
     };
     const pressed = async (button: string, on: Page = page): Promise<void> => on.click(`#${button}`);
     const result = (on: Page = page): Promise<RunResult> => on.evaluate(() => window.netSelectPlayground.result() as Promise<RunResult>);
+    /** Waits until the timeline frame has loaded its drawing of `n` calls. */
+    const drawn = async (n: number, on: Page = page): Promise<void> => void (await on.waitForSelector(`#timeline[data-drawn="${n}"]`, { state: 'attached' }));
     const calls = (r: RunResult): number => r.trace.filter((x) => x.channel !== 'net-select:io' && x.channel !== 'process').length;
 
     await t.test('the echo preset, 4 clients, fragment: every byte comes back (first Run measured)', async (t) => {
@@ -140,6 +148,7 @@ if (executable === null) {
       t.same(new Set(r.clients.map((c) => c.end)), new Set(['ok']));
       t.equal(r.calls, calls(r), 'a trace record per call');
       t.ok(r.trace.some((x) => x.channel === 'net-select:io'), 'recv and send are traced too');
+      await drawn(r.calls);
       const frame = page.frameLocator('#timeline');
       t.equal(await frame.locator('#view-calls [data-call]').count(), r.calls, 'the timeline has a bar per call');
       t.same(await frame.locator('#view-calls [data-row]').allTextContents(), ['fd 3', 'fd 4', 'fd 5', 'fd 6', 'fd 7'], 'a row per descriptor: the listener and 4 clients');
@@ -152,12 +161,14 @@ if (executable === null) {
         page.waitForFunction(() => window.netSelectPlayground.state().paused && window.netSelectPlayground.state()).then((h) => h.jsonValue() as never);
       await pressed('step');
       t.equal((await paused()).calls, 1, 'the first Step: one call');
+      await drawn(1);
       const frame = page.frameLocator('#timeline');
       t.equal(await frame.locator('#view-calls [data-call]').count(), 1, 'one bar drawn');
       for (let n = 2; n <= 4; n++) {
         await pressed('step');
         t.equal((await paused()).calls, n, `Step ${n}: one more call`);
       }
+      await drawn(4);
       t.equal(await frame.locator('#view-calls [data-call]').count(), 4);
       t.match(await page.textContent('#lists'), /^call 4: select\(/, 'the lists of the current call');
       await pressed('run');
@@ -189,6 +200,20 @@ if (executable === null) {
       const fixed = await runPreset('echo-epoll-et', { code: preset('echo-epoll-et').code.replace('const FIXED = false', 'const FIXED = true') });
       t.equal(fixed.lost, 0, 'reading to EAGAIN fixes it');
       t.equal(fixed.echoed, fixed.sent);
+    });
+
+    await t.test('the faults from the page: resets, partial sends, a partition and its repair', async (t) => {
+      const reset = await runPreset('echo-select', { faults: { fragment: true, reset: 0.05 } });
+      t.ok(reset.clients.some((c) => c.end === 'ECONNRESET'), 'a reset probability resets connections');
+      t.ok(reset.lost > 0, 'and loses their bytes');
+      t.match(reset.console.join('\n'), /ECONNRESET/, 'the program saw it');
+      const small = await runPreset('echo-select', { clients: { count: 2, messages: 2 }, faults: { sndbuf: 300, fragment: true } });
+      const sends = small.trace.flatMap((x) => (x.channel === 'net-select:io' && x.message?.['call'] === 'send' ? [x.message] : []));
+      t.ok(sends.some((m) => (m['result'] as number) >= 0 && (m['result'] as number) < (m['size'] as number)), 'a small send buffer: partial sends');
+      t.equal(small.echoed, small.sent, 'which the preset finishes');
+      const cut = await runPreset('echo-select', { faults: { latencyMs: [1, 5], partition: { atMs: 2, forMs: 500 } } });
+      t.equal(cut.echoed, cut.sent, 'a partition loses nothing once repaired');
+      t.ok(cut.virtualMs >= 502, `the run lasted past the repair (${cut.virtualMs} virtual ms)`);
     });
 
     await t.test('a syntax error, an exception, while (true) {} and an unhandled rejection: each reported, and Run works after', async (t) => {

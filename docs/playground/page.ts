@@ -9,7 +9,7 @@
 import { EditorView, basicSetup } from 'codemirror';
 import { javascript } from '@codemirror/lang-javascript';
 import { StateEffect, StateField } from '@codemirror/state';
-import { Decoration, type DecorationSet } from '@codemirror/view';
+import { Decoration, keymap, type DecorationSet } from '@codemirror/view';
 import { transform } from 'sucrase';
 import workerSource from 'playground:worker';
 import { buildTimeline, type TimelineCall } from '../../lib/cli/timeline-model.js';
@@ -74,7 +74,12 @@ const errorLine = StateField.define<DecorationSet>({
 
 const editor = new EditorView({
   parent: $('editor'),
-  extensions: [basicSetup, javascript({ typescript: true }), errorLine],
+  extensions: [
+    keymap.of([{ key: 'Mod-Enter', run: () => ($('run').click(), true) }]), // Ctrl-Enter (Cmd-Enter) runs
+    basicSetup,
+    javascript({ typescript: true }),
+    errorLine,
+  ],
 });
 
 function setCode(code: string): void {
@@ -359,7 +364,7 @@ function scheduleDraw(run: Run): void {
   const wait = Math.max(0, LIVE_DRAW_MS - (performance.now() - lastDraw));
   window.setTimeout(() => {
     drawPending = false;
-    if (current === run) draw(run);
+    if (current === run && !run.done && !run.paused) draw(run); // a pause or the end drew it already
   }, wait);
 }
 
@@ -368,6 +373,7 @@ function draw(run: Run, endFds?: FdState[]): void {
   const tl = buildTimeline(run.records);
   const title = `${presetSelect.selectedOptions[0]?.text ?? 'program'} · seed ${num('seed')}`;
   const frame = $<HTMLIFrameElement>('timeline');
+  delete frame.dataset['drawn'];
   if (tl.calls.length === 0) {
     frame.srcdoc = '';
     showCall(tl.calls, run.fdsByCall, endFds);
@@ -375,6 +381,7 @@ function draw(run: Run, endFds?: FdState[]): void {
   }
   frame.srcdoc = renderTimeline(run.records, title);
   frame.onload = () => {
+    frame.dataset['drawn'] = String(tl.calls.length); // what a test waits for
     const doc = frame.contentDocument;
     if (!doc) return;
     doc.addEventListener('click', (e) => {
@@ -420,12 +427,12 @@ function showCall(calls: TimelineCall[], fdsByCall: FdState[][], endFds?: FdStat
   ft.replaceChildren();
   if (fds.length === 0) return;
   const table = document.createElement('table');
-  table.innerHTML = '<thead><tr><th>fd</th><th>kind</th><th>ready for</th><th>received, unread</th><th>send queue</th></tr></thead>';
+  table.innerHTML = '<thead><tr><th>fd</th><th>kind</th><th>state</th><th>ready for</th><th>received, unread</th><th>send queue</th></tr></thead>';
   const body = document.createElement('tbody');
   for (const f of fds) {
     const tr = document.createElement('tr');
     tr.dataset['fd'] = String(f.fd);
-    const cells = [String(f.fd), f.kind, f.events, f.recvQueue === undefined ? (f.pending !== undefined ? `${f.pending} to accept` : '') : `${f.recvQueue} B`, f.sendQueue === undefined ? '' : `${f.sendQueue} B`];
+    const cells = [String(f.fd), f.kind, f.state, f.events, f.recvQueue === undefined ? (f.pending !== undefined ? `${f.pending} to accept` : '') : `${f.recvQueue} B`, f.sendQueue === undefined ? '' : `${f.sendQueue} B`];
     for (const text of cells) {
       const td = document.createElement('td');
       td.textContent = text;

@@ -34,6 +34,8 @@ export interface FdState {
   kind: 'listener' | 'socket' | 'epoll' | 'file';
   /** What it is ready for now (`POLLIN|POLLOUT`; `0`: nothing). */
   events: string;
+  /** Its state, in words: `listening`, `open`, `peer shut down (EOF)`, `hung up`, `error (reset)`. */
+  state: string;
   /** Bytes received and not read yet (a socket). */
   recvQueue?: number;
   /** Bytes sent and not yet taken by the network (a socket). */

@@ -116,10 +116,14 @@ function fdStates(): FdState[] {
     const f = table.lookup(fd);
     if (f === undefined) continue;
     left--;
-    const events = netSelect.maskNames((f as netSelect.Pollable).events());
-    if (f instanceof Listener) out.push({ fd, kind: 'listener', events, pending: f.pending });
-    else if (f instanceof Socket) out.push({ fd, kind: 'socket', events, recvQueue: f.recvQueueSize, sendQueue: f.sendQueueSize });
-    else out.push({ fd, kind: f instanceof Epoll ? 'epoll' : 'file', events });
+    const mask = (f as netSelect.Pollable).events();
+    const events = netSelect.maskNames(mask);
+    if (f instanceof Listener) out.push({ fd, kind: 'listener', events, state: 'listening', pending: f.pending });
+    else if (f instanceof Socket) {
+      const state =
+        mask & netSelect.POLLERR ? 'error (reset)' : mask & netSelect.POLLHUP ? 'hung up' : mask & netSelect.POLLRDHUP ? 'peer shut down (EOF)' : 'open';
+      out.push({ fd, kind: 'socket', events, state, recvQueue: f.recvQueueSize, sendQueue: f.sendQueueSize });
+    } else out.push({ fd, kind: f instanceof Epoll ? 'epoll' : 'file', events, state: '' });
   }
   return out;
 }
