@@ -190,6 +190,16 @@ if (executable === null) {
       t.ok(good.sent > 0 && good.echoed === good.sent, 'every answer right without fragmentation');
     });
 
+    await t.test('the writable busy loop spins: the calls run out, nothing echoed; the echo preset finishes', async (t) => {
+      const busy = await runPreset('echo-busy-loop', { maxCalls: 300 });
+      t.equal(busy.end, 'maxCalls');
+      t.equal(busy.calls, 300);
+      t.equal(busy.echoed, 0, 'virtual time never moved: nothing arrived');
+      const fixed = await runPreset('echo-select', { clients: preset('echo-busy-loop').settings.clients, faults: preset('echo-busy-loop').settings.faults });
+      t.equal(fixed.end, 'clients');
+      t.ok(fixed.calls < 300 && fixed.echoed === fixed.sent, `the echo preset: ${fixed.calls} calls, every byte back`);
+    });
+
     await t.test("the edge-triggered preset's bug: bytes stall in the server's receive buffers", async (t) => {
       const r = await runPreset('echo-epoll-et');
       t.ok(r.lost > 0, `${r.lost} bytes never came back`);

@@ -3,6 +3,7 @@
  * lesson, and the chapter of docs/tutorial.md it belongs to.
  */
 import echoSelect from './presets/echo-select.ts?raw';
+import echoBusyLoop from './presets/echo-busy-loop.ts?raw';
 import echoEpollEt from './presets/echo-epoll-et.ts?raw';
 import echoSelectors from './presets/echo-selectors.ts?raw';
 import framed from './presets/framed.ts?raw';
@@ -30,6 +31,12 @@ const noClients = { ...base.clients, count: 0 };
 /** Every preset, the first the default. */
 export const PRESETS: readonly Preset[] = [
   { id: 'echo-select', title: 'Echo server with select()', code: echoSelect, settings: base },
+  {
+    id: 'echo-busy-loop',
+    title: 'Echo server with select(): the writable busy loop',
+    code: echoBusyLoop,
+    settings: { ...base, maxCalls: 500, clients: { ...base.clients, halfClose: false }, faults: { ...base.faults, fragment: false } },
+  },
   {
     id: 'echo-epoll-et',
     title: 'Echo server with epoll, edge-triggered (its classic bug)',
