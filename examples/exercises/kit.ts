@@ -37,8 +37,8 @@ const PORT = 7000;
 /** A network with the server running on it, and what the server did. */
 export interface Stage {
   sim: SimNetwork;
-  /** A new client on its own host, connecting to the server (with its own buffer sizes, if given). */
-  client(options?: { sndbuf?: number; rcvbuf?: number }): Socket;
+  /** A new client on a host of its own (named `host`, or client1, client2, …), with its own buffer sizes if given. */
+  client(options?: { host?: string; sndbuf?: number; rcvbuf?: number }): Socket;
   /** The error the server's loop threw, if it did. */
   crashed(): unknown;
 }
@@ -60,8 +60,8 @@ export async function onStage<T>(serve: Serve, faults: Faults, scenario: (stage:
   try {
     return await scenario({
       sim,
-      client(options = {}) {
-        const s = sim.host(`client${++hosts}`).connect({ host: 'server', port: PORT, ...options });
+      client({ host = `client${++hosts}`, ...buffers } = {}) {
+        const s = sim.host(host).connect({ host: 'server', port: PORT, ...buffers });
         sockets.push(s);
         return s;
       },
@@ -134,6 +134,18 @@ export async function sendAll(sim: SimNetwork, sock: Socket, data: Buffer | stri
     if (off < buf.length && !(await waitFor(sim, sock, POLLOUT, ms))) return false;
   }
   return true;
+}
+
+/** Sends up to `total` bytes, stopping once the send buffer stays full for `ms`; returns how many were sent. */
+export async function push(sim: SimNetwork, sock: Socket, total: number, ms = 5000): Promise<number> {
+  const chunk = Buffer.alloc(64 * 1024, 'x');
+  let sent = 0;
+  while (sent < total) {
+    const n = sock.send(chunk.subarray(0, Math.min(chunk.length, total - sent)));
+    sent += n;
+    if (n === 0 && !(await waitFor(sim, sock, POLLOUT, ms))) break;
+  }
+  return sent;
 }
 
 /**
