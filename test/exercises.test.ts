@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { exercises, grade } from '../examples/exercises/run.js';
-import { ROOT } from './fixtures/helpers.js';
+import { ROOT, runTs } from './fixtures/helpers.js';
 
 const all = exercises();
 
@@ -19,6 +19,19 @@ t.test('there are at least five exercises, each with a start, an answer and a ch
   }
   const readme = fs.readFileSync(path.join(ROOT, 'examples/exercises/README.md'), 'utf8');
   for (const { n, dir } of all) t.match(readme, new RegExp(`${dir}/`), `the README lists exercise ${n}`);
+});
+
+t.test('npm run exercise -- N grades the start file: one line per check, exit 1 until it is fixed', async (t) => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  t.equal(pkg.scripts['exercise'], 'tsx examples/exercises/run.ts', 'the npm script runs the grader');
+  const child = runTs(t, 'examples/exercises/run.ts', ['3']);
+  t.equal(await child.exited, 1);
+  t.match(child.out(), /^exercise 3: .*03-epollet\/start\.ts\)$/m);
+  t.match(child.out(), /^ {2}NOT OK {2}the echo comes back whole/m);
+  t.match(child.out(), /^failed: 1 of 2 checks do not hold$/m);
+  const bad = runTs(t, 'examples/exercises/run.ts', ['99']);
+  t.equal(await bad.exited, 2, 'no such exercise: exit 2');
+  t.match(bad.err(), /^usage: npm run exercise -- N \[--answer\]/);
 });
 
 for (const { n, dir } of all) {
