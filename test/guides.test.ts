@@ -96,8 +96,15 @@ t.test('every ```ts block of the guides type-checks', async (t) => {
   const snippets = GUIDES.flatMap((g) => guideSnippets(g, prelude));
   t.ok(snippets.length >= 10, `${snippets.length} blocks`);
   for (const g of ['README.md', 'docs/tutorial.md', 'docs/from-python.md']) t.ok(snippets.some((s) => s.where.startsWith(`${g}:`)), `${g} has blocks`);
-  const checked = checkSnippets(snippets);
-  t.same(checked.problems, [], 'no type error');
+  // One block that must fail, checked in the same program: the checker is not blind.
+  const broken = {
+    where: 'a block that cannot compile',
+    file: path.join(ROOT, '__guide_broken.mts'),
+    code: `import { select } from ${JSON.stringify(path.join(ROOT, 'lib/index.ts'))};\nconst n: number = await select([], [], [], 0);\nexport { n };\n`,
+  };
+  const checked = checkSnippets([...snippets, broken]);
+  t.same([...checked.failed], [broken.where], 'no type error but the planted one');
+  t.same(checked.problems.filter((p) => !p.startsWith(broken.where)), []);
 });
 
 t.test('every command the guides give names an npm script, a file, an exercise or a test that exists', async (t) => {
