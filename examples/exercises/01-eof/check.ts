@@ -2,8 +2,10 @@
 import { SHUT_WR } from '../../../lib/index.js';
 import { alive, closedByPeer, expect, onStage, quiet, receive, sendAll, type Check } from '../kit.js';
 
+/** What the exercise is about, in a few words. */
 export const title = 'EOF stays readable';
 
+/** Runs the scenario against a `serve` and says what it saw, one finding a line. */
 export const check: Check = (serve) =>
   onStage(serve, {}, async (stage) => {
     const { sim } = stage;

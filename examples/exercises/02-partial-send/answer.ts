@@ -4,6 +4,7 @@
  */
 import { Listener, select, type Socket } from '../../../lib/index.js';
 
+/** The server loop: serves every client that connects to `listener`, until `signal` aborts. */
 export async function serve(listener: Listener, signal: AbortSignal): Promise<void> {
   const inList = new Set<Listener | Socket>([listener]); // watched for reading
   const unsent = new Map<Socket, Buffer>(); // echo not taken by send yet: watched for writing

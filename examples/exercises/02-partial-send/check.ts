@@ -3,10 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { SHUT_WR } from '../../../lib/index.js';
 import { alive, expect, onStage, receive, sendAll, type Check } from '../kit.js';
 
+/** What the exercise is about, in a few words. */
 export const title = 'a partial send loses the rest';
 
 const SIZE = 64 * 1024;
 
+/** Runs the scenario against a `serve` and says what it saw, one finding a line. */
 export const check: Check = (serve) =>
   onStage(serve, { sndbuf: 1024 }, async (stage) => {
     const { sim } = stage;

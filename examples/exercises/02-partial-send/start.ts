@@ -15,6 +15,7 @@
  */
 import { Listener, select, type Socket } from '../../../lib/index.js';
 
+/** The server loop: serves every client that connects to `listener`, until `signal` aborts. */
 export async function serve(listener: Listener, signal: AbortSignal): Promise<void> {
   const inList = new Set<Listener | Socket>([listener]);
   while (!signal.aborted) {

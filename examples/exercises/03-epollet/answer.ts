@@ -10,6 +10,7 @@ interface Client {
   wantOut: boolean; // registered for EPOLLOUT
 }
 
+/** The server loop: serves every client that connects to `listener`, until `signal` aborts. */
 export async function serve(listener: Listener, signal: AbortSignal): Promise<void> {
   const ep = new Epoll();
   const clients = new Map<number, Client>();

@@ -2,10 +2,12 @@
 import { randomBytes } from 'node:crypto';
 import { alive, expect, onStage, receive, sendAll, type Check } from '../kit.js';
 
+/** What the exercise is about, in a few words. */
 export const title = 'read once per edge, and a client stalls';
 
 const SIZE = 4096;
 
+/** Runs the scenario against a `serve` and says what it saw, one finding a line. */
 export const check: Check = (serve) =>
   onStage(serve, {}, async (stage) => {
     const { sim } = stage;

@@ -4,6 +4,7 @@
  */
 import { Listener, Selector, type Socket } from '../../../lib/index.js';
 
+/** The server loop: serves every client that connects to `listener`, until `signal` aborts. */
 export async function serve(listener: Listener, signal: AbortSignal): Promise<void> {
   const sel = new Selector(); // keeps the three sets between calls, like fd_sets you do not rebuild
   const unsent = new Map<Socket, Buffer>();

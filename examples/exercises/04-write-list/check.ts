@@ -1,8 +1,10 @@
 /** Exercise 4's check: a connected, quiet client costs the server nothing. */
 import { alive, expect, onStage, quiet, receive, sendAll, type Check } from '../kit.js';
 
+/** What the exercise is about, in a few words. */
 export const title = 'the writable busy loop';
 
+/** Runs the scenario against a `serve` and says what it saw, one finding a line. */
 export const check: Check = (serve) =>
   onStage(serve, {}, async (stage) => {
     const { sim } = stage;

@@ -10,6 +10,7 @@ interface Client {
   eof: boolean; // the client sent FIN: close once its queue is empty
 }
 
+/** The server loop: serves every client that connects to `listener`, until `signal` aborts. */
 export async function serve(tcpServer: Listener, signal: AbortSignal): Promise<void> {
   const msgList = new Map<Socket, Client>();
   const inList: (Listener | Socket)[] = [tcpServer];

@@ -6,8 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { SHUT_WR } from '../../../lib/index.js';
 import { alive, expect, onStage, receive, sendAll, type Check, type Finding } from '../kit.js';
 
+/** What the exercise is about, in a few words. */
 export const title = "the seed's server, ported line by line";
 
+/** Runs the scenario against a `serve` and says what it saw, one finding a line. */
 export const check: Check = async (serve) => {
   const findings: Finding[] = [];
 

@@ -30,6 +30,7 @@ function remove<T>(list: T[], item: T): void {
   list.splice(list.indexOf(item), 1); // Python's list.remove (the seed checks `in` first)
 }
 
+/** The server loop: serves every client that connects to `listener`, until `signal` aborts. */
 export async function serve(tcpServer: Listener, signal: AbortSignal): Promise<void> {
   const msgList = new Map<Socket, Buffer[]>(); // msg_list = {}  #client queue
   const inList: (Listener | Socket)[] = []; // in_list = []  #socket readline

@@ -5,9 +5,12 @@
  */
 import { Listener, select, type Socket } from '../../../lib/index.js';
 
+/** Queued echo, in bytes, at which a client stops being read. */
 export const HIGH_WATER = 64 * 1024;
+/** Queued echo, in bytes, below which a paused client is read again. */
 export const LOW_WATER = 16 * 1024;
 
+/** The server loop: serves every client that connects to `listener`, until `signal` aborts. */
 export async function serve(listener: Listener, signal: AbortSignal): Promise<void> {
   const inList = new Set<Listener | Socket>([listener]); // watched for reading
   const unsent = new Map<Socket, Buffer>(); // echo not taken by send yet: watched for writing

@@ -1,6 +1,7 @@
 /** Exercise 6's check: a client that sends and never reads cannot make the server keep more than a bound. */
 import { alive, expect, onStage, push, receive, type Check } from '../kit.js';
 
+/** What the exercise is about, in a few words. */
 export const title = 'an unbounded queue';
 
 const TOTAL = 1024 * 1024;
@@ -13,6 +14,7 @@ const SNDBUF = 32 * 1024;
  */
 const BOUND = TOTAL / 2;
 
+/** Runs the scenario against a `serve` and says what it saw, one finding a line. */
 export const check: Check = (serve) =>
   onStage(serve, { sndbuf: SNDBUF }, async (stage) => {
     const { sim } = stage;
