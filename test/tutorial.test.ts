@@ -42,6 +42,15 @@ t.test('the chapters that explain readiness, the busy loop and costs show the HT
   }
 });
 
+t.test('each short (`--grep "NAME"`) of the epoll chapter selects a test of test/epoll.test.ts', async (t) => {
+  const c = chapters.find((ch) => /epoll/i.test(ch.title));
+  const body = text.slice(c?.at ?? 0, chapters.find((ch) => ch.at > (c?.at ?? 0))?.at ?? text.length);
+  const greps = [...body.matchAll(/\(`--grep "([^"]+)"`\)/g)].map((m) => m[1] as string);
+  t.ok(greps.length >= 3, `${greps.length} greps`);
+  const names = [...fs.readFileSync(path.join(ROOT, 'test/epoll.test.ts'), 'utf8').matchAll(/t\.test\(\s*(['"`])(.*?)\1/g)].map((m) => m[2] as string);
+  for (const g of greps) t.ok(names.some((n) => new RegExp(g).test(n)), `--grep "${g}"`);
+});
+
 t.test('the select-versus-threads chapter has a measured table, not a placeholder', async (t) => {
   t.notMatch(text, /THREADS_TABLE/);
   t.match(text, /^\| 1000 \| thread per connection \| [\d.]+ MB \|/m);
