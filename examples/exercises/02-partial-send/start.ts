@@ -8,8 +8,9 @@
  *
  * Break it, see it:   npm run exercise -- 2
  *   (the check: a client sends 64 KiB and reads the echo back)
- * See it in the timeline:
- *   npx net-select trace --html ex2.html -- npm run exercise -- 2   (each send row: offered vs taken bytes)
+ * See it in the trace:
+ *   NET_SELECT_TRACE=1 npm run exercise -- 2     (send(4, 1024) = -1 EAGAIN, again and again: each one an echo
+ *                                                 thrown away; the C call would say EAGAIN, net-select's returns 0)
  * Fix it: keep what `send` did not take, put the client in the write list while something is kept, and send
  * the rest when select says writable (remove the client from the write list once it is all out).
  */
