@@ -32,7 +32,7 @@ function commandsOf(guide: string): { where: string; cmd: string }[] {
     }
   }
   const prose = src.replace(/^```[\s\S]*?^```/gm, (b) => b.replace(/[^\n]/g, ' '));
-  for (const m of prose.matchAll(/`((?:npm|npx|node) [^`]+)`/g)) out.push({ where: at(m.index), cmd: m[1] as string });
+  for (const m of prose.matchAll(/`((?:[A-Z_]+=\S+ )*(?:npm|npx|node) [^`]+)`/g)) out.push({ where: at(m.index), cmd: m[1] as string });
   return out;
 }
 
