@@ -517,7 +517,7 @@ $('run').addEventListener('click', () => {
 $('step').addEventListener('click', () => {
   const r = current;
   if (r !== null && !r.done) {
-    if (!r.paused) return; // still on its way to the next call
+    // Paused: one more call. Running: pause after the next one.
     r.paused = false;
     r.worker?.postMessage({ type: 'step' });
     return;
