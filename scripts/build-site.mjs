@@ -7,7 +7,7 @@
 // reaches the bundle fails the build and is listed: the library must run in a browser unchanged.
 //
 // PLAYGROUND_STUB_NODE=1 is a development aid only, never used by `npm run site` or the tests: it stubs the
-// Node built-ins and `process` so that the page can be worked on while the library still imports them.
+// Node built-ins so that the page can be worked on while the library still imports one.
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -62,9 +62,6 @@ const all = { channel, subscribe, unsubscribe, constants, readFileSync, openSync
 export { channel };
 export default all;
 `;
-const PROCESS_STUB = `globalThis.process ??= { env: {}, pid: 1, argv: [], platform: 'browser', versions: {},
-  nextTick: (f, ...a) => queueMicrotask(() => f(...a)), hrtime: () => [0, 0], emitWarning() {},
-  stderr: { write() {} }, stdout: { write() {} }, on() {}, once() {} };`;
 
 /** `import text from './file.ts?raw'`: the file's text (the presets, shown in the editor, run in the worker). */
 const rawText = {
@@ -92,7 +89,6 @@ function common(found, stub) {
     },
     inject: [join(SRC, 'buffer-global.ts')],
     plugins: [nodeBuiltins(found, stub), rawText],
-    ...(stub ? { banner: { js: PROCESS_STUB } } : {}),
   };
 }
 

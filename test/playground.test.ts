@@ -45,7 +45,7 @@ interface RunResult {
 interface Preset {
   id: string;
   code: string;
-  settings: { clients: { count: number; size: number; messages: number; protocol: string }; faults: Record<string, unknown>; seed: number };
+  settings: { clients: { count: number; size: number; messages: number; protocol: string }; faults: Record<string, unknown>; seed: number; maxCalls: number };
 }
 
 declare const document: { getElementById(id: string): { value: string } | null };
@@ -122,7 +122,8 @@ if (executable === null) {
     const run = (o: object, on: Page = page): Promise<RunResult> => on.evaluate((o) => window.netSelectPlayground.run(o), o);
     const runPreset = (id: string, over: object = {}, on: Page = page): Promise<RunResult> => {
       const p = preset(id);
-      return run({ code: p.code, clients: p.settings.clients, faults: p.settings.faults, seed: p.settings.seed, ...over }, on);
+      const { clients, faults, seed, maxCalls } = p.settings;
+      return run({ code: p.code, clients, faults, seed, maxCalls, ...over }, on);
     };
     const pressed = async (button: string, on: Page = page): Promise<void> => on.click(`#${button}`);
     const result = (on: Page = page): Promise<RunResult> => on.evaluate(() => window.netSelectPlayground.result() as Promise<RunResult>);
@@ -195,6 +196,7 @@ if (executable === null) {
       t.equal(busy.end, 'maxCalls');
       t.equal(busy.calls, 300);
       t.equal(busy.echoed, 0, 'virtual time never moved: nothing arrived');
+      t.same(new Set(busy.clients.map((c) => c.end)), new Set(['running']), 'the clients were still waiting');
       const fixed = await runPreset('echo-select', { clients: preset('echo-busy-loop').settings.clients, faults: preset('echo-busy-loop').settings.faults });
       t.equal(fixed.end, 'clients');
       t.ok(fixed.calls < 300 && fixed.echoed === fixed.sent, `the echo preset: ${fixed.calls} calls, every byte back`);

@@ -30,7 +30,10 @@ export interface ClientReport {
   sent: number;
   /** Bytes that came back as expected (up to a mismatch, if any). */
   echoed: number;
-  /** `ok`; `mismatch`; `eof` (closed early); `stalled` (nothing came for the idle time); an errno (`ECONNRESET`). */
+  /**
+   * `ok`; `mismatch`; `eof` (closed early); `stalled` (nothing came for the idle time); an errno (`ECONNRESET`);
+   * `running` when the run stopped before it ended.
+   */
   end: string;
 }
 
@@ -166,6 +169,12 @@ export async function runClients(
       finish(c, (err as { code?: string }).code ?? String(err));
     }
   };
+  verdict = () => {
+    const sent = clients.reduce((a, c) => a + c.sent, 0);
+    const echoed = clients.reduce((a, c) => a + c.echoed, 0);
+    const ends = clients.map((c) => ({ client: c.n, sent: c.sent, echoed: c.echoed, end: c.end ?? 'running' }));
+    return { sent, echoed, lost: sent - echoed, mismatch, clients: ends };
+  };
   const byFd = new Map(clients.map((c) => [c.sock.fileno(), c]));
   while (clients.some((c) => c.end === null)) {
     const events = await poll.poll(IDLE_MS);
@@ -180,13 +189,13 @@ export async function runClients(
       }
     });
   }
-  const sent = clients.reduce((a, c) => a + c.sent, 0);
-  const echoed = clients.reduce((a, c) => a + c.echoed, 0);
-  return {
-    sent,
-    echoed,
-    lost: sent - echoed,
-    mismatch,
-    clients: clients.map((c) => ({ client: c.n, sent: c.sent, echoed: c.echoed, end: c.end ?? 'stalled' })),
-  };
+  return verdict();
+}
+
+/** Where the clients of a run stand: set by {@link runClients} as soon as they exist. */
+let verdict: () => Verdict = () => ({ sent: 0, echoed: 0, lost: 0, mismatch: null, clients: [] });
+
+/** The clients' verdict so far (a client still going ends `running`): for a run stopped before they finished. */
+export function verdictSoFar(): Verdict {
+  return verdict();
 }

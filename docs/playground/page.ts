@@ -274,8 +274,13 @@ function start(code: string, settings: Settings, step: boolean): Promise<RunResu
     worker.postMessage({ type: 'run', ...req });
     spare ??= loadWorker(); // the next run's worker parses while this one runs
   });
+  let tick = performance.now();
   run.watchdog = window.setInterval(() => {
-    if (performance.now() - heard < SILENCE_MS) return;
+    const now = performance.now();
+    // The page itself was busy (drawing a big timeline): the worker's beats may wait in the queue behind this.
+    if (now - tick > 500) heard = now;
+    tick = now;
+    if (now - heard < SILENCE_MS) return;
     const error: PlaygroundError = {
       kind: 'timeout',
       message: `stopped: the program did not yield for ${SILENCE_MS / 1000} s (an endless loop such as while (true) {} never lets select or anything else run)`,
@@ -354,13 +359,13 @@ function finishRun(run: Run, m: Extract<ToPage, { type: 'done' }>): void {
 }
 
 // ----- What the learner sees -------------------------------------------------------------------------------
-const LIVE_DRAW_MS = 1000;
+const LIVE_DRAW_MS = 2000;
 let drawPending = false;
 let lastDraw = 0;
 function scheduleDraw(run: Run): void {
   if (drawPending) return;
   drawPending = true;
-  // The whole timeline is drawn again each time: while a run goes on, once a second (and when it pauses or ends).
+  // The whole timeline is drawn again each time: while a run goes on, every 2 s (and when it pauses or ends).
   const wait = Math.max(0, LIVE_DRAW_MS - (performance.now() - lastDraw));
   window.setTimeout(() => {
     drawPending = false;
@@ -368,20 +373,43 @@ function scheduleDraw(run: Run): void {
   }, wait);
 }
 
+/**
+ * The most calls × descriptor rows drawn at once: the drawing grows with both (50 clients over 2000 calls
+ * made 44 MB of HTML and took seconds). Past it, the timeline shows the window of calls ending at the last one.
+ */
+const CELL_BUDGET = 5000;
+
+/** The records of calls `lo`..`hi` (1-based, in answer order) and the recv/send/accept between them. */
+function windowOf(records: readonly TraceRecord[], lo: number, hi: number): TraceRecord[] {
+  const out: TraceRecord[] = [];
+  let n = 0;
+  for (const r of records) {
+    if (r.channel === 'process') out.push(r);
+    else if (r.channel === 'net-select:io') {
+      if (n >= lo && n <= hi) out.push(r);
+    } else if (++n >= lo && n <= hi) out.push(r);
+  }
+  return out;
+}
+
 function draw(run: Run, endFds?: FdState[]): void {
   lastDraw = performance.now();
   const tl = buildTimeline(run.records);
-  const title = `${presetSelect.selectedOptions[0]?.text ?? 'program'} · seed ${num('seed')}`;
   const frame = $<HTMLIFrameElement>('timeline');
   delete frame.dataset['drawn'];
+  showCall(tl.calls, run.fdsByCall, endFds);
   if (tl.calls.length === 0) {
     frame.srcdoc = '';
-    showCall(tl.calls, run.fdsByCall, endFds);
     return;
   }
-  frame.srcdoc = renderTimeline(run.records, title);
+  const count = tl.calls.length;
+  const shown = Math.min(count, Math.max(50, Math.floor(CELL_BUDGET / Math.max(1, tl.rows.length))));
+  const first = count - shown + 1; // the drawing numbers its calls from 1: its #1 is call `first`
+  let title = `${presetSelect.selectedOptions[0]?.text ?? 'program'} · seed ${num('seed')}`;
+  if (first > 1) title += ` · calls ${first}-${count} of ${count} (#1 here is call ${first})`;
+  frame.srcdoc = renderTimeline(first > 1 ? windowOf(run.records, first, count) : run.records, title);
   frame.onload = () => {
-    frame.dataset['drawn'] = String(tl.calls.length); // what a test waits for
+    frame.dataset['drawn'] = String(shown); // what a test waits for
     const doc = frame.contentDocument;
     if (!doc) return;
     doc.addEventListener('click', (e) => {
@@ -389,11 +417,10 @@ function draw(run: Run, endFds?: FdState[]): void {
       const target = e.target as Element | null;
       const el = typeof target?.closest === 'function' ? target.closest('[data-call]') : null;
       if (!el) return;
-      selected = Number(el.getAttribute('data-call'));
+      selected = first - 1 + Number(el.getAttribute('data-call'));
       showCall(tl.calls, run.fdsByCall);
     });
   };
-  showCall(tl.calls, run.fdsByCall, endFds);
 }
 
 function showCall(calls: TimelineCall[], fdsByCall: FdState[][], endFds?: FdState[]): void {
@@ -490,7 +517,7 @@ $('run').addEventListener('click', () => {
 $('step').addEventListener('click', () => {
   const r = current;
   if (r !== null && !r.done) {
-    if (!r.paused) return; // still on its way to the next call
+    // Paused: one more call. Running: pause after the next one.
     r.paused = false;
     r.worker?.postMessage({ type: 'step' });
     return;

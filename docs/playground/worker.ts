@@ -14,7 +14,7 @@ import * as netSelect from 'net-select';
 import * as testing from 'net-select/testing';
 import { Buffer } from 'buffer';
 import { installPlatform, platform } from '../../lib/core/platform.js';
-import { runClients, type ClientSettings, type Verdict } from './clients.js';
+import { runClients, verdictSoFar, type ClientSettings, type Verdict } from './clients.js';
 import type { FdState, PlaygroundError, RunRequest, RunEnd, ToPage, TraceRecord } from './protocol.js';
 
 const { Listener, Socket, Poll, Epoll, Selector, SimNetwork } = { ...netSelect, ...testing };
@@ -203,6 +203,7 @@ self.addEventListener('unhandledrejection', (e) => {
 let verdict: Verdict | null = null;
 let programDone = false;
 let clientsDone = true;
+let clientsStarted = false;
 
 function finish(end: RunEnd, error?: PlaygroundError): void {
   if (finished) return;
@@ -214,7 +215,7 @@ function finish(end: RunEnd, error?: PlaygroundError): void {
     end,
     calls: counted,
     records: records.slice(sentUpTo),
-    verdict,
+    verdict: verdict ?? (clientsStarted ? verdictSoFar() : null),
     fds,
     virtualMs: sim?.now() ?? 0,
     ...(error ? { error } : {}),
@@ -269,6 +270,7 @@ async function run(req: RunRequest): Promise<void> {
   clientsDone = wantClients === null;
   const startClients = (port: number): void => {
     if (wantClients === null) return;
+    clientsStarted = true;
     runClients(net, port, wantClients, clientPoll as netSelect.Poll, quiet).then(
       (v) => {
         verdict = v;
