@@ -573,7 +573,7 @@ export class Socket extends Pollable {
    */
   #probe(quiet = false): void {
     if (!(this.#fin || this.#paused) || this.#state !== 'connected' || this.#error || this.#shut & SEND_SHUTDOWN) return;
-    const err = this.#t.probeReset();
+    const err = this.#t.probeReset?.() ?? null;
     if (err !== null) this.#onReset(err, quiet);
   }
 
