@@ -39,14 +39,14 @@ t.test('npm pack builds the library through prepare and ships it with README, LI
 
 t.test('the shipped .d.ts files carry no internal member or constructor', async (t) => {
   const dir = join(scratch, 'node_modules/net-select/dist/lib');
-  const dts = readdirSync(dir).filter((f) => f.endsWith('.d.ts'));
+  const dts = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.d.ts'));
   t.ok(dts.length > 5, 'the declarations were built');
   const texts = dts.map((f) => [f, readFileSync(join(dir, f), 'utf8')] as const);
   t.same(texts.filter(([, text]) => text.includes('@internal')).map(([f]) => f), [], 'nothing tagged @internal');
   t.same(texts.filter(([, text]) => /^\s+(readonly )?_\w+/m.test(text)).map(([f]) => f), [], 'no underscore member');
-  const socket = readFileSync(join(dir, 'socket.d.ts'), 'utf8');
+  const socket = readFileSync(join(dir, 'sockets/socket.d.ts'), 'utf8');
   t.notMatch(socket, /constructor\(/, 'Socket has no public constructor: connect, accept or adopt make one');
-  t.notMatch(readFileSync(join(dir, 'listener.d.ts'), 'utf8'), /constructor\(/, 'nor has Listener');
+  t.notMatch(readFileSync(join(dir, 'sockets/listener.d.ts'), 'utf8'), /constructor\(/, 'nor has Listener');
 });
 
 /** A consumer project folder inside the scratch project: its package.json, its tsconfig and one consumer. */

@@ -125,8 +125,9 @@ export class FaultTransport implements StreamTransport {
     return this.#inner.remoteAddress();
   }
 
+  /** The inner transport's, while nothing is held back here (the reset comes after what is held). */
   probeReset(): (Error & { code?: unknown }) | null {
-    return this.#queue.length > 0 ? null : this.#inner.probeReset();
+    return this.#queue.length > 0 ? null : (this.#inner.probeReset?.() ?? null);
   }
 
   #arrive(chunk: Buffer): void {

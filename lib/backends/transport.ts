@@ -86,10 +86,12 @@ export interface StreamTransport {
   /** The peer's address, or `undefined` when the transport does not know it. */
   remoteAddress(): SockAddr | undefined;
   /**
-   * After the peer's FIN a transport may stop watching the connection (Node does): asks whether a reset
-   * has arrived since, and returns its error (or `null`). Cheap: called only on sockets past EOF that sent.
+   * Only where the transport stops watching the connection after the peer's FIN or while paused: the Node
+   * backend, whose `net.Socket` reads nothing then (a transport that delivers every reset has none). Asks
+   * the kernel whether a reset has arrived since, and returns its error (or `null`). Cheap: called only on
+   * sockets past EOF or paused, when the program looks at them.
    */
-  probeReset(): NetError | null;
+  probeReset?(): NetError | null;
   /** TCP_NODELAY / SO_KEEPALIVE where the transport has them (an in-memory pair has neither: no-op). */
   setOption?(option: 'nodelay', enable: boolean): void;
   setOption?(option: 'keepalive', enable: boolean, initialDelayMs: number): void;

@@ -86,9 +86,17 @@ const portableChannel = (name: string): PortableChannel => {
 
 // `immediate` as a task of its own: a MessageChannel message runs after the current task, with no 4 ms
 // clamp of nested timers. One message runs every function queued before it; one queued meanwhile posts the
-// next message and waits for it, as Node's check phase does.
+// next message and waits for it, as Node's check phase does. A runtime whose ports can keep it alive (Node)
+// is kept alive only while a function is queued, as by a timer.
+interface Port {
+  onmessage: (() => void) | null;
+  postMessage(message: unknown): void;
+  ref?(): void;
+  unref?(): void;
+}
 let immediates: (() => void)[] = [];
 let post: (() => void) | undefined;
+let port: Port | undefined;
 function runImmediates(): void {
   const due = immediates;
   immediates = [];
@@ -101,6 +109,7 @@ function runImmediates(): void {
       }, 0);
     }
   }
+  if (immediates.length === 0) port?.unref?.();
 }
 function portableImmediate(fn: () => void): void {
   immediates.push(fn);
@@ -108,9 +117,14 @@ function portableImmediate(fn: () => void): void {
   if (post === undefined) {
     if (typeof MessageChannel === 'function') {
       const ch = new MessageChannel();
-      // (`onmessage`, which starts the port, is the browser's; Node's typings have only `on`)
-      (ch.port1 as unknown as { onmessage: () => void }).onmessage = runImmediates;
-      post = () => ch.port2.postMessage(null);
+      const receiver = ch.port1 as unknown as Port;
+      const sender = ch.port2 as unknown as Port;
+      receiver.onmessage = runImmediates;
+      port = receiver;
+      post = () => {
+        receiver.ref?.();
+        sender.postMessage(null);
+      };
     } else {
       post = () => void setTimeout(runImmediates, 0);
     }

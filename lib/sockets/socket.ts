@@ -49,7 +49,7 @@ export type ConnectOptions = (
   BufferOptions;
 
 /** @internal The default `sndbuf` and `rcvbuf`: 256 KiB. */
-export const DEFAULT_BUFSIZE = 256 * 1024;
+const DEFAULT_BUFSIZE = 256 * 1024;
 /**
  * Sends at least this big are written at once, uncopied, whenever nothing is queued before them; smaller ones
  * too when they are the socket's first write in the job. The rest are copied and coalesced into one write at
@@ -573,7 +573,7 @@ export class Socket extends Pollable {
    */
   #probe(quiet = false): void {
     if (!(this.#fin || this.#paused) || this.#state !== 'connected' || this.#error || this.#shut & SEND_SHUTDOWN) return;
-    const err = this.#t.probeReset();
+    const err = this.#t.probeReset?.() ?? null;
     if (err !== null) this.#onReset(err, quiet);
   }
 

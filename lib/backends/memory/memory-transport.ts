@@ -8,7 +8,7 @@
  */
 import { processHost, type Host } from '../../core/host.js';
 import { platform } from '../../core/platform.js';
-import { netError, type NetError, type SockAddr, type StreamSink, type StreamTransport } from '../transport.js';
+import { netError, type SockAddr, type StreamSink, type StreamTransport } from '../transport.js';
 
 /** @internal One end of an in-memory connection. */
 export class MemoryTransport implements StreamTransport {
@@ -86,10 +86,6 @@ export class MemoryTransport implements StreamTransport {
 
   remoteAddress(): SockAddr {
     return this.peer.#address;
-  }
-
-  probeReset(): NetError | null {
-    return null; // a reset is always delivered
   }
 
   /** Delivers what we sent to the peer on a later turn. */

@@ -18,7 +18,7 @@ import { NodeListenTransport, NodeTransport, nodeConnect } from './node-transpor
 
 import type { NetSocket } from './node-transport.js';
 
-export type { NetServer, NetSocket, NodeListenTransport } from './node-transport.js';
+export type { NetServer, NetSocket } from './node-transport.js';
 
 /** @internal Starts a non-blocking connect over Node to `target`. */
 export function connectTransport(target: { host: string; port: number } | { path: string }): StreamTransport {

@@ -23,8 +23,8 @@ function readNofileLimit(): number {
   return 1024;
 }
 
-/** @internal Node's platform. */
-export const nodePlatform: Platform = {
+/** Node's platform. */
+const nodePlatform: Platform = {
   tick: (fn) => process.nextTick(fn),
   immediate: (fn) => void setImmediate(fn),
   now: () => performance.now(),

@@ -14,7 +14,7 @@ import type { Host } from '../../core/host.js';
 import type { FaultSet } from './sim-faults.js';
 import { toMicros, type SimClock } from './sim-clock.js';
 import type { Rng } from './sim-rng.js';
-import { netError, type ListenSink, type ListenTransport, type NetError, type SockAddr, type StreamSink, type StreamTransport, type TransportStart } from '../transport.js';
+import { netError, type ListenSink, type ListenTransport, type SockAddr, type StreamSink, type StreamTransport, type TransportStart } from '../transport.js';
 
 /** @internal What the transports ask of the network they run on. */
 export interface Fabric {
@@ -375,10 +375,6 @@ export class SimEndpoint implements StreamTransport {
 
   remoteAddress(): SockAddr {
     return this.#remote;
-  }
-
-  probeReset(): NetError | null {
-    return null; // a reset is always delivered
   }
 }
 
