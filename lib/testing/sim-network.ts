@@ -170,7 +170,6 @@ export class SimNetwork {
   readonly #stalled = new Set<Pipe>();
   readonly #conns = new Set<SimEndpoint>(); // client ends
   readonly #tracing: boolean;
-  #generation = 0;
   /** @internal */
   readonly _faults: FaultSet;
   /** @internal */
@@ -190,14 +189,11 @@ export class SimNetwork {
     this.#tracing = o.trace !== false;
     const clock = this.#clock;
     const cut = this.#cut;
-    const sim = this;
     this._fabric = {
       clock,
       rng: this.#rng,
       connectTimeoutMs,
-      get generation() {
-        return sim.#generation;
-      },
+      generation: 0,
       tracing: this.#tracing,
       faults: (from, to) => this.#linkFaults(from, to),
       blocked: (from, to) => {
@@ -247,7 +243,7 @@ export class SimNetwork {
     mergeFaults(this._faults, faults, 'faults'); // checked before anything changes
     this.#links.set(`${from}\0${to}`, { ...this.#links.get(`${from}\0${to}`), ...faults });
     this.#linkCache.clear();
-    this.#generation++;
+    this._fabric.generation++;
     return this;
   }
 

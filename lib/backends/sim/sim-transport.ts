@@ -12,7 +12,7 @@
  */
 import type { Host } from '../../core/host.js';
 import type { FaultSet } from './sim-faults.js';
-import { toMicros, type SimClock } from './sim-clock.js';
+import { toMicros, type SimClock, type SimEvent } from './sim-clock.js';
 import type { Rng } from './sim-rng.js';
 import { netError, type ListenSink, type ListenTransport, type NetError, type SockAddr, type StreamSink, type StreamTransport, type TransportStart } from '../transport.js';
 
@@ -22,8 +22,8 @@ export interface Fabric {
   readonly rng: Rng;
   /** How long a connect waits for its handshake before `ETIMEDOUT`, in virtual ms. */
   readonly connectTimeoutMs: number;
-  /** Bumped whenever a link's faults change: a pipe's cached faults are stale. */
-  readonly generation: number;
+  /** Bumped whenever a link's faults change: a pipe's cached faults are stale. A plain field: read per send. */
+  generation: number;
   /** Whether `record` keeps anything (the trace is on). */
   readonly tracing: boolean;
   /** The faults of the link from host `from` to host `to`. */
@@ -72,7 +72,8 @@ export class Pipe {
   bytes = 0;
   #last = 0; // the latest arrival time given so far
   #busyUntil = 0; // when the link's bandwidth is free again
-  #timer: unknown = undefined;
+  #timer: SimEvent | undefined = undefined;
+  #spent: SimEvent | undefined = undefined; // the last delivery's event, run: the next one reuses it
   #stalled = false;
   #faults: FaultSet | undefined;
   #generation = -1;
@@ -84,7 +85,6 @@ export class Pipe {
     this.dst = dst;
   }
 
-  /** Sends a segment: its arrival time comes from the link's faults; fragments split the data. */
   /** The link's faults, looked up again only after they changed. */
   faults(): FaultSet {
     const net = this.#net;
@@ -95,6 +95,7 @@ export class Pipe {
     return this.#faults;
   }
 
+  /** Sends a segment: its arrival time comes from the link's faults; fragments split the data. */
   push(kind: number, data: Buffer | null): void {
     const net = this.#net;
     const f = this.faults();
@@ -155,7 +156,7 @@ export class Pipe {
   #arm(): void {
     if (this.#timer !== undefined || this.#stalled) return;
     const s = this.#segs[this.#head];
-    if (s !== undefined) this.#timer = this.#net.clock.at(s.at, this.#deliver);
+    if (s !== undefined) this.#timer = this.#net.clock.at(s.at, this.#deliver, this.#spent);
   }
 
   #stall(): void {
@@ -164,6 +165,7 @@ export class Pipe {
   }
 
   #run(): void {
+    this.#spent = this.#timer;
     this.#timer = undefined;
     const net = this.#net;
     const { src, dst } = this;
