@@ -376,7 +376,7 @@ const ROWS: Row[] = [
   {
     fn: 'new DatagramSocket',
     cases: each(TYPE, 'x', null, {}, netServer),
-    call: (v) => new (DatagramSocket as unknown as new (...a: unknown[]) => DatagramSocket)(v, 'udp4', { sndbuf: 1, rcvbuf: 1 }),
+    call: (v) => new (DatagramSocket as unknown as new (...a: unknown[]) => DatagramSocket)(v, { sndbuf: 1, rcvbuf: 1 }),
   },
   // stdio.ts
   { fn: 'stdio', cases: each(RANGE, 3, -1, '0', null, undefined, NaN, 1.5, 2 ** 32 + 1), call: (v) => stdio(v as 0) },

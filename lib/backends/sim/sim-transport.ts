@@ -12,33 +12,10 @@
  */
 import type { Host } from '../../core/host.js';
 import type { FaultSet } from './sim-faults.js';
-import { toMicros, type SimClock, type SimEvent } from './sim-clock.js';
+import { toMicros, type SimEvent } from './sim-clock.js';
 import type { Rng } from './sim-rng.js';
+import type { Fabric } from './fabric.js';
 import { netError, type ListenSink, type ListenTransport, type NetError, type SockAddr, type StreamSink, type StreamTransport, type TransportStart } from '../transport.js';
-
-/** @internal What the transports ask of the network they run on. */
-export interface Fabric {
-  readonly clock: SimClock;
-  readonly rng: Rng;
-  /** How long a connect waits for its handshake before `ETIMEDOUT`, in virtual ms. */
-  readonly connectTimeoutMs: number;
-  /** Bumped whenever a link's faults change: a pipe's cached faults are stale. A plain field: read per send. */
-  generation: number;
-  /** Whether `record` keeps anything (the trace is on). */
-  readonly tracing: boolean;
-  /** The faults of the link from host `from` to host `to`. */
-  faults(from: string, to: string): FaultSet;
-  /** Whether nothing crosses between hosts `from` and `to` now (a partition or a hold). */
-  blocked(from: string, to: string): boolean;
-  /** Whether host `name` reads from the network (false: its receive windows are closed). */
-  reading(name: string): boolean;
-  /** `p` waits for a repair, a release or a resume. */
-  stall(p: Pipe): void;
-  /** The listener bound to `port` on host `name`. */
-  listener(name: string, port: number): SimListenTransport | undefined;
-  /** Adds a line to the trace. */
-  record(line: string): void;
-}
 
 const DATA = 0;
 const FIN = 1;
