@@ -27,6 +27,11 @@ export interface UdpEchoOptions {
   sndbuf?: number;
   /** The select timeout, after which a stop request is noticed. Default 1000 ms. */
   timeoutMs?: number;
+  /**
+   * Serve on this socket instead of binding one (`host`, `port` and `sndbuf` are then not used): a socket of
+   * a simulated host, say, to watch the server on a lossy network (see test/udp-echo-example.test.ts).
+   */
+  socket?: DatagramSocket;
 }
 
 /** What the server did. */
@@ -46,11 +51,13 @@ export interface UdpEchoServer {
 
 /** Starts the server; resolves once it is bound. */
 export async function runUdpEchoServer(opts: UdpEchoOptions = {}): Promise<UdpEchoServer> {
-  const sock: DatagramSocket = await bindDatagram({
-    host: opts.host ?? '127.0.0.1',
-    port: opts.port ?? 5004,
-    ...(opts.sndbuf ? { sndbuf: opts.sndbuf } : {}),
-  });
+  const sock: DatagramSocket =
+    opts.socket ??
+    (await bindDatagram({
+      host: opts.host ?? '127.0.0.1',
+      port: opts.port ?? 5004,
+      ...(opts.sndbuf ? { sndbuf: opts.sndbuf } : {}),
+    }));
   const stats: UdpEchoStats = { datagrams: 0, bytes: 0, wouldBlock: 0 };
   const replies = new Queue<[Buffer, DatagramAddress]>();
   let stopping = false;

@@ -199,6 +199,8 @@ const udp = await bindDatagram();
 const closedUdp = await bindDatagram();
 closedUdp.close();
 const udpAddress = { address: '127.0.0.1', port: udp.getsockname().port };
+const udpSim = new testing.SimNetwork({ seed: 1, trace: false });
+const simUdp = await udpSim.host('server').bindDatagram({ port: 53 });
 // Pipes to two `cat` processes: a read end, a write end, one end closed, and one stream never adopted.
 const cats = [spawn('cat', [], { stdio: 'pipe' }), spawn('cat', [], { stdio: 'pipe' })];
 const [cat1, cat2] = cats as [(typeof cats)[0], (typeof cats)[0]];
@@ -212,7 +214,7 @@ const FS_STREAM = Symbol('an fs.ReadStream');
 const deadSocket = new net.Socket();
 deadSocket.destroy();
 t.teardown(() => {
-  for (const x of [sel, poll, ep, ...selectors, udp, readEnd, writeEnd]) x.close();
+  for (const x of [sel, poll, ep, ...selectors, udp, simUdp, readEnd, writeEnd]) x.close();
   for (const c of cats) c.kill();
   netServer.close();
 });
@@ -229,7 +231,8 @@ function world(): string {
     pollers: [poll, closedPoll, ep, closedEp].map((p) => [p.size, p.closed, p.cost.calls]),
     epollFds: [ep.fileno(), closedEp.fileno()],
     keys: [...selectors, ...closedSelectors].map((s) => [...s.getMap().values()].map((k) => [k.fd, k.events, k.data])),
-    udp: [udp, closedUdp].map((u) => [u.fileno(), u.events(), { ...u.stats }, u.sndbuf, u.rcvbuf]),
+    udp: [udp, closedUdp, simUdp].map((u) => [u.fileno(), u.events(), { ...u.stats }, u.sndbuf, u.rcvbuf]),
+    simHost: udpSim.host('server').openFdCount,
     streams: [readEnd, writeEnd, closedStream].map((f) => [f.fileno(), f.events(), f.sendQueueSize]),
     traced: ['net-select:select', 'net-select:poll'].map((name) => diagnosticsChannel.hasSubscribers(name)),
   });
@@ -376,7 +379,19 @@ const ROWS: Row[] = [
   {
     fn: 'new DatagramSocket',
     cases: each(TYPE, 'x', null, {}, netServer),
-    call: (v) => new (DatagramSocket as unknown as new (...a: unknown[]) => DatagramSocket)(v, 'udp4', { sndbuf: 1, rcvbuf: 1 }),
+    call: (v) => new (DatagramSocket as unknown as new (...a: unknown[]) => DatagramSocket)(v, { sndbuf: 1, rcvbuf: 1 }),
+  },
+  // testing: datagram-pair.ts, sim-host.ts
+  { fn: 'datagramPair', cases: BUFFER_OPTIONS, call: (v) => testing.datagramPair(v as never) },
+  {
+    fn: 'SimHost#bindDatagram',
+    cases: [
+      ...BUFFER_OPTIONS,
+      ...each(TYPE, { port: '0' }),
+      ...each(RANGE, { port: -1 }, { port: 65536 }, { port: 1.5 }),
+      { value: { port: 53 }, code: 'EADDRINUSE', label: 'a UDP port taken on that host' },
+    ],
+    call: (v) => udpSim.host('server').bindDatagram(v as never),
   },
   // stdio.ts
   { fn: 'stdio', cases: each(RANGE, 3, -1, '0', null, undefined, NaN, 1.5, 2 ** 32 + 1), call: (v) => stdio(v as 0) },

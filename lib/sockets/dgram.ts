@@ -1,21 +1,23 @@
 /**
- * A UDP socket with the non-blocking POSIX calls — `recvfrom`, `sendto` — over a `node:dgram` socket.
+ * A UDP socket with the non-blocking POSIX calls — `recvfrom`, `sendto` — over a datagram transport: Node's
+ * `dgram` (from {@link bindDatagram}), an in-memory pair (`datagramPair()` in net-select/testing) or a host of
+ * the simulated network (`SimHost.bindDatagram`).
  *
- * Datagrams keep their boundaries: Node delivers each one whole, this class queues it whole, and one
+ * Datagrams keep their boundaries: the transport delivers each one whole, this class queues it whole, and one
  * `recvfrom` takes exactly one (cut to the size asked for, the rest dropped, as POSIX does without
  * `MSG_TRUNC`). The receive queue has a size (`rcvbuf`): a datagram that arrives while it is full is dropped
- * and counted, as a kernel drops it — UDP has no flow control. Sends queue until Node has handed them to
- * the kernel; while that queue holds `sndbuf` bytes or more, `sendto` would block and returns `null` (not 0:
- * an empty datagram is a datagram, and `sendto` returns 0 for it once sent).
+ * and counted, as a kernel drops it — UDP has no flow control. Sends queue until the transport has handed them
+ * on; while that queue holds `sndbuf` bytes or more, `sendto` would block and returns `null` (not 0: an empty
+ * datagram is a datagram, and `sendto` returns 0 for it once sent).
  */
-import dgram from 'node:dgram';
 import Queue from 'yocto-queue';
-import { allocFd, freeFd } from '../core/fd-table.js';
 import { fromNodeError, invalidArgType, invalidArgValue, sysError, SocketError } from '../core/errors.js';
 import { POLLERR, POLLIN, POLLNVAL, POLLOUT } from '../core/flags.js';
 import { Pollable } from '../core/pollable.js';
 import { checkBufferOptions, type BufferOptions } from './socket.js';
-import { checkInt, checkOptions } from '../core/validate.js';
+import { checkInt, checkOptions, checkTransport } from '../core/validate.js';
+import type { DatagramAddr, DatagramTransport } from '../backends/datagram-transport.js';
+import { datagramTransport } from '../backends/node/index.js';
 
 /** A UDP address: where a datagram came from, or where to send one. */
 export interface DatagramAddress {
@@ -47,11 +49,9 @@ export interface DatagramStats {
   sent: number;
 }
 
-/** The largest UDP payload over IPv4 (65535 - 8 - 20); IPv6 allows 20 bytes more. */
-const MAX_UDP4 = 65507;
-
 /**
- * A bound UDP socket. Get one from {@link bindDatagram}.
+ * A bound UDP socket. Get one from {@link bindDatagram} (or, in tests, from `datagramPair()` or
+ * `SimHost.bindDatagram` of net-select/testing: the same class over another transport).
  *
  * Readiness (`events()`): `POLLIN` while a datagram is queued; `POLLOUT` while the send queue holds less
  * than `sndbuf` bytes; `POLLERR` while an error is pending (the next call throws it, once).
@@ -63,44 +63,44 @@ const MAX_UDP4 = 65507;
  * if (got) udp.sendto(got[0], got[1])  // the echo, one datagram
  */
 export class DatagramSocket extends Pollable {
-  readonly #sock: dgram.Socket;
+  readonly #t: DatagramTransport;
   #fd: number;
   #closed = false;
   #error: (Error & { code?: unknown }) | null = null;
   readonly #rq = new Queue<[Buffer, DatagramAddress]>();
   #rqBytes = 0;
-  #pending = 0; // bytes given to Node and not yet sent
+  #pending = 0; // bytes given to the transport and not yet sent
   #nospace = false; // a sendto found the queue full: the room freed later is a wake (an EPOLLOUT edge)
   readonly #sndbuf: number;
   readonly #rcvbuf: number;
-  readonly #max: number;
   readonly #stats: DatagramStats = { received: 0, dropped: 0, sent: 0 };
 
-  /** @internal Use {@link bindDatagram}. */
-  constructor(sock: dgram.Socket, type: 'udp4' | 'udp6', sizes: { sndbuf: number; rcvbuf: number }) {
-    super();
+  /** @internal Use {@link bindDatagram} (or net-select/testing's `datagramPair`, `SimHost.bindDatagram`). */
+  constructor(t: DatagramTransport, sizes: { sndbuf: number; rcvbuf: number }) {
     // Before the descriptor is taken: a wrong argument must not leak one.
-    if (!(sock instanceof dgram.Socket)) throw invalidArgType('sock', 'an instance of dgram.Socket', sock);
-    this.#fd = allocFd(this, 'socket');
-    this.#sock = sock;
+    super(checkTransport(t).host);
+    if (typeof t.send !== 'function') throw invalidArgType('transport', 'a datagram transport (use bindDatagram)', t);
+    this.#fd = t.host.fds.alloc(this, 'socket');
+    this.#t = t;
     this.#sndbuf = sizes.sndbuf;
     this.#rcvbuf = sizes.rcvbuf;
-    this.#max = type === 'udp4' ? MAX_UDP4 : MAX_UDP4 + 20;
-    sock.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) => {
-      if (this.#closed) return;
-      if (this.#rqBytes >= this.#rcvbuf) {
-        this.#stats.dropped++;
-        return;
-      }
-      this.#rq.enqueue([msg, { address: rinfo.address, port: rinfo.port, family: rinfo.family }]);
-      this.#rqBytes += msg.length;
-      this.#stats.received++;
-      this._changed(POLLIN, true); // sk_data_ready
-    });
-    sock.on('error', (err: Error) => {
-      if (this.#closed) return;
-      this.#error ??= err;
-      this._changed(POLLERR, true); // sk_error_report
+    t.bind({
+      message: (msg: Buffer, from: DatagramAddr) => {
+        if (this.#closed) return;
+        if (this.#rqBytes >= this.#rcvbuf) {
+          this.#stats.dropped++;
+          return;
+        }
+        this.#rq.enqueue([msg, from]);
+        this.#rqBytes += msg.length;
+        this.#stats.received++;
+        this._changed(POLLIN, true); // sk_data_ready
+      },
+      error: (err: Error) => {
+        if (this.#closed) return;
+        this.#error ??= err;
+        this._changed(POLLERR, true); // sk_error_report
+      },
     });
   }
 
@@ -161,7 +161,7 @@ export class DatagramSocket extends Pollable {
    * an object `{ address, port }`.
    * @throws {RangeError} `ERR_OUT_OF_RANGE` unless `address.port` is an integer from 1 to 65535.
    * @throws {SocketError} `EBADF` once closed; `EMSGSIZE` for a datagram bigger than UDP carries
-   * (65507 bytes over IPv4); a pending error, once.
+   * (65507 bytes over IPv4, 65527 over IPv6 and on the simulated network); a pending error, once.
    * @example udp.sendto('ping', { address: '127.0.0.1', port: 5005 })
    */
   sendto(data: Uint8Array | string, address: DatagramAddress): number | null {
@@ -174,16 +174,17 @@ export class DatagramSocket extends Pollable {
     if (this.#closed) throw sysError('EBADF', 'sendto');
     if (this.#error) throw this.#consumeError('sendto');
     const len = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-    if (len > this.#max) throw new SocketError('EMSGSIZE', 'sendto', `${len} bytes is more than one datagram carries (${this.#max})`);
+    const max = this.#t.maxDatagram;
+    if (len > max) throw new SocketError('EMSGSIZE', 'sendto', `${len} bytes is more than one datagram carries (${max})`);
     if (this.#pending >= this.#sndbuf) {
       this.#nospace = true;
       return null;
     }
-    // A copy, as POSIX takes one: Node sends the buffer later, and the caller may reuse its own at once.
+    // A copy, as POSIX takes one: the transport sends the buffer later, and the caller may reuse its own at once.
     const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data);
     this.#pending += len;
     this.#stats.sent++;
-    this.#sock.send(bytes, port, address.address, (err) => {
+    this.#t.send(bytes, port, address.address, (err) => {
       this.#pending -= len;
       if (this.#closed) return;
       if (err) {
@@ -203,7 +204,7 @@ export class DatagramSocket extends Pollable {
    */
   getsockname(): DatagramAddress {
     if (this.#closed) throw sysError('EBADF', 'getsockname');
-    const a = this.#sock.address();
+    const a = this.#t.address();
     return { address: a.address, port: a.port, family: a.family };
   }
 
@@ -214,11 +215,11 @@ export class DatagramSocket extends Pollable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    freeFd(this.#fd);
+    this._host.fds.free(this.#fd);
     this.#fd = -1;
     while (this.#rq.dequeue() !== undefined);
     this.#rqBytes = 0;
-    this.#sock.close();
+    this.#t.close();
     this._closed();
   }
 
@@ -243,22 +244,16 @@ export async function bindDatagram(options: DatagramOptions = {}): Promise<Datag
   const type = o.type ?? (host.includes(':') ? 'udp6' : 'udp4');
   if (type !== 'udp4' && type !== 'udp6') throw invalidArgValue('options.type', "must be 'udp4' or 'udp6'");
   const sizes = checkBufferOptions(o);
-  const sock = dgram.createSocket({ type });
+  const t = datagramTransport(type);
   let udp: DatagramSocket;
   try {
-    udp = new DatagramSocket(sock, type, sizes); // takes the descriptor first: EMFILE before the bind
+    udp = new DatagramSocket(t, sizes); // takes the descriptor first: EMFILE before the bind
   } catch (err) {
-    sock.close();
+    t.close();
     throw err;
   }
   try {
-    await new Promise<void>((resolve, reject) => {
-      sock.once('error', reject);
-      sock.bind(port, host, () => {
-        sock.off('error', reject);
-        resolve();
-      });
-    });
+    await t.listen(port, host);
   } catch (err) {
     udp.close();
     throw fromNodeError(err as Error, 'bind');

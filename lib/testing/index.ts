@@ -5,7 +5,9 @@
 // First: the platform, as in the main entry (see lib/index.ts).
 import '../backends/node/index.js';
 export { socketpair } from './socketpair.js';
-export { SimNetwork, SimHost, type SimOptions, type Faults } from './sim-network.js';
+export { SimNetwork, type SimOptions, type Faults } from './sim-network.js';
+export { SimHost } from './sim-host.js';
+export { datagramPair } from './datagram-pair.js';
 export { loopbackPair, expectReady, expectWouldBlock, expectNoEvent, recvExactly, sendAll, type Expected } from './helpers.js';
 export { simTest, type TestLike } from './sim-test.js';
 export type { SocketFaults } from '../backends/faults.js';

@@ -7,15 +7,15 @@
 import { Host } from '../core/host.js';
 import { FdTable } from '../core/fd-table.js';
 import { Turn } from '../core/turn.js';
-import { SocketError, invalidArgType, invalidArgValue } from '../core/errors.js';
-import { Listener, type ListenOptions } from '../sockets/listener.js';
-import { Socket, checkBufferOptions, type BufferOptions } from '../sockets/socket.js';
-import { Epoll, epollOn } from '../models/epoll.js';
+import { invalidArgType, invalidArgValue } from '../core/errors.js';
 import { checkInt, checkOptions } from '../core/validate.js';
 import { SimClock } from '../backends/sim/sim-clock.js';
 import { Rng, pickSeed } from '../backends/sim/sim-rng.js';
 import { NO_FAULTS, mergeFaults, type FaultSet, type Faults } from '../backends/sim/sim-faults.js';
-import { SimListenTransport, simConnection, type Fabric, type Pipe, type SimEndpoint } from '../backends/sim/sim-transport.js';
+import type { Fabric, Stalled } from '../backends/sim/fabric.js';
+import type { SimListenTransport, SimEndpoint } from '../backends/sim/sim-transport.js';
+import type { SimDatagramTransport } from '../backends/sim/sim-dgram.js';
+import { SimHost } from './sim-host.js';
 
 export type { Faults } from '../backends/sim/sim-faults.js';
 
@@ -29,110 +29,6 @@ export interface SimOptions {
   connectTimeoutMs?: number;
   /** Keep a trace of every delivery in `trace`. Default true. */
   trace?: boolean;
-}
-
-const FIRST_EPHEMERAL = 49152;
-
-/**
- * A host of a {@link SimNetwork}: its own descriptor table (numbers start at 3, as in a separate process) and
- * its name as its address. Get one with `sim.host(name)`.
- */
-export class SimHost {
-  /** @internal */
-  readonly _host: Host;
-  readonly #sim: SimNetwork;
-  #nextPort = FIRST_EPHEMERAL;
-
-  /** @internal */
-  constructor(sim: SimNetwork, host: Host) {
-    this.#sim = sim;
-    this._host = host;
-  }
-
-  /** The host's name, which is also its address. */
-  get name(): string {
-    return this._host.name;
-  }
-
-  /** Descriptors open on this host: its sockets, listeners and epoll instances. */
-  get openFdCount(): number {
-    return this._host.fds.size;
-  }
-
-  /**
-   * This host's open-file limit (its `ulimit -n`; 1024 by default): a socket, accept or epoll instance
-   * that would take a descriptor at or past it fails with `EMFILE`, on this host only. Descriptors already
-   * open stay open.
-   * @throws {RangeError} `ERR_OUT_OF_RANGE` unless set to an integer >= 4.
-   * @example sim.host('server').fdLimit = 8 // the 6th descriptor on 'server' fails with EMFILE
-   */
-  get fdLimit(): number {
-    return this._host.fds.limit;
-  }
-
-  /** Sets this host's open-file limit (see the getter). */
-  set fdLimit(n: number) {
-    this._host.fds.limit = checkInt(n, 'fdLimit', 4);
-  }
-
-  /**
-   * An epoll instance on this host: its descriptor is one of this host's, from the start. (`new Epoll()`
-   * also moves to this host when the first socket it watches is one of its.)
-   * @throws {SocketError} `EMFILE` past this host's open-file limit.
-   * @example const ep = sim.host('server').epoll(); ep.register(listener, EPOLLIN)
-   */
-  epoll(): Epoll {
-    return epollOn(this._host);
-  }
-
-  /**
-   * A listening socket on this host, as `listen()` makes one on the real network. `port` 0 (the default)
-   * picks a free one; `host` and `path` are not used.
-   * @throws {SocketError} `EADDRINUSE` for a port taken on this host; `EMFILE` past the open-file limit.
-   * @throws {TypeError|RangeError} for malformed options (the promise rejects).
-   * @example const l = await sim.host('server').listen({ port: 7000, backlog: 8 })
-   */
-  async listen(options: ListenOptions = {}): Promise<Listener> {
-    const o = checkOptions(options, 'options');
-    let port = o.port === undefined ? 0 : checkInt(o.port, 'options.port', 0, 65535);
-    if (port === 0) port = this._ephemeral();
-    else if (this.#sim._listener(this.name, port)) throw new SocketError('EADDRINUSE', 'bind', `${this.name}:${port}`);
-    const sndbuf = o.sndbuf ?? this.#sim._faults.sndbuf;
-    const t = new SimListenTransport(this._host, port, (l) => this.#sim._unlisten(l));
-    const listener = new Listener(t, { ...o, sndbuf } as ListenOptions);
-    this.#sim._listen(t);
-    return listener;
-  }
-
-  /**
-   * Starts a non-blocking connect to `host:port` on the simulated network and returns the socket at once, as
-   * `connect()` does. Nobody listening there: `ECONNREFUSED`; a partition that outlasts the connect timeout:
-   * `ETIMEDOUT` (reported as `connect()` reports errors: readable, writable, and thrown by the next call).
-   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a missing host name.
-   * @throws {RangeError} `ERR_OUT_OF_RANGE` for a port outside 0..65535 or a bad buffer size.
-   * @example const c = sim.host('client').connect({ host: 'server', port: 7000 })
-   */
-  connect(options: { host: string; port: number } & BufferOptions): Socket {
-    const o = checkOptions(options, 'options');
-    if (typeof o.host !== 'string' || o.host === '') throw invalidArgType('options.host', 'a host name', o.host);
-    const port = checkInt(o.port, 'options.port', 0, 65535);
-    const sizes = checkBufferOptions({ ...o, sndbuf: o.sndbuf ?? this.#sim._faults.sndbuf });
-    const server = this.#sim.host(o.host);
-    const [c] = simConnection(this.#sim._fabric, this._host, this._ephemeral(), server._host, port);
-    const sock = new Socket(c, sizes, true);
-    this.#sim._opened(c);
-    c.open();
-    return sock;
-  }
-
-  /** @internal A free local port. */
-  _ephemeral(): number {
-    for (;;) {
-      const p = this.#nextPort;
-      this.#nextPort = p === 65535 ? FIRST_EPHEMERAL : p + 1;
-      if (!this.#sim._listener(this.name, p)) return p;
-    }
-  }
 }
 
 /**
@@ -163,14 +59,14 @@ export class SimNetwork {
   readonly #turn = new Turn();
   readonly #hosts = new Map<string, SimHost>();
   readonly #listeners = new Map<string, SimListenTransport>();
+  readonly #datagramSockets = new Map<string, SimDatagramTransport>(); // UDP ports: apart from TCP's
   readonly #links = new Map<string, Faults>(); // per direction: 'from\0to'
   readonly #linkCache = new Map<string, FaultSet>();
   readonly #cut = new Map<string, { partition: boolean; hold: boolean }>(); // per host pair, sorted
   readonly #deaf = new Set<string>();
-  readonly #stalled = new Set<Pipe>();
+  readonly #stalled = new Set<Stalled>();
   readonly #conns = new Set<SimEndpoint>(); // client ends
   readonly #tracing: boolean;
-  #generation = 0;
   /** @internal */
   readonly _faults: FaultSet;
   /** @internal */
@@ -190,14 +86,11 @@ export class SimNetwork {
     this.#tracing = o.trace !== false;
     const clock = this.#clock;
     const cut = this.#cut;
-    const sim = this;
     this._fabric = {
       clock,
       rng: this.#rng,
       connectTimeoutMs,
-      get generation() {
-        return sim.#generation;
-      },
+      generation: 0,
       tracing: this.#tracing,
       faults: (from, to) => this.#linkFaults(from, to),
       blocked: (from, to) => {
@@ -205,9 +98,15 @@ export class SimNetwork {
         const c = cut.get(pairKey(from, to));
         return c !== undefined && (c.partition || c.hold);
       },
+      cut: (from, to) => {
+        if (cut.size === 0) return null;
+        const c = cut.get(pairKey(from, to));
+        return c === undefined ? null : c.partition ? 'partition' : c.hold ? 'hold' : null;
+      },
       reading: (name) => !this.#deaf.has(name),
       stall: (p) => void this.#stalled.add(p),
       listener: (name, port) => this._listener(name, port),
+      datagramSocket: (name, port) => this._datagramSocket(name, port),
       record: (line) => {
         if (this.#tracing) this.trace.push(`${fmt(clock.now())} ${line}`);
       },
@@ -247,11 +146,14 @@ export class SimNetwork {
     mergeFaults(this._faults, faults, 'faults'); // checked before anything changes
     this.#links.set(`${from}\0${to}`, { ...this.#links.get(`${from}\0${to}`), ...faults });
     this.#linkCache.clear();
-    this.#generation++;
+    this._fabric.generation++;
     return this;
   }
 
-  /** Cuts the link between hosts `a` and `b`: nothing crosses, and connects between them time out. */
+  /**
+   * Cuts the link between hosts `a` and `b`: nothing crosses, and connects between them time out. Stream bytes
+   * wait for the repair; a datagram that reaches the cut is lost.
+   */
   partition(a: string, b: string): void {
     this.#setCut(a, b, 'partition', true);
     this.record(`partition ${a} ${b}`);
@@ -264,7 +166,7 @@ export class SimNetwork {
     this.#kick(true);
   }
 
-  /** Holds everything sent between `a` and `b` (both ways) until `release`. */
+  /** Holds everything sent between `a` and `b` (both ways), datagrams too, until `release`. */
   hold(a: string, b: string): void {
     this.#setCut(a, b, 'hold', true);
     this.record(`hold ${a} ${b}`);
@@ -277,7 +179,10 @@ export class SimNetwork {
     this.#kick(false);
   }
 
-  /** Host `name` stops reading from the network: its receive windows close and its peers' sends back up. */
+  /**
+   * Host `name` stops reading from the network: its receive windows close and its peers' sends back up.
+   * Streams only: UDP has no window, and a datagram socket nobody reads drops what overflows its `rcvbuf`.
+   */
   stopReading(name: string): void {
     this.#deaf.add(name);
     this.record(`${name} stops reading`);
@@ -346,6 +251,22 @@ export class SimNetwork {
   _unlisten(t: SimListenTransport): void {
     const key = `${t.host.name}:${t.port}`;
     if (this.#listeners.get(key) === t) this.#listeners.delete(key);
+  }
+
+  /** @internal */
+  _datagramSocket(name: string, port: number): SimDatagramTransport | undefined {
+    return this.#datagramSockets.get(`${name}:${port}`);
+  }
+
+  /** @internal */
+  _bindDatagram(t: SimDatagramTransport): void {
+    this.#datagramSockets.set(`${t.host.name}:${t.port}`, t);
+  }
+
+  /** @internal */
+  _unbindDatagram(t: SimDatagramTransport): void {
+    const key = `${t.host.name}:${t.port}`;
+    if (this.#datagramSockets.get(key) === t) this.#datagramSockets.delete(key);
   }
 
   /** @internal A connection was made: `reset` may need it. */

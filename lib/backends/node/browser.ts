@@ -28,6 +28,8 @@ const unavailable = (what: string) => (): never => {
 
 /** @internal See the Node backend's `connectTransport`. */
 export const connectTransport: typeof NodeBackend.connectTransport = unavailable('connect()');
+/** @internal See the Node backend's `datagramTransport`. */
+export const datagramTransport: typeof NodeBackend.datagramTransport = unavailable('bindDatagram()');
 /** @internal See the Node backend's `listenTransport`. */
 export const listenTransport: typeof NodeBackend.listenTransport = unavailable('listen()');
 /** @internal See the Node backend's `adoptSocket`. */

@@ -15,14 +15,21 @@ import * as net from 'node:net';
 import { SocketError, invalidArgType } from '../../core/errors.js';
 import type { StreamTransport } from '../transport.js';
 import { NodeListenTransport, NodeTransport, nodeConnect } from './node-transport.js';
+import { NodeDatagramTransport } from './node-dgram.js';
 
 import type { NetSocket } from './node-transport.js';
 
-export type { NetServer, NetSocket } from './node-transport.js';
+export type { NetServer, NetSocket, NodeListenTransport } from './node-transport.js';
+export type { NodeDatagramTransport } from './node-dgram.js';
 
 /** @internal Starts a non-blocking connect over Node to `target`. */
 export function connectTransport(target: { host: string; port: number } | { path: string }): StreamTransport {
   return nodeConnect(target);
+}
+
+/** @internal A new, unbound `node:dgram` socket of `type` as a datagram transport (`listen` binds it). */
+export function datagramTransport(type: 'udp4' | 'udp6'): NodeDatagramTransport {
+  return new NodeDatagramTransport(type);
 }
 
 /** @internal A new `net.Server`, not listening yet, as a listen transport. */

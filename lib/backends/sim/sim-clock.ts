@@ -2,22 +2,31 @@
  * The virtual clock of a simulated network, and its scheduler: one thread, deterministic.
  *
  * Every timer and every delivery of the network is an event at a virtual time; events at the same time run
- * in the order they were made. The scheduler runs in Node's check phase (one `setImmediate` per round), so the
- * program's promise continuations and its sends (flushed on `process.nextTick`) run between two rounds, as
+ * in the order they were made. The scheduler runs in the check phase (the platform's `immediate`), so the
+ * program's promise continuations and its sends (flushed at the end of the job) run between two rounds, as
  * they would between two turns of a real event loop. When no event is due at the current time and the program
  * made nothing new for {@link QUIET_ROUNDS} rounds, nothing else is runnable: the clock jumps to the next
  * event. So a 30 s timeout with no traffic costs a few rounds of the event loop, not 30 s.
  *
  * Nothing runs while no event is queued: an idle network holds no timer and no immediate.
+ *
+ * A turn of Node's event loop costs more than most rounds (a poll of the OS for I/O): so each turn's check
+ * phase runs up to {@link ROUNDS_PER_TURN} rounds, one immediate each. Node drains the program's ticks and
+ * promise continuations between two immediates, as it does between two turns, so a round sees the same program
+ * state either way and a run is the same, event for event. (Where immediates run back to back with no
+ * microtask checkpoint between them, the further rounds wait for the next turn.) Only the first round of a turn may count as quiet
+ * or jump the clock: a program waiting for a real `setImmediate` of its own still gets its turn first.
  */
 import type { Clock } from '../../core/clock.js';
 import { heapPop, heapPush } from '../../core/min-heap.js';
 import { platform } from '../../core/platform.js';
 
-interface SimEvent {
+/** @internal A scheduled event; its owner may pass it back to {@link SimClock.at} once it has run, to reuse it. */
+export interface SimEvent {
   at: number;
   seq: number;
-  fn: (() => void) | null; // null once cancelled
+  fn: (() => void) | null; // null once cancelled or run
+  done: boolean; // it ran: it is in no queue any more
 }
 
 /**
@@ -26,6 +35,12 @@ interface SimEvent {
  */
 const QUIET_ROUNDS = 2;
 
+/**
+ * Rounds one turn of the event loop may run: the first, then as many more as have events due now. The ones
+ * with nothing to do cost an empty immediate each.
+ */
+const ROUNDS_PER_TURN = 8;
+
 /** @internal A virtual clock that jumps ahead whenever nothing else is runnable. */
 export class SimClock implements Clock {
   #now = 0;
@@ -33,11 +48,23 @@ export class SimClock implements Clock {
   readonly #heap: SimEvent[] = []; // events after now, by (at, seq)
   #due: SimEvent[] = []; // events at now, in order: the common case, kept out of the heap
   #immediates: SimEvent[] = []; // the check phase of the next round
+  #spareDue: SimEvent[] = []; // the lists a round has emptied, for the next round's own (no garbage per round)
+  #spareImmediates: SimEvent[] = [];
   #quiet = 0;
   #awake = false;
   /** Events run so far (a measure of the work the simulation did). */
   steps = 0;
   readonly #round = (): void => this.#run();
+  #settled = true; // the program has run since the last round (a microtask checkpoint has passed)
+  readonly #settle = (): void => {
+    this.#settled = true;
+  };
+  readonly #extra = (): void => {
+    // A further round of this turn: only once the program has run since the last one (Node drains microtasks
+    // between two immediates; a runtime that runs immediates back to back does not), and only when something
+    // is due now (never a quiet round, never a jump).
+    if (this.#settled && (this.#due.length > 0 || this.#immediates.length > 0)) this.#fireRound();
+  };
 
   /** The virtual time in milliseconds. */
   now(): number {
@@ -48,19 +75,24 @@ export class SimClock implements Clock {
    * Runs `fn` at virtual time `at` (not before now; to the microsecond, so that sums of delays stay exact
    * enough to read), after every event already queued for that time.
    */
-  at(time: number, fn: () => void): SimEvent {
+  at(time: number, fn: () => void, reuse?: SimEvent): SimEvent {
     const now = this.#now;
     const at = toMicros(time);
-    const ev: SimEvent = { at: at > now ? at : now, seq: this.#seq++, fn };
+    let ev: SimEvent;
+    if (reuse !== undefined && reuse.fn === null && reuse.done) {
+      // An event that has run is in no queue: it may carry this one (one object per pipe, not per delivery).
+      ev = reuse;
+      ev.at = at > now ? at : now;
+      ev.seq = this.#seq++;
+      ev.fn = fn;
+      ev.done = false;
+    } else ev = { at: at > now ? at : now, seq: this.#seq++, fn, done: false };
     // An event for a later time was made while the clock was earlier: its seq is below that of any event
     // made at that time, so running the heap's first, then the due list, keeps (at, seq) order.
     if (at > now) heapPush(this.#heap, ev, before);
     else this.#due.push(ev);
     this.#quiet = 0;
-    if (!this.#awake) {
-      this.#awake = true;
-      platform.immediate(this.#round);
-    }
+    if (!this.#awake) this.#wake();
     return ev;
   }
 
@@ -73,12 +105,20 @@ export class SimClock implements Clock {
   }
 
   setImmediate(fn: () => void): void {
-    this.#immediates.push({ at: this.#now, seq: this.#seq++, fn });
+    this.#immediates.push({ at: this.#now, seq: this.#seq++, fn, done: false });
     this.#quiet = 0;
-    if (!this.#awake) {
-      this.#awake = true;
-      platform.immediate(this.#round);
-    }
+    if (!this.#awake) this.#wake();
+  }
+
+  #wake(): void {
+    this.#awake = true;
+    this.#nextTurn();
+  }
+
+  /** Queues the next turn's rounds: its first, and the further ones, each after the program has run. */
+  #nextTurn(): void {
+    platform.immediate(this.#round);
+    for (let i = 1; i < ROUNDS_PER_TURN; i++) platform.immediate(this.#extra);
   }
 
   /** Events queued and not cancelled. O(n). */
@@ -93,7 +133,7 @@ export class SimClock implements Clock {
    */
   #run(): void {
     const heap = this.#heap;
-    while (heap.length > 0 && (heap[0] as SimEvent).fn === null) heapPop(heap, before);
+    while (heap.length > 0 && (heap[0] as SimEvent).fn === null) (heapPop(heap, before) as SimEvent).done = true;
     const due = this.#due;
     if (due.length === 0 && this.#immediates.length === 0) {
       const top = heap[0];
@@ -110,21 +150,35 @@ export class SimClock implements Clock {
         this.#now = top.at;
       }
     }
-    platform.immediate(this.#round);
+    this.#nextTurn();
+    this.#fireRound();
+  }
+
+  /** The events due now that were queued before the round began, then the immediates queued before it. */
+  #fireRound(): void {
+    this.#settled = false;
+    queueMicrotask(this.#settle);
+    const heap = this.#heap;
+    const due = this.#due;
     const now = this.#now;
     for (let ev = heap[0]; ev !== undefined && ev.at <= now; ev = heap[0]) {
       heapPop(heap, before);
       this.#fire(ev);
     }
     // Events made during this round wait for the next one, after the program's continuations.
-    this.#due = [];
+    this.#due = this.#spareDue;
     for (let i = 0; i < due.length; i++) this.#fire(due[i] as SimEvent);
+    due.length = 0;
+    this.#spareDue = due;
     const im = this.#immediates;
-    this.#immediates = [];
+    this.#immediates = this.#spareImmediates;
     for (let i = 0; i < im.length; i++) this.#fire(im[i] as SimEvent);
+    im.length = 0;
+    this.#spareImmediates = im;
   }
 
   #fire(ev: SimEvent): void {
+    ev.done = true;
     const fn = ev.fn;
     if (fn === null) return;
     ev.fn = null;

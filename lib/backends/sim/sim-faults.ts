@@ -1,6 +1,9 @@
 /**
  * The faults a simulated network (and, for the legal ones, a real socket) can be told to make. Each is legal
- * TCP behaviour that loopback almost never shows: a protocol that survives them survives a real network.
+ * TCP or UDP behaviour that loopback almost never shows: a protocol that survives them survives a real network.
+ * Streams feel `fragment`, `coalesceMs`, `latencyMs`, `bandwidth`, `sndbuf`, `reset`, `refuse` and `timeout`;
+ * datagrams feel `latencyMs` (with jitter, and no order kept), `bandwidth`, `sndbuf`, `loss`, `duplicate` and
+ * `reorder`, and are never split or merged.
  */
 import { invalidArgType, outOfRange } from '../../core/errors.js';
 import { checkInt, checkOptions } from '../../core/validate.js';
@@ -23,6 +26,15 @@ export interface Faults {
   refuse?: number;
   /** Probability that a connect's SYN is lost: the connect fails with `ETIMEDOUT` after the connect timeout. */
   timeout?: number;
+  /** UDP: probability that a datagram is lost on the way. */
+  loss?: number;
+  /** UDP: probability that a datagram arrives twice (the copy with a latency of its own). */
+  duplicate?: number;
+  /**
+   * UDP: probability that a datagram is held back 1 to 10 ms more than its latency, so that datagrams sent
+   * after it may overtake it. (Latency with jitter reorders datagrams too: UDP keeps no order.)
+   */
+  reorder?: number;
 }
 
 /** @internal Faults with every field present. */
@@ -36,6 +48,9 @@ export interface FaultSet {
   reset: number;
   refuse: number;
   timeout: number;
+  loss: number;
+  duplicate: number;
+  reorder: number;
 }
 
 /** @internal No fault at all: an ideal network with no delay. */
@@ -49,6 +64,9 @@ export const NO_FAULTS: FaultSet = {
   reset: 0,
   refuse: 0,
   timeout: 0,
+  loss: 0,
+  duplicate: 0,
+  reorder: 0,
 };
 
 function probability(v: unknown, name: string): number {
@@ -93,5 +111,8 @@ export function mergeFaults(base: FaultSet, faults: unknown, name: string): Faul
   if (f.reset !== undefined) out.reset = probability(f.reset, `${name}.reset`);
   if (f.refuse !== undefined) out.refuse = probability(f.refuse, `${name}.refuse`);
   if (f.timeout !== undefined) out.timeout = probability(f.timeout, `${name}.timeout`);
+  if (f.loss !== undefined) out.loss = probability(f.loss, `${name}.loss`);
+  if (f.duplicate !== undefined) out.duplicate = probability(f.duplicate, `${name}.duplicate`);
+  if (f.reorder !== undefined) out.reorder = probability(f.reorder, `${name}.reorder`);
   return out;
 }

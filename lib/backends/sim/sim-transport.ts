@@ -12,33 +12,10 @@
  */
 import type { Host } from '../../core/host.js';
 import type { FaultSet } from './sim-faults.js';
-import { toMicros, type SimClock } from './sim-clock.js';
+import { toMicros, type SimEvent } from './sim-clock.js';
 import type { Rng } from './sim-rng.js';
+import type { Fabric } from './fabric.js';
 import { netError, type ListenSink, type ListenTransport, type SockAddr, type StreamSink, type StreamTransport, type TransportStart } from '../transport.js';
-
-/** @internal What the transports ask of the network they run on. */
-export interface Fabric {
-  readonly clock: SimClock;
-  readonly rng: Rng;
-  /** How long a connect waits for its handshake before `ETIMEDOUT`, in virtual ms. */
-  readonly connectTimeoutMs: number;
-  /** Bumped whenever a link's faults change: a pipe's cached faults are stale. */
-  readonly generation: number;
-  /** Whether `record` keeps anything (the trace is on). */
-  readonly tracing: boolean;
-  /** The faults of the link from host `from` to host `to`. */
-  faults(from: string, to: string): FaultSet;
-  /** Whether nothing crosses between hosts `from` and `to` now (a partition or a hold). */
-  blocked(from: string, to: string): boolean;
-  /** Whether host `name` reads from the network (false: its receive windows are closed). */
-  reading(name: string): boolean;
-  /** `p` waits for a repair, a release or a resume. */
-  stall(p: Pipe): void;
-  /** The listener bound to `port` on host `name`. */
-  listener(name: string, port: number): SimListenTransport | undefined;
-  /** Adds a line to the trace. */
-  record(line: string): void;
-}
 
 const DATA = 0;
 const FIN = 1;
@@ -72,7 +49,8 @@ export class Pipe {
   bytes = 0;
   #last = 0; // the latest arrival time given so far
   #busyUntil = 0; // when the link's bandwidth is free again
-  #timer: unknown = undefined;
+  #timer: SimEvent | undefined = undefined;
+  #spent: SimEvent | undefined = undefined; // the last delivery's event, run: the next one reuses it
   #stalled = false;
   #faults: FaultSet | undefined;
   #generation = -1;
@@ -84,7 +62,6 @@ export class Pipe {
     this.dst = dst;
   }
 
-  /** Sends a segment: its arrival time comes from the link's faults; fragments split the data. */
   /** The link's faults, looked up again only after they changed. */
   faults(): FaultSet {
     const net = this.#net;
@@ -95,6 +72,7 @@ export class Pipe {
     return this.#faults;
   }
 
+  /** Sends a segment: its arrival time comes from the link's faults; fragments split the data. */
   push(kind: number, data: Buffer | null): void {
     const net = this.#net;
     const f = this.faults();
@@ -155,7 +133,7 @@ export class Pipe {
   #arm(): void {
     if (this.#timer !== undefined || this.#stalled) return;
     const s = this.#segs[this.#head];
-    if (s !== undefined) this.#timer = this.#net.clock.at(s.at, this.#deliver);
+    if (s !== undefined) this.#timer = this.#net.clock.at(s.at, this.#deliver, this.#spent);
   }
 
   #stall(): void {
@@ -164,6 +142,7 @@ export class Pipe {
   }
 
   #run(): void {
+    this.#spent = this.#timer;
     this.#timer = undefined;
     const net = this.#net;
     const { src, dst } = this;

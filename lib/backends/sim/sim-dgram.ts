@@ -1,0 +1,128 @@
+/**
+ * The simulated network's datagram backend: a UDP socket bound to a port of a simulated host, sending to other
+ * hosts by name.
+ *
+ * Each datagram is one event: it leaves when the link's bandwidth lets it (its send completes then), and
+ * arrives one latency later, drawn for it alone — so jitter reorders datagrams, as UDP allows. The link's
+ * faults may lose it, send it twice or hold it back (`loss`, `duplicate`, `reorder`). On arrival, a partition
+ * between the two hosts loses it (nothing is retransmitted), a hold keeps it until release, and a port nobody
+ * is bound to loses it. It arrives whole or not at all: never split, never merged with another.
+ */
+import type { Host } from '../../core/host.js';
+import type { DatagramAddr, DatagramSink, DatagramTransport } from '../datagram-transport.js';
+import { toMicros } from './sim-clock.js';
+import type { Fabric } from './fabric.js';
+
+type Done = (err: (Error & { code?: unknown }) | null) => void;
+
+/** The largest datagram on the simulated network: UDP's over IPv6. */
+const MAX_SIM_DATAGRAM = 65527;
+
+/** A datagram held back by `reorder` arrives this much later than its latency, at most (and 1 ms at least). */
+const REORDER_MAX_MS = 10;
+
+/** @internal A UDP socket's side of the simulated network. */
+export class SimDatagramTransport implements DatagramTransport {
+  readonly host: Host;
+  readonly port: number;
+  readonly maxDatagram = MAX_SIM_DATAGRAM;
+  sink: DatagramSink | undefined;
+  closed = false;
+  readonly #net: Fabric;
+  readonly #address: DatagramAddr;
+  readonly #unbind: (t: SimDatagramTransport) => void;
+  #busyUntil = 0; // when the host's link is free again (bandwidth)
+
+  constructor(net: Fabric, host: Host, port: number, unbind: (t: SimDatagramTransport) => void) {
+    this.#net = net;
+    this.host = host;
+    this.port = port;
+    this.#address = { address: host.name, port, family: 'sim' };
+    this.#unbind = unbind;
+  }
+
+  bind(sink: DatagramSink): void {
+    this.sink = sink;
+  }
+
+  send(data: Buffer, port: number, address: string, done: Done): void {
+    const net = this.#net;
+    const clock = net.clock;
+    const f = net.faults(this.host.name, address);
+    let leaves = clock.now();
+    if (f.bandwidth !== Infinity) {
+      leaves = Math.max(leaves, this.#busyUntil) + (data.length * 1000) / f.bandwidth;
+      this.#busyUntil = leaves;
+    }
+    clock.at(leaves, () => done(null));
+    const label = `${this.host.name}:${this.port}>${address}:${port} udp ${data.length}`;
+    const rng = net.rng;
+    if (rng.chance(f.loss)) {
+      net.record(`${label} (lost)`);
+      return;
+    }
+    const copies = rng.chance(f.duplicate) ? 2 : 1;
+    for (let i = 0; i < copies; i++) {
+      let at = leaves;
+      if (f.latencyMax > 0) at += f.latencyMin === f.latencyMax ? f.latencyMin : f.latencyMin + rng.next() * (f.latencyMax - f.latencyMin);
+      if (rng.chance(f.reorder)) at += 1 + rng.next() * (REORDER_MAX_MS - 1);
+      const copy = i === 0 ? data : Buffer.from(data);
+      const d = new InFlight(net, this.#address, address, port, copy, i === 0 ? label : `${label} (duplicate)`);
+      clock.at(toMicros(at), d.arrive);
+    }
+  }
+
+  address(): DatagramAddr {
+    return this.#address;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.#unbind(this);
+  }
+}
+
+/** One datagram on its way. */
+class InFlight {
+  readonly #net: Fabric;
+  readonly #from: DatagramAddr;
+  readonly #to: string;
+  readonly #port: number;
+  readonly #data: Buffer;
+  readonly #label: string;
+
+  constructor(net: Fabric, from: DatagramAddr, to: string, port: number, data: Buffer, label: string) {
+    this.#net = net;
+    this.#from = from;
+    this.#to = to;
+    this.#port = port;
+    this.#data = data;
+    this.#label = label;
+  }
+
+  /** It reaches the other host: lost to a partition or to a port nobody is bound to, held, or delivered. */
+  readonly arrive = (): void => {
+    const net = this.#net;
+    const cut = net.cut(this.#from.address, this.#to);
+    if (cut === 'partition') {
+      net.record(`${this.#label} (lost: partition)`);
+      return;
+    }
+    if (cut === 'hold') {
+      net.stall(this); // kept until release
+      return;
+    }
+    const t = net.datagramSocket(this.#to, this.#port);
+    if (t === undefined || t.sink === undefined) {
+      net.record(`${this.#label} (lost: no socket)`);
+      return;
+    }
+    net.record(this.#label);
+    t.sink.message(this.#data, this.#from);
+  };
+
+  /** After a release (or a repair of another pair): on its way again, at once. */
+  kick(): void {
+    this.#net.clock.at(this.#net.clock.now(), this.arrive);
+  }
+}
