@@ -10,7 +10,7 @@
  * Try:   type a line and press Enter; Ctrl-D leaves the room.
  *        printf 'hello\n' | npx tsx examples/chat-client.ts 127.0.0.1 5005    (through pipes, the same loop)
  */
-import { POLLOUT, SHUT_WR, connect, select, stdio, type Socket, type StreamFile } from '../lib/index.js';
+import { POLLOUT, SHUT_WR, connect, select, stdio, type RegularFile, type Socket, type StreamFile } from '../lib/index.js';
 
 const [host = '127.0.0.1', portArg = '5005'] = process.argv.slice(2);
 const port = Number(portArg);
@@ -22,7 +22,7 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
 /** Bytes waiting to be written to one file, sent as the file takes them. */
 class Outbox {
   #parts: Buffer[] = [];
-  constructor(readonly file: Socket | StreamFile) {}
+  constructor(readonly file: Socket | StreamFile | RegularFile) {}
   get empty(): boolean {
     return this.#parts.length === 0;
   }
@@ -42,13 +42,13 @@ class Outbox {
   }
 }
 
-let keyboard: StreamFile;
-let screen: StreamFile;
+let keyboard: StreamFile | RegularFile;
+let screen: StreamFile | RegularFile;
 try {
   [keyboard, screen] = [stdio(0), stdio(1)];
 } catch (err) {
-  // A regular file has nothing to watch: select needs a terminal or a pipe (`| tee log`, not `> log`).
-  console.error(`chat-client: stdin and stdout must be a terminal or a pipe (${(err as Error).message})`);
+  // A device (`< /dev/null`) has nothing Node can watch: select needs a terminal, a pipe or a regular file.
+  console.error(`chat-client: stdin and stdout must be a terminal, a pipe or a file (${(err as Error).message})`);
   process.exit(2);
 }
 const sock = connect({ host, port });
@@ -59,7 +59,7 @@ let shut = false; // our half of the connection is closed
 
 try {
   for (;;) {
-    const rlist: (Socket | StreamFile)[] = typing ? [sock, keyboard] : [sock];
+    const rlist: (Socket | StreamFile | RegularFile)[] = typing ? [sock, keyboard] : [sock];
     const wlist = [toServer, toScreen].filter((o) => !o.empty).map((o) => o.file);
     const [readable, writable] = await select(rlist, wlist, []);
     if (readable.includes(keyboard)) {

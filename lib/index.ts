@@ -30,6 +30,7 @@ export {
   EVENT_WRITE,
 } from './selectors/base-selector.js';
 export { StreamFile, stdio, adoptStream } from './sockets/stdio.js';
+export { RegularFile, openFile, type OpenFlags } from './sockets/regular-file.js';
 export {
   DatagramSocket,
   bindDatagram,

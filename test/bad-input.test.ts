@@ -10,8 +10,9 @@
  */
 import { spawn } from 'node:child_process';
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { createReadStream } from 'node:fs';
+import { createReadStream, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
@@ -42,6 +43,7 @@ import {
   getFdLimit,
   listen,
   openFdCount,
+  openFile,
   select,
   selectCost,
   setFdLimit,
@@ -209,12 +211,20 @@ const writeEnd = adoptStream(cat1.stdin);
 const closedStream = adoptStream(cat2.stdout);
 closedStream.close();
 const notAdopted = cat2.stdin;
+// A regular file, open for reading, open to append, and one closed.
+const FILE = join(tmpdir(), `net-select-bad-input-${process.pid}.txt`);
+writeFileSync(FILE, 'data\n');
+const fileR = openFile(FILE, 'r');
+const fileW = openFile(FILE, 'a');
+const closedFile = openFile(FILE);
+closedFile.close();
 /** Stands for an fs.ReadStream, made (and destroyed) by the call itself. */
 const FS_STREAM = Symbol('an fs.ReadStream');
 const deadSocket = new net.Socket();
 deadSocket.destroy();
 t.teardown(() => {
-  for (const x of [sel, poll, ep, ...selectors, udp, simUdp, readEnd, writeEnd]) x.close();
+  for (const x of [sel, poll, ep, ...selectors, udp, simUdp, readEnd, writeEnd, fileR, fileW]) x.close();
+  rmSync(FILE, { force: true });
   for (const c of cats) c.kill();
   netServer.close();
 });
@@ -234,6 +244,7 @@ function world(): string {
     udp: [udp, closedUdp, simUdp].map((u) => [u.fileno(), u.events(), { ...u.stats }, u.sndbuf, u.rcvbuf]),
     simHost: udpSim.host('server').openFdCount,
     streams: [readEnd, writeEnd, closedStream].map((f) => [f.fileno(), f.events(), f.sendQueueSize]),
+    files: [fileR, fileW, closedFile].map((f) => [f.fileno(), f.events()]),
     traced: ['net-select:select', 'net-select:poll'].map((name) => diagnosticsChannel.hasSubscribers(name)),
   });
 }
@@ -424,6 +435,26 @@ const ROWS: Row[] = [
     cases: each(TYPE, 'x', null, {}, netServer),
     call: (v) => new (StreamFile as unknown as new (...a: unknown[]) => StreamFile)(v, -1, 1, undefined),
   },
+  // regular-file.ts
+  { fn: 'openFile', cases: each(TYPE, 1, null, undefined, {}, Buffer.from('x')), call: (v) => openFile(v as string) },
+  { fn: 'openFile', cases: each(VALUE, 'rw', 'x', '', 'R', null, 1), call: (v) => openFile(FILE, v as 'r') },
+  {
+    fn: 'openFile',
+    cases: [{ value: '/nonexistent-net-select-dir/f', code: 'ENOENT' }, { value: tmpdir(), code: 'EPERM', label: 'a directory' }],
+    call: (v) => openFile(v as string),
+  },
+  { fn: 'RegularFile#recv', cases: COUNT, call: (v) => fileR.recv(v as number) },
+  { fn: 'RegularFile#recv', cases: one('a file open only to append', 'EBADF'), call: () => fileW.recv(1) },
+  { fn: 'RegularFile#recv', cases: one('closed file', 'EBADF'), call: () => closedFile.recv(1) },
+  { fn: 'RegularFile#send', cases: DATA, call: (v) => fileW.send(v as string) },
+  { fn: 'RegularFile#send', cases: one('a file open only for reading', 'EBADF'), call: () => fileR.send('x') },
+  { fn: 'RegularFile#send', cases: one('closed file', 'EBADF'), call: () => closedFile.send('x') },
+  { fn: 'Epoll#register', cases: one('a regular file (epoll_ctl refuses it)', 'EPERM'), call: () => ep.register(fileR) },
+  {
+    fn: 'EpollSelector#register',
+    cases: one('a regular file (epoll_ctl refuses it)', 'EPERM'),
+    call: () => (selectors[2] as BaseSelector).register(fileR, EVENT_READ),
+  },
   // trace-print.ts, trace-record.ts (beside the rows above)
   {
     fn: 'formatTrace',
@@ -526,6 +557,7 @@ for (const row of ROWS) {
 const EXEMPT: Record<string, string> = {
   'new SocketError': 'an error value: it holds whatever code and syscall it is given',
   'new Pollable': 'an abstract base class',
+  'new RegularFile': '@internal: openFile and stdio make it over a descriptor they opened or checked',
   'new BaseSelector': 'an abstract base class, with a protected constructor',
   'CostCounter#record': '@internal: the counters of the models',
   'CostCounter#add': '@internal: the counters of the models',

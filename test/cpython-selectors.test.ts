@@ -18,9 +18,8 @@
  *   a select here is a promise in Node's event loop, which a signal handler never interrupts.
  * - test_timeout's elapsed-time bounds (0.8 s <= dt <= 2 s) and `select(-1)` (CPython: poll): no wall-clock
  *   asserts here (STYLE.md), and a negative timeout is ERR_OUT_OF_RANGE, a documented departure.
- * - EpollSelectorTestCase.test_register_file (EPERM for a regular file) and KqueueSelectorTestCase: there
- *   are no regular files or kqueue; the fact they check, "a failed register leaves no key", is ported as
- *   'register of a number that is not open'.
+ * - EpollSelectorTestCase.test_register_file (EPERM for a regular file) is in test/regular-file.test.ts,
+ *   beside the regular files it needs. KqueueSelectorTestCase: there is no kqueue.
  */
 import t from 'tap';
 import {

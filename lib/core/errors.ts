@@ -25,6 +25,7 @@ export type Errno =
   | 'EMFILE'
   | 'EINVAL'
   | 'ELOOP'
+  | 'EPERM'
   | 'EADDRINUSE'
   | 'EADDRNOTAVAIL'
   | 'EACCES'

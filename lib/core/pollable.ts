@@ -50,6 +50,14 @@ export abstract class Pollable implements FileLike {
   abstract fileno(): number;
 
   /**
+   * @internal Whether the file has a poll of its own that wakes waiters (Linux's `file_can_poll`). A regular
+   * file has none: select and poll call it always ready, and `epoll_ctl` refuses it with `EPERM`.
+   */
+  get _canPoll(): boolean {
+    return true;
+  }
+
+  /**
    * The readiness the kernel would report for this descriptor now, as `POLL*` bits
    * (`POLLNVAL` once closed). O(1).
    */

@@ -130,7 +130,8 @@ export class Epoll extends Pollable {
    * @throws {TypeError} `ERR_INVALID_ARG_VALUE` for a mask with unknown bits or a negative one.
    * @throws {RangeError} `ERR_OUT_OF_RANGE` for a mask past 32 bits.
    * @throws {SocketError} `EEXIST` when already registered; `EBADF` for a closed socket or unknown number,
-   * or after `close()`; `EINVAL` for this instance itself; `ELOOP` for an instance that watches this one.
+   * or after `close()`; `EINVAL` for this instance itself; `ELOOP` for an instance that watches this one;
+   * `EPERM` for a regular file (`RegularFile`): it has no poll of its own, and Linux refuses it so.
    */
   register(target: Selectable, mask: number = DEFAULT_MASK): void {
     this.#p.register(target, mask);
@@ -210,6 +211,7 @@ export class Epoll extends Pollable {
   /** epoll_ctl's loop check (`ep_loop_check`): no instance may watch itself, directly or through others. */
   #admit(file: Pollable): void {
     if (file === this) throw sysError('EINVAL', 'epoll_ctl', 'an epoll instance cannot watch itself');
+    if (!file._canPoll) throw sysError('EPERM', 'epoll_ctl', 'a regular file has no poll: it is always ready');
     if (!(file instanceof Epoll)) return;
     const below = file.#depthOrLoop(this, 1);
     if (below < 0) throw new SocketError('ELOOP', 'epoll_ctl', 'the instance watches this one: a loop');

@@ -5,19 +5,20 @@
  * Node exposes a pipe or a TTY as a `net.Socket` (a `tty.ReadStream`/`tty.WriteStream` for a terminal), so
  * the same receive and send queues as a socket's do the work, and the same readiness rules hold, with the
  * direction of a pipe end on top: a read end is never writable, a write end never readable, as Linux's
- * `pipe_poll` reports them. Node reads a regular file (or a device such as `/dev/null`) through a plain
- * `fs` stream that has nothing to watch, so such a file is refused with `EPERM`, which is what Linux's
- * `epoll_ctl` says of a regular file too (select would call it always ready).
+ * `pipe_poll` reports them. A regular file (`< input.txt`) is a {@link RegularFile}: always ready in select
+ * and poll, refused by epoll, as in Linux. A device Node reads through a plain `fs` stream (`/dev/null`) has
+ * nothing to watch and is refused with `EPERM`.
  *
  * Numbering: `stdio(fd)` holds descriptor 0, 1 or 2 itself, as in any process, so `select([0], [], [])`
  * works once `stdio(0)` was called; every other file gets the lowest free number from 3 up.
  */
 import { outOfRange, sysError } from '../core/errors.js';
-import { POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDHUP } from '../core/flags.js';
+import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDHUP } from '../core/flags.js';
 import { Pollable } from '../core/pollable.js';
 import { Socket, checkBufferOptions, type BufferOptions } from './socket.js';
-import { pipeOf, pipeStream, stdioStream, type NetSocket } from '../backends/node/index.js';
+import { pipeOf, pipeStream, stdioFile, stdioStream, type NetSocket } from '../backends/node/index.js';
 import { checkOptions } from '../core/validate.js';
+import { FILE_READ, FILE_WRITE, RegularFile } from './regular-file.js';
 
 const READ = 1;
 const WRITE = 2;
@@ -26,11 +27,17 @@ const WRITE = 2;
  * One end of a pipe, or a terminal, open for reading or for writing. Get one from {@link stdio} or
  * {@link adoptStream}.
  *
- * Readiness (`events()`): a readable end reports `POLLIN` while received bytes are queued and, once the
- * writer has gone, `POLLIN | POLLHUP` for ever (`recv` returns an empty Buffer; Ctrl-D on a terminal ends
- * Node's stream for good, where a C program could read on); a writable end reports
- * `POLLOUT` while its send queue has room, and still once the reader has gone (`send` then throws `EPIPE`,
- * every time; a failure found by a queued write is a pending error first, `POLLERR`).
+ * Readiness (`events()`): a read end reports `POLLIN` while received bytes are queued; a write end `POLLOUT`
+ * while its send queue has room. Past that, each kernel object as Linux reports it:
+ * - a pipe or FIFO (`pipe_poll`): once the writer has gone, the read end reports `POLLHUP` for ever, so an
+ *   emptied pipe at end of file is `POLLHUP` without `POLLIN` (`recv` returns an empty Buffer). Once a write
+ *   found the reader gone, the write end reports `POLLOUT | POLLERR` for ever (`send` throws `EPIPE`, every
+ *   time). Node does not watch an idle write end, so until a write fails the reader's leaving is not seen,
+ *   where Linux reports `POLLERR` at once (see docs/linux-departures.md).
+ * - a socket pair (what Node makes for a child's `stdio: 'pipe'`) or a terminal: end of file is
+ *   `POLLIN | POLLHUP` for ever (Ctrl-D on a terminal ends Node's stream for good, where a C program could
+ *   read on); a write end stays `POLLOUT` once the reader has gone (`send` throws `EPIPE`, every time; a
+ *   failure found by a queued write is a pending error first, `POLLERR`).
  *
  * @example
  * const stdin = stdio(0)
@@ -40,6 +47,7 @@ const WRITE = 2;
 export class StreamFile extends Pollable {
   readonly #sock: Socket;
   readonly #mode: number;
+  readonly #fifo: boolean; // a pipe or FIFO, not a socket pair or a terminal: pipe_poll's rules
   #fd: number;
   /** Whether the file is a terminal (what `isatty(fd)` says). */
   readonly isTTY: boolean;
@@ -57,6 +65,7 @@ export class StreamFile extends Pollable {
     this.#fd = fd;
     this.#mode = mode;
     this.isTTY = pipe.isTTY;
+    this.#fifo = pipe.isFifo;
     this.#sock = new Socket(pipe.open(mode === WRITE ? 'write' : 'read'), sizes, false);
     // The inner socket has no descriptor of its own: its changes are this file's, with the same key.
     this.#sock._watch({
@@ -75,10 +84,25 @@ export class StreamFile extends Pollable {
     const ev = this.#sock.events();
     if (ev & POLLNVAL) return ev;
     if (this.#mode === READ) {
-      // The writer is gone: a pipe reports a hang-up (and no POLLRDHUP, which is a socket's bit).
+      if (this.#fifo) {
+        // pipe_poll: POLLIN for queued bytes only; the writer gone is a hang-up (no POLLRDHUP, a socket's bit).
+        let r = ev & POLLERR;
+        if (this.#sock.recvQueueSize > 0) r |= POLLIN;
+        if (ev & (POLLRDHUP | POLLHUP)) r |= POLLHUP;
+        return r;
+      }
+      // A socket pair or a terminal: end of file stays readable, with a hang-up.
       return (ev & ~(POLLOUT | POLLRDHUP)) | (ev & POLLRDHUP ? POLLHUP : 0);
     }
+    // The stream aborted under a pipe's write end: a write found the reader gone (EPIPE). pipe_poll: POLLERR
+    // while no reader is left, and POLLOUT, since a write fails at once rather than block.
+    if (this.#fifo && ev & POLLHUP) return POLLOUT | POLLERR;
     return ev & ~(POLLIN | POLLRDHUP | POLLHUP);
+  }
+
+  /** Bytes received and not yet taken by `recv` (SIOCINQ); 0 on a write end. */
+  get recvQueueSize(): number {
+    return this.#sock.recvQueueSize;
   }
 
   /**
@@ -128,24 +152,32 @@ export class StreamFile extends Pollable {
   }
 }
 
-const opened: (StreamFile | null | undefined)[] = [undefined, undefined, undefined];
+const opened: (StreamFile | RegularFile | null | undefined)[] = [undefined, undefined, undefined];
 
 /**
  * This process's stdin (0), stdout (1) or stderr (2) as a file with descriptor number `fd`: stdin for
  * reading, the other two for writing. The first call opens it; later calls give the same object. From then
- * on read stdin only through it (it takes the stream's data).
+ * on read stdin only through it (it takes the stream's data). A pipe or a terminal is a {@link StreamFile};
+ * a regular file (`< input.txt`, `> out.txt`) a {@link RegularFile}, always ready.
  * @throws {RangeError} `ERR_OUT_OF_RANGE` unless `fd` is 0, 1 or 2.
- * @throws {SocketError} `EPERM` when the descriptor is a regular file or a device (`< file`, `> file`,
- * `< /dev/null`), which Node cannot watch; `EBADF` once it was closed.
+ * @throws {SocketError} `EPERM` when the descriptor is a device (`< /dev/null`), which Node cannot watch;
+ * `EBADF` once it was closed.
  * @example
  * const stdin = stdio(0)
  * const [readable] = await select([stdin, sock], [], [])   // or select([0, sock], ...)
  */
-export function stdio(fd: 0 | 1 | 2, options?: BufferOptions): StreamFile {
+export function stdio(fd: 0 | 1 | 2, options?: BufferOptions): StreamFile | RegularFile {
   if (fd !== 0 && fd !== 1 && fd !== 2) throw outOfRange('fd', '0, 1 or 2', fd);
   const known = opened[fd];
   if (known) return known;
   if (known === null) throw sysError('EBADF', 'stdio', `descriptor ${fd} was closed`);
+  const regular = stdioFile(fd);
+  if (regular !== null) {
+    checkBufferOptions(checkOptions(options, 'options'));
+    const file = new RegularFile(regular, fd, fd === 0 ? FILE_READ : FILE_WRITE, () => (opened[fd] = null));
+    opened[fd] = file;
+    return file;
+  }
   const file = new StreamFile(stdioStream(fd, 'stdio'), fd, fd === 0 ? READ : WRITE, options);
   opened[fd] = file;
   return file;
@@ -157,8 +189,9 @@ export function stdio(fd: 0 | 1 | 2, options?: BufferOptions): StreamFile {
  * end if it is writable (for a socket, both ways, use `Socket.adopt`). From then on use the stream only
  * through it.
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE` unless `stream` is a stream.
- * @throws {SocketError} `EPERM` for a stream over a regular file (an `fs` stream), which Node cannot watch;
- * `EBADF` for a stream that is neither readable nor writable; `EMFILE` past the open-file limit.
+ * @throws {SocketError} `EPERM` for a stream over a file (an `fs` stream: open a regular file with
+ * `openFile` instead, always ready); `EBADF` for a stream that is neither readable nor writable; `EMFILE` past
+ * the open-file limit.
  * @example
  * const child = spawn('sort', [], { stdio: ['pipe', 'pipe', 'inherit'] })
  * const [toSort, sorted] = [adoptStream(child.stdin), adoptStream(child.stdout)]

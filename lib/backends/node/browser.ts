@@ -42,6 +42,10 @@ export const stdioStream: typeof NodeBackend.stdioStream = unavailable('stdio()'
 export const pipeStream: typeof NodeBackend.pipeStream = unavailable('adoptStream()');
 /** @internal See the Node backend's `pipeOf`. */
 export const pipeOf: typeof NodeBackend.pipeOf = unavailable('a pipe');
+/** @internal See the Node backend's `openRegularFile`. */
+export const openRegularFile: typeof NodeBackend.openRegularFile = unavailable('openFile()');
+/** @internal See the Node backend's `stdioFile`. */
+export const stdioFile: typeof NodeBackend.stdioFile = unavailable('stdio()');
 /** @internal See the Node backend's `appendLines`. */
 export const appendLines: typeof NodeBackend.appendLines = unavailable('recordTrace()');
 /** @internal See the Node backend's `processIdentity`. */

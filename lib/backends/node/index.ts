@@ -16,6 +16,9 @@ import { SocketError, invalidArgType } from '../../core/errors.js';
 import type { StreamTransport } from '../transport.js';
 import { NodeListenTransport, NodeTransport, nodeConnect } from './node-transport.js';
 import { NodeDatagramTransport } from './node-dgram.js';
+import { isFifoStream } from './node-file.js';
+
+export { openRegularFile, stdioFile, type NodeFile } from './node-file.js';
 
 import type { NetSocket } from './node-transport.js';
 
@@ -59,6 +62,8 @@ export function adoptServer(server: unknown): NodeListenTransport {
 export interface NodePipe {
   /** Whether it is a terminal (`isatty`). */
   readonly isTTY: boolean;
+  /** Whether it is a pipe or FIFO (not a socket pair, as Node makes a child's stdio, nor a terminal). */
+  readonly isFifo: boolean;
   /** Takes the stream over, for reading or for writing only, and returns its transport. */
   open(mode: 'read' | 'write'): StreamTransport;
 }
@@ -79,6 +84,7 @@ export function pipeOf(ns: unknown): NodePipe {
   if (!(ns instanceof net.Socket)) throw invalidArgType('stream', 'a pipe or TTY stream (a net.Socket)', ns);
   return {
     isTTY: (ns as { isTTY?: boolean }).isTTY === true,
+    isFifo: isFifoStream(ns),
     open(mode) {
       // A tty.WriteStream is a duplex on its own handle to the terminal: reading it would steal the keys
       // typed for stdin. A write end must never start reading.
@@ -89,8 +95,8 @@ export function pipeOf(ns: unknown): NodePipe {
 }
 
 /**
- * @internal This process's stdin (0), stdout (1) or stderr (2) as a pipe.
- * @throws {SocketError} `EPERM` when it is a regular file or a device, which Node cannot watch.
+ * @internal This process's stdin (0), stdout (1) or stderr (2) as a pipe (a regular file is `stdioFile`'s).
+ * @throws {SocketError} `EPERM` when it is a device or a regular file, which Node cannot watch.
  */
 export function stdioStream(fd: 0 | 1 | 2, syscall: string): NetSocket {
   const stream = fd === 0 ? process.stdin : fd === 1 ? process.stdout : process.stderr;
@@ -102,7 +108,7 @@ export function stdioStream(fd: 0 | 1 | 2, syscall: string): NetSocket {
  * @internal `stream`, checked to be a pipe or terminal stream (a child process's stdio, a `net.Socket` on a
  * pipe) made elsewhere.
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE` unless it is one.
- * @throws {SocketError} `EPERM` for an `fs` stream over a regular file, which Node cannot watch.
+ * @throws {SocketError} `EPERM` for an `fs` stream (a regular file is opened with `openFile`).
  */
 export function pipeStream(stream: unknown, syscall: string): NetSocket {
   if (!(stream instanceof net.Socket)) {
@@ -113,18 +119,18 @@ export function pipeStream(stream: unknown, syscall: string): NetSocket {
 }
 
 function notWatchable(fd: number | null, syscall: string): SocketError {
-  let what = 'a regular file';
-  if (fd !== null) {
-    try {
-      const st = fstatSync(fd);
-      if (st.isCharacterDevice()) what = 'a device';
-      else if (!st.isFile()) what = 'a file Node reads without a watcher';
-    } catch {
-      what = 'not open';
-    }
+  if (fd === null) {
+    return new SocketError('EPERM', syscall, 'the stream is an fs stream: open a regular file with openFile() instead');
   }
-  const name = fd === null ? 'the stream' : `descriptor ${fd}`;
-  return new SocketError('EPERM', syscall, `${name} is ${what}: Node cannot watch it (read it with node:fs instead)`);
+  let what = 'a regular file';
+  try {
+    const st = fstatSync(fd);
+    if (st.isCharacterDevice()) what = 'a device';
+    else if (!st.isFile()) what = 'a file Node reads without a watcher';
+  } catch {
+    what = 'not open';
+  }
+  return new SocketError('EPERM', syscall, `descriptor ${fd} is ${what}: Node cannot watch it (read it with node:fs instead)`);
 }
 
 /** @internal A file that lines are appended to, each with one synchronous write(2). */
