@@ -220,3 +220,17 @@ t.test('edge-triggered: every datagram that arrives is an edge, even with others
   t.equal(b.recvfrom(100)?.[0].toString(), 'one');
   t.equal(b.recvfrom(100)?.[0].toString(), 'two');
 });
+
+t.test('bug: every datagram sent is an EPOLLOUT edge for its sender, as Linux frees its buffer and wakes writers (was: only after a full queue)', async (t) => {
+  const a = await udpT(t);
+  const b = await udpT(t);
+  const ep = epollT(t);
+  ep.register(a, EPOLLOUT | EPOLLET);
+  await pollFor(ep, a.fileno(), EPOLLOUT);
+  t.same(await ep.poll(0), [], 'the registration edge is drained');
+  t.equal(a.sendto('one', addr(b)), 3);
+  t.equal(await pollFor(ep, a.fileno(), EPOLLOUT), EPOLLOUT, 'sock_wfree -> sk_write_space: an edge, though the queue was never full');
+  t.equal(a.sendto('two', addr(b)), 3);
+  t.equal(await pollFor(ep, a.fileno(), EPOLLOUT), EPOLLOUT, 'and one for the next datagram');
+  t.same(await ep.poll(0), [], 'one edge per datagram, no more');
+});

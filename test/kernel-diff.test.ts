@@ -18,7 +18,13 @@ const PER_SEED = 50;
 
 /** Both ends writable, nothing else: the state after connect + accept. */
 function idle(): Obs {
-  return { bits: { a: 4, b: 4 }, sel: { a: '-w-', b: '-w-' }, lt: { a: 4, b: 4 }, et: { all: {}, in: {}, out: {} } };
+  return {
+    bits: { a: 4, b: 4 },
+    sel: { a: '-w-', b: '-w-' },
+    lt: { a: 4, b: 4 },
+    et: { all: {}, in: {}, out: {} },
+    reg: { a: 'ok', b: 'ok' },
+  };
 }
 
 t.test('the comparison flags an extra edge, and exempts only what the README departures explain', async (t) => {

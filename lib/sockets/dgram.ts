@@ -70,7 +70,6 @@ export class DatagramSocket extends Pollable {
   readonly #rq = new Queue<[Buffer, DatagramAddress]>();
   #rqBytes = 0;
   #pending = 0; // bytes given to the transport and not yet sent
-  #nospace = false; // a sendto found the queue full: the room freed later is a wake (an EPOLLOUT edge)
   readonly #sndbuf: number;
   readonly #rcvbuf: number;
   readonly #stats: DatagramStats = { received: 0, dropped: 0, sent: 0 };
@@ -176,10 +175,7 @@ export class DatagramSocket extends Pollable {
     const len = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
     const max = this.#t.maxDatagram;
     if (len > max) throw new SocketError('EMSGSIZE', 'sendto', `${len} bytes is more than one datagram carries (${max})`);
-    if (this.#pending >= this.#sndbuf) {
-      this.#nospace = true;
-      return null;
-    }
+    if (this.#pending >= this.#sndbuf) return null;
     // A copy, as POSIX takes one: the transport sends the buffer later, and the caller may reuse its own at once.
     const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data);
     this.#pending += len;
@@ -190,9 +186,10 @@ export class DatagramSocket extends Pollable {
       if (err) {
         this.#error ??= err;
         this._changed(POLLERR, true); // sk_error_report
-      } else if (this.#nospace && this.#pending < this.#sndbuf) {
-        this.#nospace = false;
-        this._changed(POLLOUT, true); // sk_write_space
+      } else if (this.#pending < this.#sndbuf) {
+        // sock_wfree -> sk_write_space: the sent datagram's buffer is freed and wakes the writers, an EPOLLOUT
+        // edge after every datagram (not only after a full queue, as a TCP socket's), as Linux's UDP does.
+        this._changed(POLLOUT, true);
       }
     });
     return len;

@@ -1,12 +1,15 @@
 /**
  * A longer run of the kernel differential test (run.ts), from the command line:
  *
- *   npm run test:kernel -- --seed N --n N [--seeds 1,2,3] [--from I] [--shrink K] [--verbose] [--self]
- *                          [--tolerate REGEX] [--ops 'a.send(1); b.close()']
+ *   npm run test:kernel -- --seed N --n N [--seeds 1,2,3] [--kind tcp,pipe,udp,file] [--from I] [--shrink K]
+ *                          [--verbose] [--self] [--tolerate REGEX] [--ops 'a.send(1); b.close()']
  *
- * Prints the summary and every kind of disagreement, shrunk (at most K kinds); exits 1 if any.
+ * Runs N sequences of each kind of pair (`--kind`, default tcp,pipe,udp,file; `udpc`, connected UDP sockets,
+ * only when asked: net-select has no connected datagram socket). Prints the summary and every kind of
+ * disagreement, shrunk (at most K kinds); exits 1 if any.
  * `--from I --n 1 --verbose` reruns sequence #I of the seed alone and prints both worlds' answers.
- * `--ops 'a.send(1); b.close()'` runs that one sequence to its end and prints both worlds' answers.
+ * `--ops 'a.send(1); b.close()'` runs that one sequence (on the first `--kind`) to its end and prints both
+ * worlds' answers.
  * `--tolerate REGEX` goes on past disagreements whose signature matches (known bugs), to see what hides
  * behind; `--tolerate edges` past those in edge-triggered events only.
  * `--self` runs Linux against Linux, to check that the harness itself is quiet. A bad command line (an unknown
@@ -14,11 +17,12 @@
  * and the usage, and exits 2; `--help` prints the usage.
  */
 import { parseArgs } from 'node:util';
-import { parseOps, showOps } from './model.js';
-import { EDGES_ONLY, Worlds, formatReport, formatTrace, runKernelDiff, runSequence } from './run.js';
+import { Comparator } from './compare.js';
+import { KINDS, parseOps, showOps, type Kind } from './model.js';
+import { DEFAULT_KINDS, EDGES_ONLY, Worlds, formatReport, formatTrace, runKernelDiff, runSequence } from './run.js';
 
-const USAGE = "usage: npm run test:kernel -- [--seed N | --seeds 1,2,3] [--n N] [--from I] [--shrink K] [--verbose] [--self]\n" +
-  "                             [--tolerate REGEX|edges] [--ops 'a.send(1); b.close()']";
+const USAGE = "usage: npm run test:kernel -- [--seed N | --seeds 1,2,3] [--kind tcp,pipe,udp,udpc,file] [--n N] [--from I]\n" +
+  "                             [--shrink K] [--verbose] [--self] [--tolerate REGEX|edges] [--ops 'a.send(1); b.close()']";
 
 /** A bad command line: one line saying what is wrong, the usage, exit 2. */
 function usage(problem: string): never {
@@ -37,6 +41,7 @@ try {
   parsed = parseArgs({ options: {
     seed: { type: 'string', default: '1' },
     seeds: { type: 'string' },
+    kind: { type: 'string', default: DEFAULT_KINDS.join(',') },
     n: { type: 'string', default: '300' },
     from: { type: 'string', default: '0' },
     ops: { type: 'string' },
@@ -54,6 +59,10 @@ if (values.help) {
   console.log(USAGE);
   process.exit(0);
 }
+const kinds = values.kind.split(',').map((k): Kind => {
+  if (!(KINDS as readonly string[]).includes(k)) usage(`--kind must name kinds among ${KINDS.join(', ')}, not '${k}'`);
+  return k as Kind;
+});
 if (values.ops !== undefined) {
   // One given sequence, both worlds' answers printed op by op.
   let ops;
@@ -64,7 +73,7 @@ if (values.ops !== undefined) {
   }
   const w = await Worlds.open(values.self);
   try {
-    const t = await runSequence(w, ops, undefined, /./);
+    const t = await runSequence(w, ops, new Comparator(!values.self, undefined, kinds[0]), /./);
     console.log(formatTrace(t));
     process.exit(t.found.length ? 1 : 0);
   } finally {
@@ -80,6 +89,7 @@ try {
 }
 const report = await runKernelDiff({
   seeds,
+  kinds,
   n: count(values.n, 'n', 1),
   from: count(values.from, 'from', 0),
   shrinkKinds: count(values.shrink, 'shrink', 0),
@@ -87,7 +97,7 @@ const report = await runKernelDiff({
   ...(tolerate ? { tolerate } : {}),
   onSequence: (seed, i, t) => {
     if (!values.verbose) return;
-    console.log(`seed ${seed} #${i} ${t.found.length === 0 ? 'agrees' : 'DISAGREES'}: ${showOps(t.ops)}`);
+    console.log(`seed ${seed} ${t.kind} #${i} ${t.found.length === 0 ? 'agrees' : 'DISAGREES'}: ${showOps(t.ops)}`);
     if (t.found.length) console.log(formatTrace(t));
   },
 });

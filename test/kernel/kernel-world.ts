@@ -1,12 +1,12 @@
 /**
  * The Linux side of the differential test: a `python3` child running kernel_helper.py, which owns real
- * kernel socket pairs and answers one JSON line per request (the protocol and its settling rule are
+ * kernel objects in pairs (TCP, a pipe, UDP, a regular file) and answers one JSON line per request (the protocol and its settling rule are
  * described at the top of that file).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { Obs, Op, Outcome, Side, Step, World } from './model.js';
+import type { Kind, Obs, Op, Outcome, Side, Step, World } from './model.js';
 
 const HELPER = fileURLToPath(new URL('./kernel_helper.py', import.meta.url));
 
@@ -53,9 +53,9 @@ export class KernelWorld {
     return { op, outcome: r.outcome ?? 'ok', obs: r.obs as Obs };
   }
 
-  /** A fresh pair (the previous one is closed): the set-up step. */
-  async open(): Promise<Step> {
-    return this.#step(null, await this.#ask({ cmd: 'new' }));
+  /** A fresh pair of `kind` (the previous one is closed): the set-up step. */
+  async open(kind: Kind = 'tcp'): Promise<Step> {
+    return this.#step(null, await this.#ask({ cmd: 'new', kind }));
   }
 
   /** Applies `op`, waits until the pair has settled, and observes. */
@@ -83,8 +83,8 @@ export class KernelAsWorld implements World {
   readonly #k = new KernelWorld();
   #last: Step | null = null;
 
-  open(): Promise<Step> {
-    return this.#k.open();
+  open(kind: Kind): Promise<Step> {
+    return this.#k.open(kind);
   }
 
   async call(op: Op): Promise<Outcome> {

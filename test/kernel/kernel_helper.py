@@ -1,17 +1,24 @@
 #!/usr/bin/env python3
-"""The Linux side of the kernel differential test (test/kernel/): real TCP socket pairs on 127.0.0.1.
+"""The Linux side of the kernel differential test (test/kernel/): real kernel objects, in pairs.
 
 Python 3.11, standard library only. Reads one JSON object per line on stdin and answers one JSON object per
 line on stdout:
 
-  {"cmd": "new"}                              -> {"obs": OBS}       a fresh pair: a = connect(), b = accept()
+  {"cmd": "new", "kind": K}                   -> {"obs": OBS}       a fresh pair of kind K:
+      "tcp"   TCP on 127.0.0.1: a = connect(), b = accept() (the default)
+      "pipe"  pipe2(O_NONBLOCK): a = the write end, b = the read end
+      "udp"   two UDP sockets bound on 127.0.0.1, each sending to the other with sendto (unconnected)
+      "udpc"  the same, each connect()ed to the other: ICMP errors come back as ECONNREFUSED (sk_err)
+      "file"  a regular file: a = opened O_WRONLY|O_APPEND, b = O_RDONLY
   {"cmd": "op", "side": "a", "op": "send", "n": 5}
                                               -> {"outcome": "sent:5", "obs": OBS, "settle": {...}}
   {"cmd": "end"}                              -> {"ok": true}        closes the pair and its epolls
   {"cmd": "quit"}                             -> exits
 
 ops: send n, recv n, shutdown how (0 SHUT_RD, 1 SHUT_WR, 2 SHUT_RDWR), close, reset (SO_LINGER 0 + close),
-wait (no call; 10 ms pass). An outcome is "sent:N", "recv:N", "EOF", "EAGAIN", "ok" or an errno name.
+wait (no call; 10 ms pass). An outcome is "sent:N", "recv:N", "EOF", "EAGAIN", "ok" or an errno name. On a
+pipe or a file, send is write(2) and recv read(2); on UDP, send is sendto (send when connected) of one
+datagram to the other socket and recv is recvfrom(n) of one datagram, cut to n (the rest is lost).
 
 OBS is what a program would observe once the pair has settled:
   bits: {a, b}       poll(2) revents asking for every bit (POLLNVAL, 32, once a side is closed)
@@ -19,6 +26,8 @@ OBS is what a program would observe once the pair has settled:
                      or "EBADF" once closed
   lt:   {a, b}       a level-triggered epoll (EPOLLIN|EPOLLOUT|EPOLLRDHUP) polled with timeout 0: its events,
                      0 when not reported
+  reg:  {a, b}       "ok", or the errno epoll_ctl(EPOLL_CTL_ADD) gave (EPERM for a regular file); an end
+                     that epoll refused is 0 in lt and absent from et
   et:   {all, in, out} three edge-triggered epolls (EPOLLET with IN|OUT|RDHUP, IN, OUT), each drained with
                      epoll_wait(timeout 0) after settling: {a: events, b: events} for the sides reported,
                      i.e. the edges since the previous drain (one event per socket, with the bits current at
@@ -35,7 +44,11 @@ Delayed ACKs (40 ms) make those waits slow, so each sample first sets TCP_QUICKA
 which sends an ACK the kernel was holding back (only when the receiver has no unread data, so some waits
 still take 40 ms); TCP_NODELAY is on, so Nagle holds nothing back. A transient condition that lasts 300 ms is
 taken as settled anyway (reported as "timedOut"); loopback never needs that unless a peer vanished.
+A pipe, a UDP pair and a file have no handshake and no acknowledgement: they are settled when three samples
+of poll bits and SIOCINQ are identical (a datagram on loopback, or an ICMP error, is in within a sample or two).
 """
+import os
+import tempfile
 import errno
 import fcntl
 import json
@@ -73,23 +86,23 @@ def ioctl_int(sock, req):
 
 
 class Pair:
-    """One connected pair with its observers; a side is None once closed."""
+    """Two kernel objects with their observers; a side is None once closed. Subclasses make the calls."""
 
-    def __init__(self, listener):
-        a = socket.create_connection(listener.getsockname())
-        b, _ = listener.accept()
+    def __init__(self, a, b):
         self.socks = {'a': a, 'b': b}
-        for s in (a, b):
-            s.setblocking(False)
-            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.lt = select.epoll()
         self.et = {name: select.epoll() for name in ET_MASKS}
         self.side_of = {}
+        self.reg = {}
         for side, s in self.socks.items():
             self.side_of[s.fileno()] = side
-            self.lt.register(s.fileno(), LT_MASK)
-            for name, ep in self.et.items():
-                ep.register(s.fileno(), ET_MASKS[name])
+            try:
+                self.lt.register(s.fileno(), LT_MASK)
+                for name, ep in self.et.items():
+                    ep.register(s.fileno(), ET_MASKS[name])
+                self.reg[side] = 'ok'
+            except OSError as e:
+                self.reg[side] = errno.errorcode.get(e.errno, str(e.errno))
 
     def live(self):
         return [(side, s) for side, s in self.socks.items() if s is not None]
@@ -101,7 +114,10 @@ class Pair:
         for ep in self.et.values():
             ep.close()
 
-    # --- operations -------------------------------------------------------------------------------------
+    def forget(self, side):
+        s = self.socks[side]
+        self.socks[side] = None
+        s.close()
 
     def apply(self, side, op, arg):
         s = self.socks[side]
@@ -113,31 +129,160 @@ class Pair:
                 return 'ok'
             return 'EBADF'
         try:
-            if op == 'send':
-                return 'sent:%d' % s.send(memoryview(CHUNK)[:arg])
-            if op == 'recv':
-                data = s.recv(arg)
-                return 'recv:%d' % len(data) if data else 'EOF'
-            if op == 'shutdown':
-                s.shutdown(arg)
-                return 'ok'
-            if op == 'reset':
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
-                self.forget(side)
-                return 'ok'
             if op == 'close':
                 self.forget(side)
                 return 'ok'
+            return self.call(side, s, op, arg)
         except BlockingIOError:
             return 'EAGAIN'
         except OSError as e:
             return errno.errorcode.get(e.errno, str(e.errno))
-        raise ValueError('unknown op %r' % op)
 
-    def forget(self, side):
-        s = self.socks[side]
-        self.socks[side] = None
-        s.close()
+    def sample(self):
+        snap = []
+        for side, s in self.live():
+            snap.append((side, ioctl_int(s, SIOCINQ) if self.has_inq else 0, self.poll_bits(s)))
+        return snap
+
+    has_inq = True
+
+    def settle(self):
+        """Three identical samples of poll bits and SIOCINQ (no handshake to wait for)."""
+        start = time.monotonic()
+        prev = None
+        stable = 0
+        while True:
+            snap = self.sample()
+            stable = stable + 1 if snap == prev else 0
+            prev = snap
+            if stable >= STABLE_SAMPLES:
+                return {'ms': round((time.monotonic() - start) * 1000, 1), 'timedOut': False}
+            time.sleep(SAMPLE_S)
+
+    @staticmethod
+    def poll_bits(s):
+        p = select.poll()
+        p.register(s.fileno(), ALL_BITS)
+        res = p.poll(0)
+        return res[0][1] if res else 0
+
+    def observe(self):
+        bits, sel, lt = {}, {}, {'a': 0, 'b': 0}
+        for side, s in self.socks.items():
+            if s is None:
+                bits[side] = POLLNVAL
+                sel[side] = 'EBADF'
+                continue
+            bits[side] = self.poll_bits(s)
+            r, w, x = select.select([s], [s], [s], 0)
+            sel[side] = ('r' if r else '-') + ('w' if w else '-') + ('x' if x else '-')
+        for fd, ev in self.lt.poll(0):
+            lt[self.side_of[fd]] = ev
+        et = {}
+        for name, ep in self.et.items():
+            et[name] = {self.side_of[fd]: ev for fd, ev in ep.poll(0)}
+        return {'bits': bits, 'sel': sel, 'lt': lt, 'et': et, 'reg': dict(self.reg)}
+
+
+class Fd:
+    """A raw descriptor (a pipe end, a file) with the two methods the observers use."""
+
+    def __init__(self, fd):
+        self.fd = fd
+
+    def fileno(self):
+        return self.fd
+
+    def close(self):
+        os.close(self.fd)
+
+
+class FdPair(Pair):
+    """A pipe or a file: send is write(2), recv read(2)."""
+
+    def call(self, side, s, op, arg):
+        if op == 'send':
+            return 'sent:%d' % os.write(s.fd, memoryview(CHUNK)[:arg])
+        if op == 'recv':
+            data = os.read(s.fd, arg)
+            return 'recv:%d' % len(data) if data else 'EOF'
+        raise ValueError('op %r on a %s' % (op, type(self).__name__))
+
+
+class PipePair(FdPair):
+    def __init__(self):
+        r, w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        super().__init__(Fd(w), Fd(r))
+
+
+class FilePair(FdPair):
+    has_inq = False
+
+    def __init__(self):
+        fd, self.path = tempfile.mkstemp(prefix='net-select-kernel-')
+        os.close(fd)
+        a = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+        b = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        super().__init__(Fd(a), Fd(b))
+
+    def close(self):
+        super().close()
+        os.unlink(self.path)
+
+
+class UdpPair(Pair):
+    """Two UDP sockets on 127.0.0.1; `connected`: each connect()ed to the other."""
+
+    def __init__(self, connected):
+        a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for s in (a, b):
+            s.bind(('127.0.0.1', 0))
+            s.setblocking(False)
+        self.addr = {'a': b.getsockname(), 'b': a.getsockname()}  # where each side sends
+        self.connected = connected
+        if connected:
+            a.connect(self.addr['a'])
+            b.connect(self.addr['b'])
+        super().__init__(a, b)
+
+    def call(self, side, s, op, arg):
+        if op == 'send':
+            data = memoryview(CHUNK)[:arg]
+            return 'sent:%d' % (s.send(data) if self.connected else s.sendto(data, self.addr[side]))
+        if op == 'recv':
+            data, _ = s.recvfrom(arg)
+            return 'recv:%d' % len(data)
+        raise ValueError('op %r on UDP' % op)
+
+
+class TcpPair(Pair):
+    """One connected TCP pair with its observers; a side is None once closed."""
+
+    def __init__(self, listener):
+        a = socket.create_connection(listener.getsockname())
+        b, _ = listener.accept()
+        for s in (a, b):
+            s.setblocking(False)
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().__init__(a, b)
+
+    # --- operations -------------------------------------------------------------------------------------
+
+    def call(self, side, s, op, arg):
+        if op == 'send':
+            return 'sent:%d' % s.send(memoryview(CHUNK)[:arg])
+        if op == 'recv':
+            data = s.recv(arg)
+            return 'recv:%d' % len(data) if data else 'EOF'
+        if op == 'shutdown':
+            s.shutdown(arg)
+            return 'ok'
+        if op == 'reset':
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+            self.forget(side)
+            return 'ok'
+        raise ValueError('unknown op %r' % op)
 
     # --- settling ---------------------------------------------------------------------------------------
 
@@ -183,32 +328,6 @@ class Pair:
             if stable >= STABLE_SAMPLES and now - stable_since >= TRANSIENT_CAP_S:
                 return {'ms': round((now - start) * 1000, 1), 'timedOut': True}
 
-    # --- observation ------------------------------------------------------------------------------------
-
-    @staticmethod
-    def poll_bits(s):
-        p = select.poll()
-        p.register(s.fileno(), ALL_BITS)
-        res = p.poll(0)
-        return res[0][1] if res else 0
-
-    def observe(self):
-        bits, sel, lt = {}, {}, {'a': 0, 'b': 0}
-        for side, s in self.socks.items():
-            if s is None:
-                bits[side] = POLLNVAL
-                sel[side] = 'EBADF'
-                continue
-            bits[side] = self.poll_bits(s)
-            r, w, x = select.select([s], [s], [s], 0)
-            sel[side] = ('r' if r else '-') + ('w' if w else '-') + ('x' if x else '-')
-        for fd, ev in self.lt.poll(0):
-            lt[self.side_of[fd]] = ev
-        et = {}
-        for name, ep in self.et.items():
-            et[name] = {self.side_of[fd]: ev for fd, ev in ep.poll(0)}
-        return {'bits': bits, 'sel': sel, 'lt': lt, 'et': et}
-
 
 def main():
     listener = socket.socket()
@@ -223,7 +342,17 @@ def main():
         if cmd == 'new':
             if pair is not None:
                 pair.close()
-            pair = Pair(listener)
+            kind = req.get('kind', 'tcp')
+            if kind == 'tcp':
+                pair = TcpPair(listener)
+            elif kind == 'pipe':
+                pair = PipePair()
+            elif kind in ('udp', 'udpc'):
+                pair = UdpPair(kind == 'udpc')
+            elif kind == 'file':
+                pair = FilePair()
+            else:
+                raise ValueError('unknown kind %r' % kind)
             settle = pair.settle()
             res = {'obs': pair.observe(), 'settle': settle}
         elif cmd == 'op':

@@ -4,7 +4,15 @@
  * (node-world.ts), the comparison (compare.ts) and the shrinker (shrink.ts).
  */
 
-/** The two ends of a pair: `a` connected, `b` accepted. */
+/**
+ * The kernel objects a pair is made of: `tcp` (`a` connected, `b` accepted), `pipe` (`a` the write end, `b` the
+ * read end), `udp` (two UDP sockets sending to each other with sendto), `udpc` (the same, each connected to
+ * the other, so that ICMP errors come back), `file` (a regular file: `a` open to append, `b` to read).
+ */
+export type Kind = 'tcp' | 'pipe' | 'udp' | 'udpc' | 'file';
+export const KINDS: readonly Kind[] = ['tcp', 'pipe', 'udp', 'udpc', 'file'];
+
+/** The two ends of a pair (see {@link Kind}); for TCP `a` connected, `b` accepted. */
 export type Side = 'a' | 'b';
 export const SIDES: readonly Side[] = ['a', 'b'];
 
@@ -33,6 +41,8 @@ export interface Obs {
   sel: Record<Side, string>;
   lt: Record<Side, number>;
   et: Record<EtName, Partial<Record<Side, number>>>;
+  /** What epoll_ctl(EPOLL_CTL_ADD) said of each end: `ok`, or an errno name (`EPERM` for a regular file). */
+  reg: Record<Side, string>;
 }
 
 /**
@@ -49,8 +59,8 @@ export interface Step {
 
 /** The side compared against Linux: net-select's (node-world.ts), or Linux again as a check of the harness. */
 export interface World {
-  /** A fresh pair, registered everywhere, settled: the set-up step. */
-  open(): Promise<Step>;
+  /** A fresh pair of `kind`, registered everywhere, settled: the set-up step. */
+  open(kind: Kind): Promise<Step>;
   /** Makes the program's call and classifies its result. */
   call(op: Op): Promise<Outcome>;
   /** Settles after `op` (`agrees`: do these poll bits match Linux's answer?) and observes. */
@@ -84,16 +94,24 @@ export function showBits(bits: number | undefined): string {
 
 const SHUT = ['SHUT_RD', 'SHUT_WR', 'SHUT_RDWR'];
 
-/** `a.send(300)`, `b.shutdown(SHUT_RD)`, `a.wait()`. */
-export function showOp(op: Op | null): string {
-  if (op === null) return 'connect+accept';
+const SETUP: Record<Kind, string> = {
+  tcp: 'connect+accept',
+  pipe: 'pipe (a writes, b reads)',
+  udp: 'two UDP sockets (sendto each other)',
+  udpc: 'two UDP sockets connected to each other',
+  file: 'a regular file (a appends, b reads)',
+};
+
+/** `a.send(300)`, `b.shutdown(SHUT_RD)`, `a.wait()`; the set-up step by what it makes. */
+export function showOp(op: Op | null, kind: Kind = 'tcp'): string {
+  if (op === null) return SETUP[kind];
   if (op.op === 'shutdown') return `${op.side}.shutdown(${SHUT[op.n]})`;
   return `${op.side}.${op.op}(${op.n ?? ''})`;
 }
 
 /** A sequence as one line: `a.send(3); b.shutdown(SHUT_RD)`. */
 export function showOps(ops: readonly Op[]): string {
-  return ops.map(showOp).join('; ');
+  return ops.map((o) => showOp(o)).join('; ');
 }
 
 /** Reads back what {@link showOps} printed: `a.send(3); b.shutdown(SHUT_RD); a.close()`. */
@@ -117,6 +135,7 @@ export function parseOps(text: string): Op[] {
 export function showObs(o: Obs): string {
   return SIDES.map((s) => {
     const et = ET_NAMES.map((n) => `${n}:${showBits(o.et[n][s])}`).join(' ');
-    return `${s}: ${showBits(o.bits[s])} sel=${o.sel[s]} lt=${showBits(o.lt[s])} et=[${et}]`;
+    const reg = o.reg[s] === 'ok' ? '' : ` epoll_ctl=${o.reg[s]}`;
+    return `${s}: ${showBits(o.bits[s])} sel=${o.sel[s]} lt=${showBits(o.lt[s])} et=[${et}]${reg}`;
   }).join('; ');
 }

@@ -1,6 +1,8 @@
 /**
- * The net-select side of the differential test: a connected pair from `listen` + `connect` + `accept` on
- * 127.0.0.1, watched the way kernel_helper.py watches its kernel pair — `events()`, `select()` of each end,
+ * The net-select side of the differential test: a pair of each kind (model.ts's `Kind`): a connected TCP
+ * pair from `listen` + `connect` + `accept` on 127.0.0.1, a pipe (a FIFO, both ends adopted), two
+ * `DatagramSocket`s, a regular file opened twice with `openFile` — watched the way kernel_helper.py watches
+ * its kernel pair — `events()`, `select()` of each end,
  * a level-triggered `Epoll` and three persistent `EPOLLET` registrations.
  *
  * Settling (net-select delivers what Node has read, so the pair needs a few event-loop turns after an op):
@@ -16,6 +18,9 @@
  * A disagreement is therefore reported only after net-select stayed quiet for QUIET_MS: a late wake is
  * waited for, a missing one is not waited for forever.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
   EPOLLET,
   EPOLLIN,
@@ -24,18 +29,26 @@ import {
   Epoll,
   POLLERR,
   POLLHUP,
+  bindDatagram,
   connect,
   listen,
+  openFile,
   select,
+  DatagramSocket,
+  RegularFile,
+  Socket,
+  StreamFile,
+  type DatagramAddress,
   type Listener,
-  type Socket,
 } from '../../lib/index.js';
+import { fifoPair } from '../fixtures/fifo.js';
 import { expectReady, portOf } from '../fixtures/helpers.js';
 import {
   ET_NAMES,
   SIDES,
   peer,
   type EtName,
+  type Kind,
   type Obs,
   type Op,
   type Outcome,
@@ -68,18 +81,34 @@ function errnoOf(err: unknown): string {
   throw err;
 }
 
-/** Accepted minus received bytes, per direction (`a` means a → b), as this world counted them. */
+/**
+ * Accepted minus received, per direction (`a` means a → b), as this world counted them: bytes for a stream,
+ * datagrams for UDP.
+ */
 type Flow = Record<Side, { accepted: number; received: number }>;
 
+/** One end of a pair: what each kind is made of in net-select. */
+type End = Socket | StreamFile | DatagramSocket | RegularFile;
+
+/** The receive queue's size of a pipe end (net-select's default, which a StreamFile does not report). */
+const PIPE_RCVBUF = 256 * 1024;
+
 interface Pair {
-  socks: Record<Side, Socket>;
+  kind: Kind;
+  socks: Record<Side, End>;
   sideOf: Map<number, Side>;
   lt: Epoll;
   et: Record<EtName, Epoll>;
   sentinel: Epoll;
+  /** What `Epoll.register` said of each end. */
+  reg: Record<Side, string>;
   flow: Flow;
   /** Ends closed or reset: what reaches them, or comes from them, is no longer counted. */
   gone: Set<Side>;
+  /** UDP: where each side sends. */
+  to?: Record<Side, DatagramAddress>;
+  /** A regular file's path, removed with the pair. */
+  file?: string;
 }
 
 /** net-select's world: one listener, one pair at a time. */
@@ -107,30 +136,67 @@ export class NodeWorld implements World {
     return this.#pair;
   }
 
-  /** A fresh pair (the previous one is closed), registered everywhere, settled: the set-up step. */
-  async open(): Promise<Step> {
+  /**
+   * A fresh pair of `kind` (the previous one is closed), registered everywhere, settled: the set-up step.
+   * `udpc` is made as `udp`: net-select's DatagramSocket has no connect() (docs/linux-departures.md).
+   */
+  async open(kind: Kind): Promise<Step> {
     this.end();
-    const a = connect({ host: '127.0.0.1', port: portOf(this.#listener) });
-    await expectReady({ readable: [this.#listener] });
-    const b = this.#listener.accept();
-    if (!b) throw new Error('the listener was readable but accept() returned null');
-    await expectReady({ writable: [a] });
-    const sideOf = new Map<number, Side>([
-      [a.fileno(), 'a'],
-      [b.fileno(), 'b'],
-    ]);
-    const lt = new Epoll();
-    const et = { all: new Epoll(), in: new Epoll(), out: new Epoll() };
-    const sentinel = new Epoll();
-    for (const s of [a, b]) {
-      lt.register(s, LT_MASK);
-      for (const n of ET_NAMES) et[n].register(s, ET_MASKS[n]);
-      sentinel.register(s, ET_MASKS.all);
+    const pair: Pair = {
+      kind,
+      socks: await this.#make(kind),
+      sideOf: new Map(),
+      lt: new Epoll(),
+      et: { all: new Epoll(), in: new Epoll(), out: new Epoll() },
+      sentinel: new Epoll(),
+      reg: { a: 'ok', b: 'ok' },
+      flow: { a: { accepted: 0, received: 0 }, b: { accepted: 0, received: 0 } },
+      gone: new Set(),
+    };
+    this.#pair = pair;
+    const { a, b } = pair.socks;
+    if (a instanceof DatagramSocket && b instanceof DatagramSocket) pair.to = { a: b.getsockname(), b: a.getsockname() };
+    if (kind === 'file') pair.file = this.#file;
+    for (const side of SIDES) {
+      const s = pair.socks[side];
+      pair.sideOf.set(s.fileno(), side);
+      try {
+        pair.lt.register(s, LT_MASK);
+        for (const n of ET_NAMES) pair.et[n].register(s, ET_MASKS[n]);
+        pair.sentinel.register(s, ET_MASKS.all);
+      } catch (err) {
+        pair.reg[side] = errnoOf(err);
+      }
     }
-    const flow = { a: { accepted: 0, received: 0 }, b: { accepted: 0, received: 0 } };
-    this.#pair = { socks: { a, b }, sideOf, lt, et, sentinel, flow, gone: new Set() };
     await this.#settle(() => true);
     return { op: null, outcome: 'ok', obs: await this.#observe() };
+  }
+
+  #file: string | undefined;
+
+  async #make(kind: Kind): Promise<Record<Side, End>> {
+    switch (kind) {
+      case 'tcp': {
+        const a = connect({ host: '127.0.0.1', port: portOf(this.#listener) });
+        await expectReady({ readable: [this.#listener] });
+        const b = this.#listener.accept();
+        if (!b) throw new Error('the listener was readable but accept() returned null');
+        await expectReady({ writable: [a] });
+        return { a, b };
+      }
+      case 'pipe': {
+        const { w, r } = fifoPair();
+        return { a: w, b: r };
+      }
+      case 'udp':
+      case 'udpc':
+        return { a: await bindDatagram({ host: '127.0.0.1' }), b: await bindDatagram({ host: '127.0.0.1' }) };
+      case 'file': {
+        this.#file = path.join(os.tmpdir(), `net-select-kernel-${process.pid}.txt`);
+        fs.writeFileSync(this.#file, '');
+        return { a: openFile(this.#file, 'a'), b: openFile(this.#file, 'r') };
+      }
+    }
   }
 
   /**
@@ -160,11 +226,24 @@ export class NodeWorld implements World {
     try {
       switch (op.op) {
         case 'send': {
-          const n = s.send(CHUNK.subarray(0, op.n));
+          const data = CHUNK.subarray(0, op.n);
+          if (s instanceof DatagramSocket) {
+            const n = s.sendto(data, (p.to as Record<Side, DatagramAddress>)[op.side]);
+            if (n === null) return 'EAGAIN';
+            p.flow[op.side].accepted++;
+            return `sent:${n}`;
+          }
+          const n = s.send(data);
           p.flow[op.side].accepted += n;
           return n > 0 ? `sent:${n}` : 'EAGAIN';
         }
         case 'recv': {
+          if (s instanceof DatagramSocket) {
+            const got = s.recvfrom(op.n);
+            if (got === null) return 'EAGAIN';
+            p.flow[peer(op.side)].received++;
+            return `recv:${got[0].length}`;
+          }
           const data = s.recv(op.n);
           if (data === null) return 'EAGAIN';
           if (data.length === 0) return 'EOF';
@@ -172,6 +251,7 @@ export class NodeWorld implements World {
           return `recv:${data.length}`;
         }
         case 'shutdown':
+          if (!(s instanceof Socket)) throw new Error(`shutdown on a ${p.kind} pair`);
           s.shutdown(op.n);
           return 'ok';
         case 'close':
@@ -179,6 +259,7 @@ export class NodeWorld implements World {
           p.gone.add(op.side);
           return 'ok';
         case 'reset':
+          if (!(s instanceof Socket)) throw new Error(`reset on a ${p.kind} pair`);
           s.reset();
           p.gone.add(op.side);
           return 'ok';
@@ -191,23 +272,34 @@ export class NodeWorld implements World {
     }
   }
 
-  /** True when every byte in flight has reached its receiver's queue (or the queue is full). */
+  /**
+   * True when everything in flight has reached its receiver's queue (or the queue is full): every byte of a
+   * stream, every datagram (queued or dropped) of UDP.
+   */
   #delivered(): boolean {
     const p = this.#p;
     for (const from of SIDES) {
       const to = peer(from);
       if (p.gone.has(from) || p.gone.has(to)) continue;
       const r = p.socks[to];
+      if (r instanceof RegularFile) continue;
+      if (r instanceof DatagramSocket) {
+        if (r.stats.received + r.stats.dropped < p.flow[from].accepted) return false;
+        continue;
+      }
       if (r.events() & (POLLERR | POLLHUP)) continue;
       const inFlight = p.flow[from].accepted - p.flow[from].received;
-      if (r.recvQueueSize !== inFlight && r.recvQueueSize < r.rcvbuf) return false;
+      const rcvbuf = r instanceof Socket ? r.rcvbuf : PIPE_RCVBUF;
+      if (r.recvQueueSize !== inFlight && r.recvQueueSize < rcvbuf) return false;
     }
     return true;
   }
 
   #snapshot(): string {
     const { a, b } = this.#p.socks;
-    return [a, b].map((s) => `${s.events()}/${s.recvQueueSize}/${s.sendQueueSize}`).join(' ');
+    return [a, b]
+      .map((s) => (s instanceof DatagramSocket ? `${s.events()}/${s.stats.received}` : `${s.events()}/${s.recvQueueSize}/${s.sendQueueSize}`))
+      .join(' ');
   }
 
   async #settle(agrees: (bits: Record<Side, number>) => boolean): Promise<void> {
@@ -235,7 +327,7 @@ export class NodeWorld implements World {
   /** Every observation at once, so that all are answered in the same turn, from the same state. */
   async #observe(): Promise<Obs> {
     const p = this.#p;
-    const sel = async (s: Socket): Promise<string> => {
+    const sel = async (s: End): Promise<string> => {
       try {
         const [r, w, x] = await select([s], [s], [s], 0);
         return (r.length ? 'r' : '-') + (w.length ? 'w' : '-') + (x.length ? 'x' : '-');
@@ -259,6 +351,7 @@ export class NodeWorld implements World {
       sel: { a: selA, b: selB },
       lt: { a: 0, b: 0, ...bySide(lt) },
       et: { all: bySide(all), in: bySide(inOnly), out: bySide(outOnly) },
+      reg: { ...p.reg },
     };
   }
 
@@ -270,5 +363,6 @@ export class NodeWorld implements World {
     p.socks.a.close();
     p.socks.b.close();
     for (const ep of [p.lt, p.sentinel, ...ET_NAMES.map((n) => p.et[n])]) ep.close();
+    if (p.file) fs.rmSync(p.file, { force: true });
   }
 }
