@@ -213,6 +213,7 @@ export class Comparator {
   /** True when net-select's `events()` match the kernel's poll bits, modulo the exemptions. */
   bitsAgree(kernel: Record<Side, number>, node: Record<Side, number>): boolean {
     const { bits } = this.exempt();
+    if (this.#readerGoneUnseen) bits.a |= ERR;
     return SIDES.every((s) => ((kernel[s] ^ node[s]) & ~bits[s]) === 0);
   }
 
