@@ -113,6 +113,8 @@ export class Comparator {
   readonly #small: number;
   /** A pipe's reader closed, and net-select's write end had not reported `POLLERR` yet at the last step. */
   #readerGoneUnseen = false;
+  /** net-select's send found the reader gone in this step (EPIPE): its wake is the edge Linux had earlier. */
+  #readerGoneLearnt = false;
 
   constructor(exceptCarriesErrors = true, exempted = new Map<string, number>(), kind: Kind = 'tcp') {
     this.#exceptCarriesErrors = exceptCarriesErrors;
@@ -235,6 +237,11 @@ export class Comparator {
       if (resets && this.#buffered(op.side)) this.#ended = true;
     }
     if (this.kind === 'pipe' && op.op === 'close' && op.side === 'b') this.#readerGoneUnseen = true;
+    if (this.#readerGoneUnseen && op.side === 'a' && op.op === 'send' && node === 'EPIPE') {
+      // From now on net-select knows, and must say POLLOUT|POLLERR as Linux does; only this step's edge is late.
+      this.#readerGoneUnseen = false;
+      this.#readerGoneLearnt = true;
+    }
     if (op.op === 'close' || (op.op === 'shutdown' && op.n !== 0)) this.#finSent[op.side] = true;
     if (op.op === 'shutdown' && op.n !== 1) this.#rdShut[op.side] = true;
     const moved = (flows: Flows, o: Outcome): void => {
@@ -299,6 +306,8 @@ export class Comparator {
     // edge Linux had when the reader left), the write end's ERR and its edges are exempt.
     const readerGone = this.#readerGoneUnseen;
     if (readerGone && node.bits.a & ERR) this.#readerGoneUnseen = false;
+    const lateEdge = readerGone || this.#readerGoneLearnt;
+    this.#readerGoneLearnt = false;
     const reset = this.kind === 'tcp' && (kernel.bits.a | kernel.bits.b | node.bits.a | node.bits.b) & ERR;
     if (reset && SIDES.some((from) => this.#large(from) && this.#finSent[from])) {
       this.#ended = true;
@@ -313,10 +322,8 @@ export class Comparator {
     // Which departure a difference within the exempt bits rests on: the reader gone (ERR on the write end), or
     // the buffers.
     const why = (mask: number): Exemption => (readerGone && mask & ERR ? READER_GONE : BUFFER_SIZES);
-    if (readerGone) {
-      ex.a |= ERR;
-      edge.a |= IN | OUT | RDHUP;
-    }
+    if (readerGone) ex.a |= ERR;
+    if (lateEdge) edge.a |= IN | OUT | RDHUP;
     const bitsDiff = (field: string, k: number | undefined, n: number | undefined, mask: number): void => {
       if (k === n) return;
       if (k !== undefined && n !== undefined && ((k ^ n) & ~mask) === 0 && this.#pass(why((k ^ n) & mask))) return;
@@ -332,7 +339,7 @@ export class Comparator {
         // Present in one world only: an edge that the amounts in flight explain (see exempt()), or the
         // reader's leaving, which Linux wakes for at once and net-select once a write finds it.
         if ((k === undefined) !== (v === undefined) && edge[s] & ET_BITS[n]) {
-          if (this.#pass(readerGone && s === 'a' ? READER_GONE : BUFFER_SIZES)) continue;
+          if (this.#pass(lateEdge && s === 'a' ? READER_GONE : BUFFER_SIZES)) continue;
         }
         bitsDiff(`et.${n}.${s}`, k, v, ex[s]);
       }
