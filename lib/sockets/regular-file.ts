@@ -94,7 +94,7 @@ export class RegularFile extends Pollable {
    * @throws {RangeError} `ERR_OUT_OF_RANGE` unless `bufsize` is an integer >= 1.
    * @throws {SocketError} `EBADF` once closed, or on a file opened only for writing; `EIO` and the like
    * from the kernel.
-   * @example const chunk = file.recv(65536); if (chunk.length === 0) file.close()
+   * @example const input = openFile('input.txt'); const chunk = input.recv(65536); if (chunk.length === 0) input.close()
    */
   recv(bufsize: number): Buffer {
     checkInt(bufsize, 'bufsize', 1);
@@ -110,7 +110,7 @@ export class RegularFile extends Pollable {
    * @throws {TypeError} `ERR_INVALID_ARG_TYPE` unless `data` is a string, Buffer or Uint8Array.
    * @throws {SocketError} `EBADF` once closed, or on a file opened only for reading; `ENOSPC`, `EFBIG` and
    * the like from the kernel.
-   * @example file.send('one line\n')
+   * @example const log = openFile('/tmp/app.log', 'a'); log.send('one line\n')
    */
   send(data: Uint8Array | string): number {
     if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
