@@ -268,17 +268,21 @@ export class Comparator {
     // buffers. A reset before it is ECONNRESET, after it EPIPE; a shutdown once both FINs are through is
     // ENOTCONN (Linux's TCP_CLOSE), before that it succeeds.
     const racing = [kernel, node].sort().join();
-    const finRace = Math.max(kIn, nIn) > SMALL && this.#finSent[from];
+    const finRace = Math.max(kIn, nIn) > this.#small && this.#finSent[from];
     if (finRace && (racing === 'ECONNRESET,EPIPE' || racing === 'ENOTCONN,ok')) {
       return this.#pass(BUFFER_SIZES);
     }
+    // Our own FIN behind more than SMALL bytes: whether the peer has acknowledged it, so that the socket is in
+    // TCP_CLOSE once the peer's FIN is in too, hangs on the buffers as well.
+    const ownFinRace = this.kind === 'tcp' && this.#large(op.side) && this.#finSent[op.side];
+    if (ownFinRace && racing === 'ENOTCONN,ok') return this.#pass(BUFFER_SIZES);
     if (op.op === 'send') {
       const pre = Math.max(...this.#out(op.side));
       // Both sent: the counts differ only if one world could not take it all.
-      if (klass(kernel) === 'sent' && klass(node) === 'sent') return pre + op.n > SMALL && this.#pass(BUFFER_SIZES);
+      if (klass(kernel) === 'sent' && klass(node) === 'sent') return pre + op.n > this.#small && this.#pass(BUFFER_SIZES);
       // One would block where the other took some: a queue was full in one world only.
       const pair = [klass(kernel), klass(node)].sort().join();
-      return pair === 'EAGAIN,sent' && pre > SMALL && this.#pass(BUFFER_SIZES);
+      return pair === 'EAGAIN,sent' && pre > this.#small && this.#pass(BUFFER_SIZES);
     }
     if (op.op === 'recv' && this.#buffered(from)) {
       if (klass(kernel) === 'recv' && klass(node) === 'recv') return this.#pass(BUFFER_SIZES);
