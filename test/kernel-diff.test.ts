@@ -54,6 +54,24 @@ t.test('the comparison flags an extra edge, and exempts only what the README dep
   ]);
 });
 
+t.test("the pipe's reader-gone exemption covers the write end's ERR only until net-select's send meets EPIPE", async (t) => {
+  const cmp = new Comparator(true, undefined, 'pipe');
+  const gone = (a: number, sel: string): Obs => ({
+    bits: { a, b: 0x20 },
+    sel: { a: sel, b: 'EBADF' },
+    lt: { a, b: 0 },
+    et: { all: {}, in: {}, out: {} },
+    reg: { a: 'ok', b: 'ok' },
+  });
+  t.same(cmp.outcome({ side: 'b', op: 'close' }, 'ok', 'ok'), []);
+  const linux = gone(0x004 | 0x008, 'rw-');
+  linux.et = { all: { a: 0x00c }, in: { a: 0x008 }, out: { a: 0x00c } };
+  t.same(cmp.compareObs(linux, gone(0x004, '-w-')), [], 'net-select has not seen it yet: exempt, edges included');
+  t.same(cmp.outcome({ side: 'a', op: 'send', n: 1 }, 'EPIPE', 'EPIPE'), []);
+  const fields = cmp.compareObs(gone(0x004 | 0x008, 'rw-'), gone(0x004, '-w-')).map((d) => d.field);
+  t.same(fields, ['bits.a', 'sel.a', 'lt.a'], 'once its send met EPIPE, net-select must report POLLERR');
+});
+
 t.test('the shrinker finds the minimal disagreeing sequence, sizes included', async (t) => {
   // A made-up bug: a send of 1000 bytes or more, later a close of the other end.
   const fails = async (ops: Op[]): Promise<number | null> => {
@@ -151,6 +169,10 @@ const REGRESSIONS: [name: string, ops: string, todo?: string][] = [
   ],
   ['a reset is seen while reading is paused on a full receive queue', 'a.send(262144); a.send(65536); a.reset()'],
   [
+    'shutdown(SHUT_RD) after both FINs: ok while our FIN waits behind the data, ENOTCONN once acknowledged (buffers)',
+    'b.send(242333); a.shutdown(SHUT_WR); b.shutdown(SHUT_RDWR); b.shutdown(SHUT_RD)',
+  ],
+  [
     'a reset is seen while reading is paused on a full receive queue, after our own SHUT_WR',
     'b.shutdown(SHUT_WR); a.send(262144); a.send(100000); a.reset()',
     'net-select misses this reset (b stays IN|OUT; Linux: IN|OUT|ERR|HUP|RDHUP): reported to the lead',
@@ -174,6 +196,7 @@ const KIND_REGRESSIONS: [kind: Kind, name: string, ops: string][] = [
   ['pipe', 'bug: a pipe write end is POLLOUT|POLLERR once a write found the reader gone', 'b.close(); a.send(10); a.send(10)'],
   ['pipe', 'pipe: a full pipe, then the reader empties it', 'a.send(300000); b.recv(300000); b.recv(300000); a.send(10)'],
   ['pipe', 'pipe: the wrong direction is EBADF on both ends', 'a.recv(10); b.send(10)'],
+  ['pipe', 'pipe: 16 pages are full with less than 64 KiB in them (EAGAIN here, a queue in net-select)', 'a.send(51642); a.send(13187); a.send(1)'],
   ['udp', 'bug: every datagram sent is an EPOLLOUT edge for its sender', 'a.send(1); a.send(100); b.send(7)'],
   ['udp', 'udp: one datagram per recv, cut to the size asked, the rest lost', 'a.send(1000); a.send(20); b.recv(10); b.recv(100); b.recv(100)'],
   ['udp', 'udp: a datagram to a closed (unconnected) peer is lost silently', 'b.close(); a.send(100); a.recv(100)'],
