@@ -1,7 +1,8 @@
 /**
- * The kernel differential test: the same seeded op sequences applied to a real Linux socket pair
- * (kernel_helper.py) and to a net-select pair, compared after every op (compare.ts); every disagreeing
- * sequence is shrunk (shrink.ts) and the minimal ones are printed with both worlds' answers, op by op.
+ * The kernel differential test: the same seeded op sequences applied to a real Linux pair of each kind (a TCP
+ * connection, a pipe, two UDP sockets, a regular file; kernel_helper.py) and to net-select's, compared after
+ * every op (compare.ts); every disagreeing sequence is shrunk (shrink.ts) and the minimal ones are printed
+ * with both worlds' answers, op by op.
  *
  * `npm run test:kernel -- --seed N --n N` runs it from the command line (cli.ts); test/kernel-diff.test.ts
  * runs a short version as part of `npm test`.
