@@ -56,7 +56,7 @@ export interface Verdict {
 }
 
 /** How long (virtual ms) the clients wait with nothing arriving before they call it stalled. */
-export const IDLE_MS = 5000;
+const IDLE_MS = 5000;
 
 interface Client {
   n: number;

@@ -37,7 +37,7 @@ function capture(resolve: (result: never) => void, reject: (err: Error) => void)
 }
 
 /** @internal A new promise whose settle functions go to `target`: no closure is made for it. */
-export function promiseFor<R>(target: Settles<R>): Promise<R> {
+function promiseFor<R>(target: Settles<R>): Promise<R> {
   capturing = target as Settles<never>;
   return new Promise<R>(capture as (resolve: (result: R) => void, reject: (err: Error) => void) => void);
 }
