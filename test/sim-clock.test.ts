@@ -3,6 +3,8 @@
  * order, virtual jumps, cancellation, and the round's two phases.
  */
 import t from 'tap';
+// Node's platform, as net-select's entry points install it: the clock's rounds run in Node's check phase.
+import '../lib/backends/node/platform.js';
 import { SimClock } from '../lib/backends/sim/sim-clock.js';
 import { Rng } from '../lib/backends/sim/sim-rng.js';
 
