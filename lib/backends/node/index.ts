@@ -3,7 +3,7 @@
  * Node's platform (`platform.ts`); the entry points load it first. The sockets get their transports from the
  * functions below, in one shape for every kind: a function that checks a Node object and returns the
  * transport over it, untouched until the socket binds to it (`adoptSocket`, `adoptServer`, `pipeOf`), or
- * makes a new one (`connectTransport`, `listenTransport`). `stdioStream` and `pipeStream` find or check the
+ * makes a new one (`connectTransport`, `listenTransport`, `datagramTransport`). `stdioStream` and `pipeStream` find or check the
  * stream a pipe is made over.
  *
  * A browser bundle gets `browser.ts` in this file's place (package.json's `browser` field): the same names,
@@ -22,8 +22,7 @@ export { openRegularFile, stdioFile, type NodeFile } from './node-file.js';
 
 import type { NetSocket } from './node-transport.js';
 
-export type { NetServer, NetSocket, NodeListenTransport } from './node-transport.js';
-export type { NodeDatagramTransport } from './node-dgram.js';
+export type { NetServer, NetSocket } from './node-transport.js';
 
 /** @internal Starts a non-blocking connect over Node to `target`. */
 export function connectTransport(target: { host: string; port: number } | { path: string }): StreamTransport {
