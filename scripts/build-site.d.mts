@@ -2,7 +2,7 @@
 /** The most the site may weigh, in bytes. */
 export declare const SITE_BUDGET: number;
 /** Builds the playground's static site into `outdir`; rejects listing any Node built-in left in the bundles. */
-export declare function buildSite(options?: { outdir?: string; stub?: boolean }): Promise<{
+export declare function buildSite(options?: { outdir?: string }): Promise<{
   outdir: string;
   files: { name: string; bytes: number }[];
   total: number;

@@ -76,7 +76,7 @@ if (executable === null) {
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     let built: Awaited<ReturnType<typeof buildSite>>;
     try {
-      built = await buildSite({ outdir: dir, stub: false });
+      built = await buildSite({ outdir: dir });
     } catch (err) {
       t.fail(`npm run site fails, so the playground cannot be tested: ${(err as Error).message}`);
       return;
