@@ -12,7 +12,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SRC = join(ROOT, 'docs', 'playground');
+const SOURCES = join(ROOT, 'docs', 'playground');
 /** The most the site may weigh: every file of dist/site together. */
 export const SITE_BUDGET = 2 * 1024 * 1024;
 
@@ -39,7 +39,7 @@ const rawText = {
 };
 
 /** The options both bundles share: the browser, the library's two entry points, `buffer` for Buffer. */
-function common(found) {
+function common(found, src) {
   return {
     bundle: true,
     platform: 'browser',
@@ -53,16 +53,17 @@ function common(found) {
       'net-select/testing': join(ROOT, 'lib', 'testing', 'index.ts'),
       'net-select': join(ROOT, 'lib', 'index.ts'),
     },
-    inject: [join(SRC, 'buffer-global.ts')],
+    inject: [join(src, 'buffer-global.ts')],
     plugins: [nodeBuiltins(found), rawText],
   };
 }
 
 /**
- * Builds the site into `outdir` (default dist/site). Resolves with the files written and their sizes.
- * @throws {Error} listing every Node built-in the bundles import, or esbuild's errors.
+ * Builds the site from the playground's sources `src` (default docs/playground) into `outdir` (default
+ * dist/site). Resolves with the files written and their sizes.
+ * @throws {Error} listing every Node built-in the bundles import, and esbuild's errors.
  */
-export async function buildSite({ outdir = join(ROOT, 'dist', 'site') } = {}) {
+export async function buildSite({ outdir = join(ROOT, 'dist', 'site'), src = SOURCES } = {}) {
   const found = [];
   const failures = [];
   // esbuild's errors are gathered with the Node built-ins met, so that a failed build says everything at once.
@@ -71,11 +72,11 @@ export async function buildSite({ outdir = join(ROOT, 'dist', 'site') } = {}) {
       for (const e of err.errors ?? [{ text: String(err) }]) failures.push(`${e.location ? `${e.location.file}: ` : ''}${e.text}`);
       return null;
     });
-  const worker = await attempt({ ...common(found), entryPoints: [join(SRC, 'worker.ts')] });
+  const worker = await attempt({ ...common(found, src), entryPoints: [join(src, 'worker.ts')] });
   const workerCode = worker?.outputFiles[0].text ?? '';
   const page = await attempt({
-    ...common(found),
-    entryPoints: [join(SRC, 'page.ts')],
+    ...common(found, src),
+    entryPoints: [join(src, 'page.ts')],
     plugins: [
       nodeBuiltins(found),
       rawText,
@@ -98,7 +99,7 @@ export async function buildSite({ outdir = join(ROOT, 'dist', 'site') } = {}) {
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
   writeFileSync(join(outdir, 'playground.js'), page.outputFiles[0].contents);
-  for (const f of ['index.html', 'playground.css']) copyFileSync(join(SRC, f), join(outdir, f));
+  for (const f of ['index.html', 'playground.css']) copyFileSync(join(src, f), join(outdir, f));
   const files = readdirSync(outdir).map((name) => ({ name, bytes: statSync(join(outdir, name)).size }));
   const total = files.reduce((s, f) => s + f.bytes, 0);
   if (total > SITE_BUDGET) throw new Error(`the site weighs ${total} bytes, over its budget of ${SITE_BUDGET}`);
