@@ -5,63 +5,29 @@
 // The library is bundled as it is, through its two entry points ('net-select' and 'net-select/testing'),
 // with the `buffer` package for Node's Buffer and nothing else stood in. A Node built-in (`node:*`) that
 // reaches the bundle fails the build and is listed: the library must run in a browser unchanged.
-//
-// PLAYGROUND_STUB_NODE=1 is a development aid only, never used by `npm run site` or the tests: it stubs the
-// Node built-ins so that the page can be worked on while the library still imports one.
+
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SRC = join(ROOT, 'docs', 'playground');
+const SOURCES = join(ROOT, 'docs', 'playground');
 /** The most the site may weigh: every file of dist/site together. */
 export const SITE_BUDGET = 2 * 1024 * 1024;
 
-/** The Node built-ins a bundle met, by importer (esbuild's own resolution is not reached for them). */
-function nodeBuiltins(found, stub) {
+/** Records every Node built-in a bundle imports (a page has none), with its importer, and leaves it out. */
+function nodeBuiltins(found) {
   return {
     name: 'node-builtins',
     setup(build) {
       build.onResolve({ filter: /^node:|^(fs|os|net|tls|dgram|diagnostics_channel|path|url|child_process)$/ }, (args) => {
         found.push(`${args.path} (imported by ${relative(ROOT, args.importer)})`);
-        return stub ? { path: args.path, namespace: 'node-stub' } : { path: args.path, external: true };
+        return { path: args.path, external: true };
       });
-      build.onLoad({ filter: /.*/, namespace: 'node-stub' }, () => ({ contents: NODE_STUB, loader: 'js' }));
     },
   };
 }
-
-// Development only (PLAYGROUND_STUB_NODE=1): enough of the built-ins for the simulated network to run.
-const NODE_STUB = `
-const subs = new Map();
-function channel(name) {
-  let c = subs.get(name);
-  if (!c) {
-    const fns = new Set();
-    c = { name, get hasSubscribers() { return fns.size > 0; }, publish(m) { for (const f of fns) f(m, name); },
-      subscribe(f) { fns.add(f); }, unsubscribe(f) { return fns.delete(f); } };
-    subs.set(name, c);
-  }
-  return c;
-}
-const errno = { EAGAIN: 11, EBADF: 9, ECONNRESET: 104, ECONNREFUSED: 111, EPIPE: 32, ETIMEDOUT: 110, EMFILE: 24,
-  EADDRINUSE: 98, EINVAL: 22, ENOTCONN: 107, EPERM: 1, ENOENT: 2, EACCES: 13, ENOTSOCK: 88, EISCONN: 106, EINPROGRESS: 115 };
-export const constants = { errno, signals: {} };
-export function subscribe(name, f) { channel(name).subscribe(f); }
-export function unsubscribe(name, f) { return channel(name).unsubscribe(f); }
-export function readFileSync() { throw new Error('no file system'); }
-export function openSync() { throw new Error('no file system'); }
-export function writeSync() {}
-export function closeSync() {}
-export class Server {}
-export class Socket {}
-export class TLSSocket {}
-export function createSocket() { throw new Error('no UDP'); }
-const all = { channel, subscribe, unsubscribe, constants, readFileSync, openSync, writeSync, closeSync, Server, Socket, TLSSocket, createSocket };
-export { channel };
-export default all;
-`;
 
 /** `import text from './file.ts?raw'`: the file's text (the presets, shown in the editor, run in the worker). */
 const rawText = {
@@ -73,7 +39,7 @@ const rawText = {
 };
 
 /** The options both bundles share: the browser, the library's two entry points, `buffer` for Buffer. */
-function common(found, stub) {
+function common(found, src) {
   return {
     bundle: true,
     platform: 'browser',
@@ -87,16 +53,17 @@ function common(found, stub) {
       'net-select/testing': join(ROOT, 'lib', 'testing', 'index.ts'),
       'net-select': join(ROOT, 'lib', 'index.ts'),
     },
-    inject: [join(SRC, 'buffer-global.ts')],
-    plugins: [nodeBuiltins(found, stub), rawText],
+    inject: [join(src, 'buffer-global.ts')],
+    plugins: [nodeBuiltins(found), rawText],
   };
 }
 
 /**
- * Builds the site into `outdir` (default dist/site). Resolves with the files written and their sizes.
- * @throws {Error} listing every Node built-in the bundles import, or esbuild's errors.
+ * Builds the site from the playground's sources `src` (default docs/playground) into `outdir` (default
+ * dist/site). Resolves with the files written and their sizes.
+ * @throws {Error} listing every Node built-in the bundles import, and esbuild's errors.
  */
-export async function buildSite({ outdir = join(ROOT, 'dist', 'site'), stub = process.env.PLAYGROUND_STUB_NODE === '1' } = {}) {
+export async function buildSite({ outdir = join(ROOT, 'dist', 'site'), src = SOURCES } = {}) {
   const found = [];
   const failures = [];
   // esbuild's errors are gathered with the Node built-ins met, so that a failed build says everything at once.
@@ -105,13 +72,13 @@ export async function buildSite({ outdir = join(ROOT, 'dist', 'site'), stub = pr
       for (const e of err.errors ?? [{ text: String(err) }]) failures.push(`${e.location ? `${e.location.file}: ` : ''}${e.text}`);
       return null;
     });
-  const worker = await attempt({ ...common(found, stub), entryPoints: [join(SRC, 'worker.ts')] });
+  const worker = await attempt({ ...common(found, src), entryPoints: [join(src, 'worker.ts')] });
   const workerCode = worker?.outputFiles[0].text ?? '';
   const page = await attempt({
-    ...common(found, stub),
-    entryPoints: [join(SRC, 'page.ts')],
+    ...common(found, src),
+    entryPoints: [join(src, 'page.ts')],
     plugins: [
-      nodeBuiltins(found, stub),
+      nodeBuiltins(found),
       rawText,
       {
         // The worker's script goes inside the page's: a worker made from a blob URL runs from file:// too.
@@ -125,16 +92,14 @@ export async function buildSite({ outdir = join(ROOT, 'dist', 'site'), stub = pr
   });
   const unique = [...new Set(found)];
   const problems = [...new Set(failures)];
-  if (unique.length > 0 && stub) {
-    console.warn(`PLAYGROUND_STUB_NODE=1: ${unique.length} Node built-in imports stubbed (a development build only)`);
-  } else if (unique.length > 0) {
+  if (unique.length > 0) {
     problems.push(`the browser bundle imports Node built-ins, which a page does not have:\n  ${unique.join('\n  ')}`);
   }
   if (problems.length > 0 || worker === null || page === null) throw new Error(problems.join('\n'));
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
   writeFileSync(join(outdir, 'playground.js'), page.outputFiles[0].contents);
-  for (const f of ['index.html', 'playground.css']) copyFileSync(join(SRC, f), join(outdir, f));
+  for (const f of ['index.html', 'playground.css']) copyFileSync(join(src, f), join(outdir, f));
   const files = readdirSync(outdir).map((name) => ({ name, bytes: statSync(join(outdir, name)).size }));
   const total = files.reduce((s, f) => s + f.bytes, 0);
   if (total > SITE_BUDGET) throw new Error(`the site weighs ${total} bytes, over its budget of ${SITE_BUDGET}`);

@@ -9,12 +9,13 @@
  */
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildSite, SITE_BUDGET } from '../scripts/build-site.mjs';
+import { ROOT } from './fixtures/helpers.js';
 
 /** The headless Chromium to drive: `CHROMIUM_PATH`, else Debian's chromium-headless-shell or chromium. */
 function chromiumPath(): string | null {
@@ -76,7 +77,7 @@ if (executable === null) {
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     let built: Awaited<ReturnType<typeof buildSite>>;
     try {
-      built = await buildSite({ outdir: dir, stub: false });
+      built = await buildSite({ outdir: dir });
     } catch (err) {
       t.fail(`npm run site fails, so the playground cannot be tested: ${(err as Error).message}`);
       return;
@@ -87,6 +88,21 @@ if (executable === null) {
       t.equal(total, built.total);
       t.ok(total <= SITE_BUDGET, `${total} bytes <= ${SITE_BUDGET}`);
       t.same(readdirSync(dir).sort(), ['index.html', 'playground.css', 'playground.js']);
+    });
+
+    t.test('a Node built-in in the bundles fails the build, named with its importer', async (t) => {
+      // A copy of the sources with links to lib/ and node_modules/ where the repository has them, one import planted.
+      const copy = mkdtempSync(join(tmpdir(), 'net-select-site-src-'));
+      t.teardown(() => rmSync(copy, { recursive: true, force: true }));
+      cpSync(join(ROOT, 'docs', 'playground'), join(copy, 'docs', 'playground'), { recursive: true });
+      symlinkSync(join(ROOT, 'lib'), join(copy, 'lib'));
+      symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+      const worker = join(copy, 'docs', 'playground', 'worker.ts');
+      writeFileSync(worker, `import 'node:os';\n${readFileSync(worker, 'utf8')}`);
+      await t.rejects(buildSite({ src: join(copy, 'docs', 'playground'), outdir: join(copy, 'out') }), {
+        message: /imports Node built-ins[^]*node:os \(imported by .*worker\.ts\)/,
+      });
+      t.notOk(existsSync(join(copy, 'out')), 'and writes nothing');
     });
 
     const browser: Browser = await chromium.launch({ executablePath: executable });
