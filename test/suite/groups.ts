@@ -96,27 +96,41 @@ function claimDir(): string {
 
 /**
  * Runs shared test files in this process until none is left: it claims the next file no other process of
- * the run has claimed (the costliest first, by `cost`), imports it, and waits until its tests have ended
- * before it claims another, so that the processes stay busy till the end whatever each file costs. A file's
- * own top-level `t.teardown` is registered only once every file has run: tap ends a root test with a
- * teardown as soon as it is idle, which it is between two files.
+ * the run has claimed (the costliest first, by `cost`), runs it, and claims another once its tests have
+ * ended, so that the processes stay busy till the end whatever each file costs.
  */
 export async function runShare(): Promise<void> {
-  const t = (await import('tap')).default;
   const dir = claimDir();
+  const files = sharedFiles().map((f) => ({ f, c: cost(f) })).sort((a, b) => b.c - a.c || (a.f < b.f ? -1 : 1));
+  await runFiles(
+    files.map(({ f }) => f),
+    (f) => {
+      try {
+        mkdirSync(path.join(dir, f.replaceAll('/', '+')));
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false; // another process runs it
+        throw err;
+      }
+    },
+  );
+}
+
+/**
+ * Runs test files (paths from the repository root) in this process, one after another: imports each (its
+ * tests are queued on tap's root test) and waits until they have ended. `take(file)` may decline a file. A
+ * file's own top-level `t.teardown` is registered only once every file has run, and the root test then
+ * ended: tap ends a root test with a teardown as soon as it is idle, which it is between two files.
+ */
+export async function runFiles(files: readonly string[], take: (file: string) => boolean = () => true): Promise<void> {
+  const t = (await import('tap')).default;
   const timeout = Number(process.env['TAP_TIMEOUT'] ?? 0);
   const teardown = t.teardown;
   const later: Parameters<typeof teardown>[0][] = [];
   t.teardown = (fn) => void later.push(fn);
   try {
-    const files = sharedFiles().map((f) => ({ f, c: cost(f) })).sort((a, b) => b.c - a.c || (a.f < b.f ? -1 : 1));
-    for (const { f } of files) {
-      try {
-        mkdirSync(path.join(dir, f.replaceAll('/', '+')));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue; // another process runs it
-        throw err;
-      }
+    for (const f of files) {
+      if (!take(f)) continue;
       t.comment(f);
       // tap's time limit is per test file: each file here gets it whole (TAP_TIMEOUT, seconds; 0 for none).
       if (timeout > 0) t.setTimeout(timeout * 1000);
@@ -126,5 +140,12 @@ export async function runShare(): Promise<void> {
   } finally {
     t.teardown = teardown;
     for (const fn of later) t.teardown(fn);
+    // Every file has run: end now (tap would end a root test with a teardown on its next idle, which has passed).
+    t.end();
   }
+}
+
+/** The tests of the examples, `test/*-example.test.ts`: what CI runs on every Node version beside the contract. */
+export function exampleFiles(): string[] {
+  return sharedFiles().filter((f) => /^test\/[^/]+-example\.test\.ts$/.test(f));
 }
