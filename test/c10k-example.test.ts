@@ -7,9 +7,8 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT, nodeArgs } from './fixtures/helpers.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MODELS = ['select', 'poll', 'epoll'] as const;
 const SIZES = [10, 100, 1100];
 
@@ -40,8 +39,8 @@ const svgPath = join(dir, 'c.svg');
 
 const run = await new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) => {
   // The kill is only a hang detector, well inside tap's own timeout: the example must end by itself.
-  const args = ['tsx', 'examples/c10k.ts', '--sizes', SIZES.join(','), '--rounds', '30', '--out', svgPath];
-  execFile('npx', args, { cwd: ROOT, timeout: 90_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+  const args = [...nodeArgs('examples/c10k.ts'), '--sizes', SIZES.join(','), '--rounds', '30', '--out', svgPath];
+  execFile(process.execPath, args, { cwd: ROOT, timeout: 90_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
     const e = err as (Error & { code?: unknown; signal?: string | null }) | null;
     resolve({ code: e === null ? 0 : typeof e.code === 'number' ? e.code : null, signal: e?.signal ?? null, stdout, stderr });
   });

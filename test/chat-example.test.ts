@@ -6,7 +6,7 @@
 import net from 'node:net';
 import t from 'tap';
 import { parseChatArgs, runChatServer, type ChatServer, type ChatServerOptions } from '../examples/chat-server.js';
-import { runTs, until, within, type Child } from './fixtures/helpers.js';
+import { LONG_TEST, runTs, until, within, type Child } from './fixtures/helpers.js';
 
 type Cleanup = { teardown(fn: () => unknown): void };
 
@@ -119,7 +119,7 @@ t.test('a client that stops reading is dropped once its queued output passes the
   t.equal(srv.online(), 2);
 });
 
-t.test('bug: the 1022nd client crashed the chat server (no connection cap below FD_SETSIZE)', async (t) => {
+t.test('bug: the 1022nd client crashed the chat server (no connection cap below FD_SETSIZE)', LONG_TEST, async (t) => {
   const server = runTs(t, 'examples/chat-server.ts', ['0']);
   const [, port] = (await server.line(/^chat server listening on 127\.0\.0\.1:(\d+)$/)) as [string, string];
   /** Connects; resolves 'welcome' or 'refused' (EOF first), and keeps the socket open. */

@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import t from 'tap';
-import { ROOT, runTs, until } from './fixtures/helpers.js';
+import { ROOT, nodeArgs, runTs, until } from './fixtures/helpers.js';
 
 function haveTmux(): boolean {
   return spawnSync('tmux', ['-V']).status === 0;
@@ -37,7 +37,7 @@ t.test('in a terminal: typed lines reach the room (stdout\'s TTY handle does not
   const [, port] = (await server.line(/^chat server listening on 127\.0\.0\.1:(\d+)$/)) as [string, string];
 
   // A shell in the pane runs the client, then says how it exited, and stays so the screen can be read.
-  const cmd = `node --import tsx examples/chat-client.ts 127.0.0.1 ${port}; echo "[exited $?]"; sleep 600`;
+  const cmd = `${[process.execPath, ...nodeArgs('examples/chat-client.ts')].map((a) => `'${a}'`).join(' ')} 127.0.0.1 ${port}; echo "[exited $?]"; sleep 600`;
   tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'chat', '-x', '100', '-y', '30', '-c', ROOT, cmd);
   t.teardown(() => spawnSync('tmux', ['-L', SERVER, 'kill-server']));
   await screenShows('* welcome, ');

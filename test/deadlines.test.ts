@@ -3,7 +3,7 @@ import t from 'tap';
 import type { Clock } from '../lib/core/clock.js';
 import { Deadlines, type Deadline } from '../lib/core/deadlines.js';
 import { select } from '../lib/index.js';
-import { socketPair } from './fixtures/helpers.js';
+import { runTs, socketPair, within } from './fixtures/helpers.js';
 
 /** A clock whose time moves only when told; it counts the timers armed and whether the live one is ref'd. */
 function fakeClock() {
@@ -133,3 +133,24 @@ t.test('select: a loop of waiting calls with a timeout, each answered early, sti
   t.same(await select([server], [], [], 30), [[], [], []], 'nothing: it times out');
   t.ok(performance.now() - started >= 29, 'not before its time');
 });
+
+// On real sockets: a process whose waiting calls had long timeouts but ended early exits once it closes its
+// sockets; the host's one deadline timer does not keep it alive.
+
+const MODES: [string, string][] = [
+  ['data', 'select(60 s) answered early by data'],
+  ['abort', 'select(60 s) aborted after it waited'],
+  ['ebadf', 'select(60 s) over one list for read and except, rejected EBADF when its socket closed'],
+  ['poll', 'Poll.poll(60 s) answered early by data'],
+  ['epoll-abort', 'Epoll.poll(60 s) aborted after it waited'],
+  ['two', 'two selects with 60 s and 120 s timeouts, each answered by data'],
+];
+
+for (const [mode, what] of MODES) {
+  t.test(`the process exits promptly after ${what} and every socket closed`, async (t) => {
+    const child = runTs(t, 'test/fixtures/exit-after-wait.ts', [mode]);
+    await child.line(/^closed$/);
+    const code = await within(child.exited, 'exit', 5000).catch(() => 'still running 5 s after closing everything');
+    t.equal(code, 0, 'exit code 0');
+  });
+}

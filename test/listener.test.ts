@@ -6,7 +6,7 @@ import { runEchoServer } from '../examples/echo-server.js';
 import {
   acceptT,
   connectT,
-  expectNotReady,
+  expectNoEvent,
   expectReady,
   listenT,
   netClient,
@@ -22,8 +22,8 @@ t.test('accept returns null at once when no connection is pending', async (t) =>
   const l = await listenT(t);
   t.equal(l.accept(), null);
   t.equal(l.pending, 0);
-  await expectNotReady({ readable: [l] });
-  t.equal(l.accept(), null, 'still null after a wait');
+  await expectNoEvent({ readable: [l] });
+  t.equal(l.accept(), null, 'still null after a select');
 });
 
 t.test('a listener is readable while a connection waits, and accept returns it connected', async (t) => {
@@ -36,7 +36,7 @@ t.test('a listener is readable while a connection waits, and accept returns it c
   if (s === null) return;
   t.teardown(() => s.close());
   t.equal(l.accept(), null, 'only one was pending');
-  await expectNotReady({ readable: [l] });
+  await expectNoEvent({ readable: [l] });
   t.equal(l.stats.accepted, 1);
   await expectReady({ writable: [c, s] });
   t.equal(peerPortOf(s), portOf(c), 'the accepted socket is the other end of the client');

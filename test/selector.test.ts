@@ -1,6 +1,6 @@
 /** The Selector: three sets kept over time, one 'ready' batch per event-loop turn, its promise form, close. */
 import t from 'tap';
-import { FD_SETSIZE, Selector, select, type ReadyLists, type Selectable, type Socket } from '../lib/index.js';
+import { FD_SETSIZE, POLLERR, POLLIN, Selector, type ReadyLists, type Selectable, type Socket } from '../lib/index.js';
 import {
   acceptT,
   connectT,
@@ -9,6 +9,7 @@ import {
   portOf,
   runTs,
   socketPair,
+  turns,
   until,
   within,
 } from './fixtures/helpers.js';
@@ -17,11 +18,6 @@ function selectorT(t: { teardown(fn: () => unknown): void }): Selector {
   const sel = new Selector();
   t.teardown(() => sel.close());
   return sel;
-}
-
-/** A pause during which nothing is expected to happen (a select on three empty lists is a sleep). */
-async function quietPeriod(ms = 80): Promise<void> {
-  await select([], [], [], ms);
 }
 
 /** Three connected pairs over one listener. */
@@ -97,12 +93,13 @@ t.test("'ready' fires once per event-loop turn while sockets are ready, with all
     t.same([w, x], [[], []]);
   }
   for (const s of servers) s.recv(100);
+  t.same(servers.map((s) => s.events() & POLLIN), [0, 0, 0], 'read: none is readable any more');
   const n = batches.length;
-  await quietPeriod();
+  await turns(2);
   t.ok(batches.length <= n + 1, 'level-triggered: once read, the batches stop (at most one was already on its way)');
   const settled = batches.length;
-  await quietPeriod();
-  t.equal(batches.length, settled, 'no batch while nothing is ready');
+  await turns(5);
+  t.equal(batches.length, settled, 'no batch in five turns while nothing is ready');
 });
 
 t.test('one batch carries the sockets that became ready in the same turn', async (t) => {
@@ -122,8 +119,9 @@ t.test("an idle selector emits nothing, and its 'ready' listener is live", async
   sel.xlist.add(server).add(client);
   let fired = 0;
   sel.on('ready', () => fired++);
-  await quietPeriod(100);
-  t.equal(fired, 0, 'nothing ready: no event');
+  t.equal((server.events() | client.events()) & (POLLIN | POLLERR), 0, 'nothing readable, no error');
+  await turns(5);
+  t.equal(fired, 0, 'nothing ready: no event in five turns');
   client.send('wake');
   await until(() => fired > 0, "a 'ready' once data arrives");
   t.pass('the listener fires once something is ready');
@@ -148,8 +146,8 @@ t.test('a writable socket left in wlist fires every turn until it is removed: th
   await until(() => fired >= 5, 'five batches with the idle writable socket');
   sel.wlist.delete(client);
   const n = fired;
-  await quietPeriod();
-  t.ok(fired <= n + 1, 'removing it stops the batches');
+  await turns(5);
+  t.ok(fired <= n + 1, 'removing it stops the batches (at most one was already on its way)');
 });
 
 t.test('select(timeout) is the promise form: 0 polls, > 0 waits at most that long, none waits for readiness', async (t) => {
@@ -163,8 +161,8 @@ t.test('select(timeout) is the promise form: 0 polls, > 0 waits at most that lon
   t.ok(performance.now() - start >= 20, 'it waited rather than polled (a loose lower bound only)');
   let settled = false;
   const p = sel.select().finally(() => (settled = true));
-  await quietPeriod(50);
-  t.notOk(settled, 'no timeout: still waiting while nothing is ready');
+  await turns(5);
+  t.notOk(settled, 'no timeout: still waiting after five turns while nothing is ready');
   client.send('x');
   t.same(await within(p, 'select after data'), [[server], [], []]);
   t.same(await sel.select(null), [[server], [], []], 'level-triggered: ready again at once');
@@ -247,7 +245,7 @@ t.test('a select pending when a socket in the sets closes rejects with EBADF', a
   const { server } = await socketPair(t);
   sel.rlist.add(server);
   const p = sel.select();
-  await quietPeriod(20);
+  await turns(2);
   server.close();
   await t.rejects(within(p, 'the pending select'), { code: 'EBADF', syscall: 'select' });
 });

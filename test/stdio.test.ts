@@ -20,14 +20,14 @@ import {
   type StreamFile,
 } from '../lib/index.js';
 import { fifoT } from './fixtures/fifo.js';
-import { ROOT, expectReady, within } from './fixtures/helpers.js';
+import { ROOT, expectReady, nodeArgs, within } from './fixtures/helpers.js';
 import { epollT, pollFor, pollT } from './fixtures/models.js';
 
 type Cleanup = { teardown(fn: () => unknown): void };
 
 /** Runs test/fixtures/stdio-child.ts with `stdin` as its descriptor 0; resolves with its output. */
 function runChild(mode: string, stdin: 'pipe' | number, input?: string): Promise<{ out: string; err: string; code: number | null }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/stdio-child.ts', mode], {
+  const child = spawn(process.execPath, [...nodeArgs('test/fixtures/stdio-child.ts'), mode], {
     cwd: ROOT,
     stdio: [stdin, 'pipe', 'pipe'],
   });

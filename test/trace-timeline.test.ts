@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { main } from '../lib/cli/net-select.js';
-import { ROOT, within } from './fixtures/helpers.js';
+import { ROOT, nodeArgs, within } from './fixtures/helpers.js';
 
 /** The headless Chromium to drive: `CHROMIUM_PATH`, else Debian's chromium-headless-shell or chromium. */
 function chromiumPath(): string {
@@ -41,7 +41,7 @@ t.test('the timeline of the demo opens in a browser: a row per descriptor, a mar
   const dir = mkdtempSync(join(tmpdir(), 'net-select-timeline-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const html = join(dir, 'demo.html');
-  const run = await netSelect(['trace', '--html', html, '--', process.execPath, '--import', 'tsx', 'examples/demo.ts']);
+  const run = await netSelect(['trace', '--html', html, '--', process.execPath, ...nodeArgs('examples/demo.ts')]);
   t.equal(run.code, 0, `the demo and the tracer succeed (stderr: ${run.err})`);
   // The demo prints its own calls (through printTrace): the page must have exactly those.
   const printed = run.out.split('\n').filter((l) => l.startsWith('select('));
@@ -108,7 +108,7 @@ t.test('the timeline of the demo opens in a browser: a row per descriptor, a mar
 t.test('net-select trace without --html prints the lines as the command runs; --jsonl keeps the records', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'net-select-trace-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const target = [process.execPath, '--import', 'tsx', 'test/fixtures/trace-target.ts'];
+  const target = [process.execPath, ...nodeArgs('test/fixtures/trace-target.ts')];
   const printed = await netSelect(['trace', '--', ...target]);
   t.equal(printed.code, 0);
   t.match(printed.err, /^select\(r=\[\d+\] w=\[\] x=\[\], 5000\) = 1 \(r=\[\d+\]\)  \[kernel: /);

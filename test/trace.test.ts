@@ -29,7 +29,7 @@ import {
   type TraceMessage,
   type TraceRecord,
 } from '../lib/index.js';
-import { ROOT, expectReady, socketPair, within } from './fixtures/helpers.js';
+import { ROOT, expectReady, nodeArgs, socketPair, within } from './fixtures/helpers.js';
 import { epollT, pollT } from './fixtures/models.js';
 
 /** Collects the messages of one channel until the test ends. */
@@ -224,7 +224,7 @@ t.test('nothing is built for the trace while nobody subscribes', async (t) => {
 
 /** Runs the trace fixture with `env` added; resolves with its output once it exits 0. */
 async function runTarget(env: Record<string, string>): Promise<{ out: string; err: string; fds: Record<string, number> }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/trace-target.ts'], {
+  const proc = spawn(process.execPath, nodeArgs('test/fixtures/trace-target.ts'), {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
