@@ -91,16 +91,6 @@ export class FdTable {
 /** @internal The process's own table. */
 export const processFds = new FdTable();
 
-/** @internal Takes the lowest free number of the process's table for `file`. Throws `EMFILE` past the limit. */
-export function allocFd(file: FileLike, syscall: string): number {
-  return processFds.alloc(file, syscall);
-}
-
-/** @internal Gives `fd` back to the process's table. O(log n). */
-export function freeFd(fd: number): void {
-  processFds.free(fd);
-}
-
 /** The open object behind `fd` in this process, or `undefined` when no such descriptor is open. O(1). */
 export function lookupFd(fd: number): FileLike | undefined {
   return processFds.lookup(fd);
