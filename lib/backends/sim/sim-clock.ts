@@ -13,9 +13,10 @@
  * A turn of Node's event loop costs more than most rounds (a poll of the OS for I/O): so each turn's check
  * phase runs up to {@link ROUNDS_PER_TURN} rounds, one immediate each. Node drains the program's ticks and
  * promise continuations between two immediates, as it does between two turns, so a round sees the same program
- * state either way and a run is the same, event for event. (A runtime that runs its immediates back to back,
- * with no microtask checkpoint between them, runs one round per turn: see `drainsBetweenImmediates`.) Only the first round of a turn may count as quiet
- * or jump the clock: a program waiting for a real `setImmediate` of its own still gets its turn first.
+ * state either way and a run is the same, event for event. Only the first round of a turn may count as quiet
+ * or jump the clock: a program waiting for a real `setImmediate` of its own still gets its turn first. (A
+ * runtime that runs its immediates back to back, with no microtask checkpoint between them, runs one round per
+ * turn: see `drainsBetweenImmediates`.)
  */
 import type { Clock } from '../../core/clock.js';
 import { heapPop, heapPush } from '../../core/min-heap.js';
