@@ -32,7 +32,7 @@ t.test('the browser bundle of both entry points builds with no Node built-in and
   t.ok(ALLOWED_PACKAGES.includes('buffer'));
 });
 
-t.test('in a browser the simulated network echoes, epoll works on a pair, and a real socket is ERR_NO_REAL_NETWORK', async (t) => {
+t.test('in a browser the simulated network echoes and carries datagrams, epoll works on a pair, and a real socket is ERR_NO_REAL_NETWORK', async (t) => {
   const built = await esbuild.build({
     absWorkingDir: root,
     entryPoints: ['test/fixtures/browser-sim.ts'],
@@ -53,16 +53,20 @@ t.test('in a browser the simulated network echoes, epoll works on a pair, and a 
   const outcome = (await page.evaluate(() => (globalThis as { outcome?: Promise<unknown> }).outcome)) as {
     hasProcess: boolean;
     sim: { replies: string[]; now: number; seed: number };
+    udp: string[];
     epoll: number[][];
     connect: string;
     listen: string;
+    bindDatagram: string;
   };
   t.same(errors, [], 'no error in the page');
   t.equal(outcome.hasProcess, false, 'a browser: no process object');
   t.same(outcome.sim.replies, ['echoed', 'echoed', 'echoed'], 'each client got its bytes back, in order');
   t.ok(outcome.sim.now > 0, `virtual time moved (${outcome.sim.now} ms, seed ${outcome.sim.seed})`);
+  t.same(outcome.udp, ['one', 'three', 'two'], 'three datagrams over the sim, each whole');
   t.equal(outcome.epoll.length, 1, 'one ready descriptor');
   t.equal(outcome.epoll[0]?.[1], POLLIN, 'readable');
   t.equal(outcome.connect, 'ERR_NO_REAL_NETWORK', 'connect() to a real host throws a coded error');
   t.equal(outcome.listen, 'ERR_NO_REAL_NETWORK', 'listen() on a real port rejects with it');
+  t.equal(outcome.bindDatagram, 'ERR_NO_REAL_NETWORK', 'bindDatagram() on a real port rejects with it');
 });

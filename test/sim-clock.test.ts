@@ -56,6 +56,38 @@ t.test('a round delivers first, then answers: an immediate made by a delivery ru
   t.same(seen, ['delivery', 'answer at step 2']);
 });
 
+t.test('several rounds share one turn of the event loop, each after the continuations of the one before', async (t) => {
+  const clock = new SimClock();
+  await new Promise<void>((r) => clock.setImmediate(r)); // the platform's probe is done by now
+  let turns = 0;
+  let counting = true;
+  const count = (): void => {
+    turns++;
+    if (counting) setImmediate(count);
+  };
+  setImmediate(count);
+  // A chain of 64 rounds: each one's continuation, two promise hops later, makes the next round's event.
+  const order: string[] = [];
+  await new Promise<void>((resolve) => {
+    let n = 0;
+    const step = (): void => {
+      order.push(`round ${n}`);
+      if (++n === 64) return resolve();
+      void Promise.resolve()
+        .then(() => undefined)
+        .then(() => {
+          order.push(`continuation ${n - 1}`);
+          clock.setImmediate(step);
+        });
+    };
+    clock.setImmediate(step);
+  });
+  counting = false;
+  t.same(order.slice(0, 4), ['round 0', 'continuation 0', 'round 1', 'continuation 1'], 'a round, then its continuation, then the next');
+  t.equal(order.length, 64 * 2 - 1);
+  t.ok(turns < 64 / 2, `64 rounds in ${turns} turns of the event loop`);
+});
+
 t.test('the generator: the same seed, the same numbers; pieces cover the length, down to 1 byte', async (t) => {
   const a = new Rng(42);
   const b = new Rng(42);

@@ -13,13 +13,14 @@
  * A turn of Node's event loop costs more than most rounds (a poll of the OS for I/O): so each turn's check
  * phase runs up to {@link ROUNDS_PER_TURN} rounds, one immediate each. Node drains the program's ticks and
  * promise continuations between two immediates, as it does between two turns, so a round sees the same program
- * state either way and a run is the same, event for event. (Where immediates run back to back with no
- * microtask checkpoint between them, the further rounds wait for the next turn.) Only the first round of a turn may count as quiet
- * or jump the clock: a program waiting for a real `setImmediate` of its own still gets its turn first.
+ * state either way and a run is the same, event for event. Only the first round of a turn may count as quiet
+ * or jump the clock: a program waiting for a real `setImmediate` of its own still gets its turn first. (A
+ * runtime that runs its immediates back to back, with no microtask checkpoint between them, runs one round per
+ * turn: see `drainsBetweenImmediates`.)
  */
 import type { Clock } from '../../core/clock.js';
 import { heapPop, heapPush } from '../../core/min-heap.js';
-import { platform } from '../../core/platform.js';
+import { platform, type Platform } from '../../core/platform.js';
 
 /** @internal A scheduled event; its owner may pass it back to {@link SimClock.at} once it has run, to reuse it. */
 export interface SimEvent {
@@ -55,15 +56,9 @@ export class SimClock implements Clock {
   /** Events run so far (a measure of the work the simulation did). */
   steps = 0;
   readonly #round = (): void => this.#run();
-  #settled = true; // the program has run since the last round (a microtask checkpoint has passed)
-  readonly #settle = (): void => {
-    this.#settled = true;
-  };
   readonly #extra = (): void => {
-    // A further round of this turn: only once the program has run since the last one (Node drains microtasks
-    // between two immediates; a runtime that runs immediates back to back does not), and only when something
-    // is due now (never a quiet round, never a jump).
-    if (this.#settled && (this.#due.length > 0 || this.#immediates.length > 0)) this.#fireRound();
+    // A further round of this turn: only when something is due now (never a quiet round, never a jump).
+    if (this.#due.length > 0 || this.#immediates.length > 0) this.#fireRound();
   };
 
   /** The virtual time in milliseconds. */
@@ -118,7 +113,7 @@ export class SimClock implements Clock {
   /** Queues the next turn's rounds: its first, and the further ones, each after the program has run. */
   #nextTurn(): void {
     platform.immediate(this.#round);
-    for (let i = 1; i < ROUNDS_PER_TURN; i++) platform.immediate(this.#extra);
+    if (drainsBetweenImmediates()) for (let i = 1; i < ROUNDS_PER_TURN; i++) platform.immediate(this.#extra);
   }
 
   /** Events queued and not cancelled. O(n). */
@@ -156,8 +151,6 @@ export class SimClock implements Clock {
 
   /** The events due now that were queued before the round began, then the immediates queued before it. */
   #fireRound(): void {
-    this.#settled = false;
-    queueMicrotask(this.#settle);
     const heap = this.#heap;
     const due = this.#due;
     const now = this.#now;
@@ -168,12 +161,12 @@ export class SimClock implements Clock {
     // Events made during this round wait for the next one, after the program's continuations.
     this.#due = this.#spareDue;
     for (let i = 0; i < due.length; i++) this.#fire(due[i] as SimEvent);
-    due.length = 0;
+    while (due.length > 0) due.pop(); // (cheaper than setting the length, for the few a round holds)
     this.#spareDue = due;
     const im = this.#immediates;
     this.#immediates = this.#spareImmediates;
     for (let i = 0; i < im.length; i++) this.#fire(im[i] as SimEvent);
-    im.length = 0;
+    while (im.length > 0) im.pop();
     this.#spareImmediates = im;
   }
 
@@ -185,6 +178,27 @@ export class SimClock implements Clock {
     this.steps++;
     fn();
   }
+}
+
+let probed: Platform | undefined; // the platform the probe below was made on
+let drains = false;
+
+/**
+ * Whether the platform drains the microtask queue between two immediates queued together, as Node's check phase
+ * does: only then may one turn run several rounds. Probed once per platform, by two immediates; false until known
+ * (a runtime that runs its immediates back to back runs one round per turn).
+ */
+function drainsBetweenImmediates(): boolean {
+  if (probed !== platform) {
+    const p = (probed = platform);
+    drains = false;
+    let ran = false;
+    p.immediate(() => queueMicrotask(() => void (ran = true)));
+    p.immediate(() => {
+      if (probed === p) drains = ran;
+    });
+  }
+  return drains;
 }
 
 /** @internal A virtual time to the microsecond: every time the network computes goes through it. */

@@ -55,7 +55,7 @@ export class SimDatagramTransport implements DatagramTransport {
       this.#busyUntil = leaves;
     }
     clock.at(leaves, () => done(null));
-    const label = `${this.host.name}:${this.port}>${address}:${port} udp ${data.length}`;
+    const label = net.tracing ? `${this.host.name}:${this.port}>${address}:${port} udp ${data.length}` : '';
     const rng = net.rng;
     if (rng.chance(f.loss)) {
       net.record(`${label} (lost)`);
@@ -67,7 +67,7 @@ export class SimDatagramTransport implements DatagramTransport {
       if (f.latencyMax > 0) at += f.latencyMin === f.latencyMax ? f.latencyMin : f.latencyMin + rng.next() * (f.latencyMax - f.latencyMin);
       if (rng.chance(f.reorder)) at += 1 + rng.next() * (REORDER_MAX_MS - 1);
       const copy = i === 0 ? data : Buffer.from(data);
-      const d = new InFlight(net, this.#address, address, port, copy, i === 0 ? label : `${label} (duplicate)`);
+      const d = new InFlight(net, this.#address, address, port, copy, i === 0 || !net.tracing ? label : `${label} (duplicate)`);
       clock.at(toMicros(at), d.arrive);
     }
   }
