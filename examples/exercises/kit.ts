@@ -29,7 +29,7 @@ export interface Finding {
 export type Check = (serve: Serve) => Promise<Finding[]>;
 
 /** More select() calls than this with no virtual time passing is a busy loop. */
-export const STORM = 1000;
+const STORM = 1000;
 
 /** The port every exercise's server listens on, on host 'server'. */
 const PORT = 7000;
@@ -79,7 +79,7 @@ export async function onStage<T>(serve: Serve, faults: Faults, scenario: (stage:
  * Waits for `p`, for at most `ms` virtual milliseconds or until the program has made {@link STORM} select()
  * calls with the clock standing still; says which came first.
  */
-export async function bounded<T>(sim: SimNetwork, p: Promise<T>, ms: number): Promise<{ value?: T; timedOut?: true; storm?: true }> {
+async function bounded<T>(sim: SimNetwork, p: Promise<T>, ms: number): Promise<{ value?: T; timedOut?: true; storm?: true }> {
   let done = false;
   const out = await Promise.race([
     p.then((value) => ({ value })),
