@@ -10,7 +10,7 @@ import { ReadyList, type ReadyListOwner, type Registration } from '../core/ready
 import { RunList } from '../core/run-list.js';
 import { publishSelect, selectChannel } from '../trace/trace.js';
 import { checkTimeout, checkWaitOptions } from '../core/validate.js';
-import { Pending, type Ask, type WaitOptions } from '../core/pending.js';
+import { Pending, type Ask, type PendingOwner, type WaitOptions } from '../core/pending.js';
 import { gather, type ReadyLists } from './ready-sets.js';
 
 /** The cost of every free {@link select} call in this process, as the kernel would have paid it. */
@@ -166,11 +166,11 @@ function copyLists(call: Call): void {
  * call waiting in a `Pending` (its timeout, abort signal and check-phase delivery). It is answered in the
  * check phase of a turn where something it asks for is ready, from the state then, or at its timeout.
  */
-class SelectCall implements ReadyListOwner<null> {
+class SelectCall implements ReadyListOwner<null>, PendingOwner<ReadyLists> {
   readonly #call: Call;
   readonly #setupMs: number;
   readonly #start: number;
-  readonly #pending: Pending<ReadyLists>;
+  readonly #pending = new Pending<ReadyLists>(this);
   readonly #list = new ReadyList<null>(this, 0);
   readonly #regs: Registration<null>[] = [];
   #badf = false; // a file in the lists was closed: the answer is EBADF
@@ -179,45 +179,51 @@ class SelectCall implements ReadyListOwner<null> {
     this.#call = call;
     this.#setupMs = setupMs;
     this.#start = start;
-    this.#pending = new Pending<ReadyLists>(
-      () => this.#pending.serve((ask) => this.#answer(ask)),
-      () => this.#unwatch(),
-    );
     this.#pending.useHost(call.host, 'select');
   }
 
   /** Waits: a poll (timeout 0) is answered in this turn's check phase, ready or not; a wait watches its files. */
   wait(): Promise<ReadyLists> {
-    const { ms, signal, host } = this.#call;
-    const promise = this.#pending.wait({
-      ms,
-      syscall: 'select',
-      // A timeout's answer is the state now: it has seen every event so far.
-      empty: () => {
-        host.turn.noteCheckPhaseAnswer();
-        return this.#answerNow();
-      },
-      signal,
-    });
+    const { ms, signal } = this.#call;
+    const promise = this.#pending.wait({ ms, syscall: 'select', signal });
     // A file ready now is queued at once: looked at again in this turn's check phase, where the call keeps
     // waiting if what was ready is gone by then (read by the program meanwhile): select(2) never returns 0 early.
     if (ms !== 0 && this.#pending.size > 0) this.#watch();
     return promise;
   }
 
+  /** A file woke the call about bits its sets ask for. */
   queued(): void {
     this.#pending.schedule();
   }
 
+  /** A file in the lists was closed. */
   closed(): void {
     this.#badf = true;
     this.#pending.schedule();
   }
 
+  deliver(): void {
+    this.#pending.serve();
+  }
+
   /** The answer at a delivery, or null to keep waiting (a wake about something read meanwhile). */
-  #answer(ask: Ask): ReadyLists | null {
+  answer(ask: Ask): ReadyLists | null {
     if (!ask.poll && !this.#badf && !this.#list.anyReady()) return null;
     return this.#answerNow();
+  }
+
+  /** At the timeout: the state now, which has seen every event so far. */
+  empty(): ReadyLists {
+    this.#call.host.turn.noteCheckPhaseAnswer();
+    return this.#answerNow();
+  }
+
+  /** The call has left (answered, timed out, aborted or failed): its files stop waking it. */
+  left(): void {
+    const regs = this.#regs;
+    for (let i = 0; i < regs.length; i++) this.#list.remove(regs[i] as Registration<null>);
+    regs.length = 0;
   }
 
   /** The three lists as the state is now; `EBADF` if a file was closed meanwhile. */
@@ -239,13 +245,6 @@ class SelectCall implements ReadyListOwner<null> {
         this.#regs.push(this.#list.add(f, f.fileno(), mask, null));
       }
     }
-  }
-
-  /** The call has left (answered, timed out, aborted or failed): its files stop waking it. */
-  #unwatch(): void {
-    const regs = this.#regs;
-    for (let i = 0; i < regs.length; i++) this.#list.remove(regs[i] as Registration<null>);
-    regs.length = 0;
   }
 }
 
