@@ -173,7 +173,6 @@ class SelectCall implements ReadyListOwner<null>, PendingOwner<ReadyLists> {
   readonly #pending = new Pending<ReadyLists>(this);
   readonly #list = new ReadyList<null>(this, 0);
   readonly #regs: Registration<null>[] = [];
-  #badf = false; // a file in the lists was closed: the answer is EBADF
 
   constructor(call: Call, setupMs: number, start: number) {
     this.#call = call;
@@ -197,9 +196,8 @@ class SelectCall implements ReadyListOwner<null>, PendingOwner<ReadyLists> {
     this.#pending.schedule();
   }
 
-  /** A file in the lists was closed. */
+  /** A file in the lists was closed: the answer is `EBADF`. */
   closed(): void {
-    this.#badf = true;
     this.#pending.schedule();
   }
 
@@ -207,10 +205,17 @@ class SelectCall implements ReadyListOwner<null>, PendingOwner<ReadyLists> {
     this.#pending.serve();
   }
 
-  /** The answer at a delivery, or null to keep waiting (a wake about something read meanwhile). */
+  /**
+   * The answer at a delivery, from the state now; or null to keep waiting, when nothing is ready any more (the
+   * program read it meanwhile): then nothing stays queued, and the next wake is heard.
+   */
   answer(ask: Ask): ReadyLists | null {
-    if (!ask.poll && !this.#badf && !this.#list.anyReady()) return null;
-    return this.#answerNow();
+    const { lists, files, nfds, ms } = this.#call;
+    if (gatherReady(lists, files) === 0 && !ask.poll) {
+      this.#list.clear();
+      return null;
+    }
+    return finish(files, nfds, now() - this.#setupMs, this.#start, ms);
   }
 
   /** At the timeout: the state now, which has seen every event so far. */
@@ -291,6 +296,12 @@ function answer(
   called: number,
   ms: number,
 ): ReadyLists {
+  gatherReady(lists, files);
+  return finish(files, nfds, start, called, ms);
+}
+
+/** Gathers what is ready now into `gathered` and returns how many; `EBADF` if a socket was closed meanwhile. */
+function gatherReady(lists: readonly (readonly Selectable[])[], files: readonly (readonly Pollable[])[]): number {
   const [r, w, x] = gathered;
   try {
     for (let k = 0; k < 3; k++) {
@@ -314,6 +325,12 @@ function answer(
     x.clear();
     throw err;
   }
+  return r.size + w.size + x.size;
+}
+
+/** Copies the gathered lists out, counts the call's cost and publishes it. */
+function finish(files: readonly (readonly Pollable[])[], nfds: number, start: number, called: number, ms: number): ReadyLists {
+  const [r, w, x] = gathered;
   const ready = r.size + w.size + x.size;
   const out: ReadyLists = [r.drain(), w.drain(), x.drain()];
   selectCost.record(nfds, selectCopyBytes(nfds), start, ready);
