@@ -23,8 +23,8 @@ export interface WaitOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** @internal Something that keeps the settle functions of its promise (see {@link promiseFor}). */
-export interface Settles<R> {
+/** Something that keeps the settle functions of its promise (see `promiseFor`). */
+interface Settles<R> {
   captured(resolve: (result: R) => void, reject: (err: Error) => void): void;
 }
 
@@ -36,7 +36,7 @@ function capture(resolve: (result: never) => void, reject: (err: Error) => void)
   target.captured(resolve, reject);
 }
 
-/** @internal A new promise whose settle functions go to `target`: no closure is made for it. */
+/** A new promise whose settle functions go to `target`: no closure is made for it. */
 function promiseFor<R>(target: Settles<R>): Promise<R> {
   capturing = target as Settles<never>;
   return new Promise<R>(capture as (resolve: (result: R) => void, reject: (err: Error) => void) => void);

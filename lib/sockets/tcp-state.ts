@@ -20,8 +20,8 @@ export type State = 'unconnected' | 'connecting' | 'connected' | 'aborted' | 'cl
 export const RCV_SHUTDOWN = 1;
 /** @internal `sk_shutdown`: the write side is shut. */
 export const SEND_SHUTDOWN = 2;
-/** @internal `sk_shutdown`: both. */
-export const SHUTDOWN_MASK = 3;
+/** `sk_shutdown`: both. */
+const SHUTDOWN_MASK = 3;
 
 /** @internal One connection's state. */
 export class TcpState {
