@@ -12,7 +12,7 @@
  */
 import { abortError, invalidArgValue, sysError } from './errors.js';
 import { MAX_TIMER_MS, type Deadline, type Deadlines } from './deadlines.js';
-import { mixedHosts, processHost, type Host } from './host.js';
+import { mixedHosts, processHost, type CheckPhaseRunner, type Host } from './host.js';
 
 /** What every waiting call takes besides its timeout. */
 export interface WaitOptions {
@@ -23,8 +23,8 @@ export interface WaitOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** @internal Something that keeps the settle functions of its promise (see {@link promiseFor}). */
-export interface Settles<R> {
+/** Something that keeps the settle functions of its promise (see `promiseFor`). */
+interface Settles<R> {
   captured(resolve: (result: R) => void, reject: (err: Error) => void): void;
 }
 
@@ -36,7 +36,7 @@ function capture(resolve: (result: never) => void, reject: (err: Error) => void)
   target.captured(resolve, reject);
 }
 
-/** @internal A new promise whose settle functions go to `target`: no closure is made for it. */
+/** A new promise whose settle functions go to `target`: no closure is made for it. */
 function promiseFor<R>(target: Settles<R>): Promise<R> {
   capturing = target as Settles<never>;
   return new Promise<R>(capture as (resolve: (result: R) => void, reject: (err: Error) => void) => void);
@@ -53,14 +53,14 @@ class Waiter<R> implements Deadline, Settles<R> {
   /** Removes the abort listener, if any. */
   unlisten: (() => void) | undefined = undefined;
   readonly #owner: Pending<R>;
-  /** The empty answer, for a timeout or a wakeup. */
-  readonly empty: () => R;
+  /** The empty answer, for a timeout or a wakeup (undefined: the owner's). */
+  readonly empty: (() => R) | undefined;
   /** A timeout of 0: answered at the next delivery even when nothing is ready. */
   readonly poll: boolean;
   /** The most events this call takes (epoll's maxevents). */
   readonly limit: number;
 
-  constructor(owner: Pending<R>, empty: () => R, poll: boolean, limit: number) {
+  constructor(owner: Pending<R>, empty: (() => R) | undefined, poll: boolean, limit: number) {
     this.#owner = owner;
     this.empty = empty;
     this.poll = poll;
@@ -74,7 +74,7 @@ class Waiter<R> implements Deadline, Settles<R> {
 
   expire(): void {
     this.deadlines = undefined; // it has left them
-    this.#owner._answer(this, this.empty);
+    this.#owner._answer(this);
   }
 }
 
@@ -88,8 +88,8 @@ export interface WaitSpec<R> {
   idle?: boolean;
   /** A delivery is due at once (something is queued). */
   ready?: boolean;
-  /** The empty answer, for a timeout or a wakeup; may throw to fail the call. */
-  empty: () => R;
+  /** The empty answer, for a timeout or a wakeup; may throw to fail the call. Default: the owner's. */
+  empty?: () => R;
   /** The most events one answer may hold (epoll's maxevents). Default: no bound. */
   limit?: number;
   /** Cancels the call (see {@link WaitOptions}). */
@@ -104,33 +104,44 @@ export interface Ask {
   readonly limit: number;
 }
 
+/** @internal What a {@link Pending}'s owner does for it. Methods, not closures: a one-call owner is made per call. */
+export interface PendingOwner<R> {
+  /**
+   * Runs a delivery: once per turn when scheduled (`checkPhase` true), or at once for a call answered right
+   * away (false). It calls {@link Pending.serve}.
+   */
+  deliver(checkPhase: boolean): void;
+  /**
+   * The last waiting call left (answered, timed out, aborted or failed): a one-call owner (the free
+   * `select()`) stops watching its files there.
+   */
+  left?(): void;
+  /** The empty answer of a call whose {@link WaitSpec} gives none. */
+  empty?(): R;
+  /** The answer {@link Pending.serve} asks for when it is given none. */
+  answer?(ask: Ask): R | null;
+}
+
 /** @internal */
-export class Pending<R> {
+export class Pending<R> implements CheckPhaseRunner {
   readonly #waiters: Waiter<R>[] = [];
-  readonly #run: () => void;
-  readonly #deliverNow: (checkPhase: boolean) => void;
+  readonly #owner: PendingOwner<R>;
   #scheduled = false;
   #closed = false;
   #woken = false; // a wakeup() came while no call waited: the next call returns at once
   #host: Host = processHost;
   #bound = false;
 
-  readonly #left: (() => void) | undefined;
 
-  /**
-   * @param deliver runs once per turn when scheduled (`checkPhase` true), or at once for a call answered
-   * right away (false); it calls {@link Pending.serve}.
-   * @param left runs each time the last waiting call leaves (answered, timed out, aborted or failed): a
-   * one-call owner (the free `select()`) stops watching its files there.
-   */
-  constructor(deliver: (checkPhase: boolean) => void, left?: () => void) {
-    this.#run = () => {
-      this.#scheduled = false;
-      if (this.#closed) return;
-      deliver(true); // in the host's check-phase run, which noted the answer (see Host.atCheckPhase)
-    };
-    this.#deliverNow = deliver;
-    this.#left = left;
+  constructor(owner: PendingOwner<R>) {
+    this.#owner = owner;
+  }
+
+  /** The scheduled delivery, in the host's check-phase run, which noted the answer (see Host.atCheckPhase). */
+  atCheckPhase(): void {
+    this.#scheduled = false;
+    if (this.#closed) return;
+    this.#owner.deliver(true);
   }
 
   /** The host whose clock and descriptor table this waiter uses (the process until a file is added). */
@@ -175,7 +186,8 @@ export class Pending<R> {
     if (this.#woken) {
       this.#woken = false;
       try {
-        return Promise.resolve(spec.empty());
+        const owner = this.#owner;
+        return Promise.resolve(spec.empty === undefined ? (owner.empty as NonNullable<typeof owner.empty>).call(owner) : spec.empty());
       } catch (err) {
         return Promise.reject(err as Error);
       }
@@ -197,7 +209,7 @@ export class Pending<R> {
     if (!w.poll && spec.ready !== true) return promise;
     try {
       // Right after a check-phase answer, with nothing new from the network, answer now (twice per turn at most).
-      if (this.#host.turn.mayAnswerNow()) this.#deliverNow(false);
+      if (this.#host.turn.mayAnswerNow()) this.#owner.deliver(false);
       if (this.#waiters.includes(w)) this.schedule();
     } catch (err) {
       if (this.#take(w)) w.reject(err as Error); // a failed delivery fails the call, as it always has: never a throw
@@ -209,7 +221,7 @@ export class Pending<R> {
   schedule(): void {
     if (this.#scheduled || this.#closed) return;
     this.#scheduled = true;
-    this.#host.atCheckPhase(this.#run);
+    this.#host.atCheckPhase(this);
   }
 
   /**
@@ -217,13 +229,14 @@ export class Pending<R> {
    * keeps waiting on `null`, and fails with what `answer` throws. Each call gets its own answer, as
    * concurrent `epoll_wait`s do.
    */
-  serve(answer: (ask: Ask) => R | null): void {
+  serve(answer?: (ask: Ask) => R | null): void {
     const ws = this.#waiters;
+    const owner = this.#owner;
     for (let i = 0; i < ws.length; ) {
       const w = ws[i] as Waiter<R>;
       let r: R | null;
       try {
-        r = answer(w);
+        r = answer === undefined ? (owner.answer as NonNullable<typeof owner.answer>).call(owner, w) : answer(w);
       } catch (err) {
         if (this.#take(w)) w.reject(err as Error);
         continue;
@@ -246,7 +259,7 @@ export class Pending<R> {
       this.#woken = true;
       return;
     }
-    for (const w of [...this.#waiters]) this._answer(w, w.empty);
+    for (const w of [...this.#waiters]) this._answer(w);
   }
 
   /** Takes `w` out of the waiting calls, its timer and abort listener with it; false if it was not there. */
@@ -259,7 +272,7 @@ export class Pending<R> {
     ws.pop();
     w.deadlines?.delete(w);
     w.unlisten?.();
-    if (ws.length === 0) this.#left?.();
+    if (ws.length === 0) this.#owner.left?.();
     return true;
   }
 
@@ -268,11 +281,12 @@ export class Pending<R> {
     if (this.#take(w)) w.resolve(r);
   }
 
-  /** @internal Settles `w` with what `make` gives (its empty answer), or fails it with what `make` throws. */
-  _answer(w: Waiter<R>, make: () => R): void {
+  /** @internal Settles `w` with its empty answer, or fails it with what that throws. */
+  _answer(w: Waiter<R>): void {
     let r: R;
     try {
-      r = make();
+      const owner = this.#owner;
+      r = w.empty === undefined ? (owner.empty as NonNullable<typeof owner.empty>).call(owner) : w.empty();
     } catch (err) {
       if (this.#take(w)) w.reject(err as Error);
       return;

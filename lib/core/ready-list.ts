@@ -22,6 +22,9 @@ export class Registration<T> implements Watch {
   disarmed = false;
   /** Set while the registration sits in its list's ready queue. */
   queued = false;
+  /** Its neighbours in the ready queue (a list through the registrations: no allocation to queue one). */
+  prev: Registration<T> | null = null;
+  next: Registration<T> | null = null;
 
   constructor(
     readonly list: ReadyList<T>,
@@ -59,7 +62,10 @@ export interface ReadyListOwner<T> {
 
 /** @internal The ready queue of one select/poll/epoll instance. */
 export class ReadyList<T> {
-  readonly #ready = new Set<Registration<T>>();
+  // The ready queue, in the order the registrations joined it, linked through them.
+  #head: Registration<T> | null = null;
+  #tail: Registration<T> | null = null;
+  #size = 0;
   /** Bits reported whatever the mask. */
   readonly always: number;
   readonly #owner: ReadyListOwner<T>;
@@ -72,7 +78,7 @@ export class ReadyList<T> {
 
   /** Registrations waiting to be re-checked. */
   get size(): number {
-    return this.#ready.size;
+    return this.#size;
   }
 
   /** Watches `file` and queues it at once if it is already ready, as `epoll_ctl(ADD)` does. O(1). */
@@ -98,10 +104,30 @@ export class ReadyList<T> {
 
   /** Drops `reg` from the ready queue without unwatching (a closed file, kept by poll for POLLNVAL). */
   #dequeue(reg: Registration<T>): void {
-    if (reg.queued) {
-      reg.queued = false;
-      this.#ready.delete(reg);
-    }
+    if (reg.queued) this.#unlink(reg);
+  }
+
+  /** Appends `reg` to the ready queue. O(1). */
+  #push(reg: Registration<T>): void {
+    reg.queued = true;
+    reg.prev = this.#tail;
+    reg.next = null;
+    if (this.#tail === null) this.#head = reg;
+    else this.#tail.next = reg;
+    this.#tail = reg;
+    this.#size++;
+  }
+
+  /** Takes a queued `reg` out of the ready queue. O(1). */
+  #unlink(reg: Registration<T>): void {
+    const { prev, next } = reg;
+    if (prev === null) this.#head = next;
+    else prev.next = next;
+    if (next === null) this.#tail = prev;
+    else next.prev = prev;
+    reg.prev = reg.next = null;
+    reg.queued = false;
+    this.#size--;
   }
 
   /** The bits `reg` would report now, or 0. */
@@ -115,24 +141,18 @@ export class ReadyList<T> {
    * order. Returns how many registrations were examined. O(queued).
    */
   collect(max: number, visit: (reg: Registration<T>, revents: number) => void): number {
-    const ready = this.#ready;
-    // Level-triggered registrations are re-queued at the end while we walk: stop at the old end.
-    let budget = ready.size;
+    // Each is taken from the front; level-triggered ones go back at the end: stop at the old end.
+    let budget = this.#size;
     let delivered = 0;
     let examined = 0;
-    for (const reg of ready) {
-      if (budget-- <= 0 || delivered >= max) break;
+    for (let reg = this.#head; reg !== null && budget-- > 0 && delivered < max; reg = this.#head) {
       examined++;
-      ready.delete(reg);
-      reg.queued = false;
+      this.#unlink(reg);
       const rev = this.revents(reg);
       if (rev === 0) continue;
       delivered++;
       if (reg.mask & EPOLLONESHOT) reg.disarmed = true;
-      else if ((reg.mask & EPOLLET) === 0) {
-        reg.queued = true;
-        ready.add(reg);
-      }
+      else if ((reg.mask & EPOLLET) === 0) this.#push(reg);
       visit(reg, rev);
     }
     return examined;
@@ -143,9 +163,11 @@ export class ReadyList<T> {
    * that would not are dropped on the way, as Linux's `ep_eventpoll_poll` does. O(queued).
    */
   anyReady(): boolean {
-    for (const reg of this.#ready) {
+    for (let reg = this.#head; reg !== null; ) {
       if (this.revents(reg) !== 0) return true;
-      this.#dequeue(reg);
+      const next = reg.next;
+      this.#unlink(reg);
+      reg = next;
     }
     return false;
   }
@@ -156,9 +178,8 @@ export class ReadyList<T> {
    */
   _offer(reg: Registration<T>): void {
     if (reg.queued || this.revents(reg) === 0) return;
-    reg.queued = true;
-    const wasEmpty = this.#ready.size === 0;
-    this.#ready.add(reg);
+    const wasEmpty = this.#size === 0;
+    this.#push(reg);
     if (wasEmpty) this.#owner.queued();
   }
 
@@ -169,7 +190,13 @@ export class ReadyList<T> {
 
   /** Empties the queue (the owner is closing). */
   clear(): void {
-    for (const reg of this.#ready) reg.queued = false;
-    this.#ready.clear();
+    for (let reg = this.#head; reg !== null; ) {
+      const next = reg.next;
+      reg.prev = reg.next = null;
+      reg.queued = false;
+      reg = next;
+    }
+    this.#head = this.#tail = null;
+    this.#size = 0;
   }
 }

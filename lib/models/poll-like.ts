@@ -151,7 +151,7 @@ export class Poller {
   constructor(model: PollerModel, hooks: PollerHooks = {}, host?: Host) {
     this.#model = model;
     this.#hooks = hooks;
-    this.#pending = new Pending<PollEvent[]>(() => this.#deliver());
+    this.#pending = new Pending<PollEvent[]>({ deliver: () => this.#deliver() });
     if (host !== undefined) this.#pending.useHost(host, model.ctl);
     this.#list = new ReadyList<number>(
       {

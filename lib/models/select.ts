@@ -10,7 +10,7 @@ import { ReadyList, type ReadyListOwner, type Registration } from '../core/ready
 import { RunList } from '../core/run-list.js';
 import { publishSelect, selectChannel } from '../trace/trace.js';
 import { checkTimeout, checkWaitOptions } from '../core/validate.js';
-import { Pending, type Ask, type WaitOptions } from '../core/pending.js';
+import { Pending, type Ask, type PendingOwner, type WaitOptions } from '../core/pending.js';
 import { gather, type ReadyLists } from './ready-sets.js';
 
 /** The cost of every free {@link select} call in this process, as the kernel would have paid it. */
@@ -166,58 +166,69 @@ function copyLists(call: Call): void {
  * call waiting in a `Pending` (its timeout, abort signal and check-phase delivery). It is answered in the
  * check phase of a turn where something it asks for is ready, from the state then, or at its timeout.
  */
-class SelectCall implements ReadyListOwner<null> {
+class SelectCall implements ReadyListOwner<null>, PendingOwner<ReadyLists> {
   readonly #call: Call;
   readonly #setupMs: number;
   readonly #start: number;
-  readonly #pending: Pending<ReadyLists>;
+  readonly #pending = new Pending<ReadyLists>(this);
   readonly #list = new ReadyList<null>(this, 0);
   readonly #regs: Registration<null>[] = [];
-  #badf = false; // a file in the lists was closed: the answer is EBADF
 
   constructor(call: Call, setupMs: number, start: number) {
     this.#call = call;
     this.#setupMs = setupMs;
     this.#start = start;
-    this.#pending = new Pending<ReadyLists>(
-      () => this.#pending.serve((ask) => this.#answer(ask)),
-      () => this.#unwatch(),
-    );
     this.#pending.useHost(call.host, 'select');
   }
 
   /** Waits: a poll (timeout 0) is answered in this turn's check phase, ready or not; a wait watches its files. */
   wait(): Promise<ReadyLists> {
-    const { ms, signal, host } = this.#call;
-    const promise = this.#pending.wait({
-      ms,
-      syscall: 'select',
-      // A timeout's answer is the state now: it has seen every event so far.
-      empty: () => {
-        host.turn.noteCheckPhaseAnswer();
-        return this.#answerNow();
-      },
-      signal,
-    });
+    const { ms, signal } = this.#call;
+    const promise = this.#pending.wait({ ms, syscall: 'select', signal });
     // A file ready now is queued at once: looked at again in this turn's check phase, where the call keeps
     // waiting if what was ready is gone by then (read by the program meanwhile): select(2) never returns 0 early.
     if (ms !== 0 && this.#pending.size > 0) this.#watch();
     return promise;
   }
 
+  /** A file woke the call about bits its sets ask for. */
   queued(): void {
     this.#pending.schedule();
   }
 
+  /** A file in the lists was closed: the answer is `EBADF`. */
   closed(): void {
-    this.#badf = true;
     this.#pending.schedule();
   }
 
-  /** The answer at a delivery, or null to keep waiting (a wake about something read meanwhile). */
-  #answer(ask: Ask): ReadyLists | null {
-    if (!ask.poll && !this.#badf && !this.#list.anyReady()) return null;
+  deliver(): void {
+    this.#pending.serve();
+  }
+
+  /**
+   * The answer at a delivery, from the state now; or null to keep waiting, when nothing is ready any more (the
+   * program read it meanwhile): then nothing stays queued, and the next wake is heard.
+   */
+  answer(ask: Ask): ReadyLists | null {
+    const { lists, files, nfds, ms } = this.#call;
+    if (gatherReady(lists, files) === 0 && !ask.poll) {
+      this.#list.clear();
+      return null;
+    }
+    return finish(files, nfds, now() - this.#setupMs, this.#start, ms);
+  }
+
+  /** At the timeout: the state now, which has seen every event so far. */
+  empty(): ReadyLists {
+    this.#call.host.turn.noteCheckPhaseAnswer();
     return this.#answerNow();
+  }
+
+  /** The call has left (answered, timed out, aborted or failed): its files stop waking it. */
+  left(): void {
+    const regs = this.#regs;
+    for (let i = 0; i < regs.length; i++) this.#list.remove(regs[i] as Registration<null>);
+    regs.length = 0;
   }
 
   /** The three lists as the state is now; `EBADF` if a file was closed meanwhile. */
@@ -239,13 +250,6 @@ class SelectCall implements ReadyListOwner<null> {
         this.#regs.push(this.#list.add(f, f.fileno(), mask, null));
       }
     }
-  }
-
-  /** The call has left (answered, timed out, aborted or failed): its files stop waking it. */
-  #unwatch(): void {
-    const regs = this.#regs;
-    for (let i = 0; i < regs.length; i++) this.#list.remove(regs[i] as Registration<null>);
-    regs.length = 0;
   }
 }
 
@@ -292,6 +296,12 @@ function answer(
   called: number,
   ms: number,
 ): ReadyLists {
+  gatherReady(lists, files);
+  return finish(files, nfds, start, called, ms);
+}
+
+/** Gathers what is ready now into `gathered` and returns how many; `EBADF` if a socket was closed meanwhile. */
+function gatherReady(lists: readonly (readonly Selectable[])[], files: readonly (readonly Pollable[])[]): number {
   const [r, w, x] = gathered;
   try {
     for (let k = 0; k < 3; k++) {
@@ -315,6 +325,12 @@ function answer(
     x.clear();
     throw err;
   }
+  return r.size + w.size + x.size;
+}
+
+/** Copies the gathered lists out, counts the call's cost and publishes it. */
+function finish(files: readonly (readonly Pollable[])[], nfds: number, start: number, called: number, ms: number): ReadyLists {
+  const [r, w, x] = gathered;
   const ready = r.size + w.size + x.size;
   const out: ReadyLists = [r.drain(), w.drain(), x.drain()];
   selectCost.record(nfds, selectCopyBytes(nfds), start, ready);

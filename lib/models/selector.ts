@@ -138,7 +138,7 @@ export class Selector extends EventEmitter<SelectorEvents> {
 
   readonly #entries = new Map<Pollable, Entry>();
   readonly #list: ReadyList<Entry>;
-  readonly #pending = new Pending<ReadyLists>((checkPhase) => this.#run(checkPhase));
+  readonly #pending = new Pending<ReadyLists>({ deliver: (checkPhase) => this.#run(checkPhase) });
   #badf = 0; // entries whose file was closed while registered
   #maxFd = -1;
   #closed = false;

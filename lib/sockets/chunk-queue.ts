@@ -1,6 +1,7 @@
 /**
- * The receive queue of a socket: the chunks Node delivered, taken from the front by `recv(n)`.
- * A take that fits in the first chunk returns a view of it (no copy); only a take that spans chunks copies.
+ * The receive queue of a socket: the chunks the transport delivered, taken from the front by `recv(n)`,
+ * and held up to `rcvbuf` bytes ({@link RecvQueue}). A take that fits in the first chunk returns a view of it
+ * (no copy); only a take that spans chunks copies.
  */
 
 const EMPTY = Buffer.alloc(0);
@@ -66,4 +67,40 @@ export class ChunkQueue {
     this.#head = this.#tail = 0;
     this.#bytes = 0;
   }
+}
+
+/**
+ * @internal A stream socket's receive side, as `send-queue.ts` is its send side: what the transport delivered,
+ * held up to `rcvbuf` bytes; past that, reading from the network pauses until `recv` makes room (the model
+ * of a closed receive window).
+ */
+export class RecvQueue extends ChunkQueue {
+  /** The buffer's size in bytes (SO_RCVBUF). */
+  rcvbuf: number;
+  /** Reading from the network is paused: the queue is full. */
+  paused = false;
+  readonly #t: FlowControlled;
+
+  constructor(t: FlowControlled, rcvbuf: number) {
+    super();
+    this.#t = t;
+    this.rcvbuf = rcvbuf;
+  }
+
+  /** Pauses the transport once the queue is full, resumes it once there is room. */
+  flowControl(): void {
+    if (!this.paused && this.bytes >= this.rcvbuf) {
+      this.paused = true;
+      this.#t.pause();
+    } else if (this.paused && this.bytes < this.rcvbuf) {
+      this.paused = false;
+      this.#t.resume();
+    }
+  }
+}
+
+/** @internal What flow control asks of a transport. */
+export interface FlowControlled {
+  pause(): void;
+  resume(): void;
 }

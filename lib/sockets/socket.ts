@@ -1,84 +1,25 @@
 /**
- * A connected stream socket with the non-blocking POSIX calls — `recv`, `send`, `shutdown`, `close` — as a
- * small state machine over a {@link StreamTransport}, after Linux's TCP socket.
- *
- * The transport pushes what arrives; this class keeps it in a receive queue (the model of the kernel's
- * receive buffer) until the program asks for it, and keeps what the program sent in a send queue (the model
- * of the send buffer) until the transport takes it. Both queues have a size (`rcvbuf`, `sndbuf`), so a send
- * bigger than the free space is partial, exactly as on a non-blocking POSIX socket.
- *
- * The state is Linux's: a connection state, the `sk_shutdown` bits (`RCV_SHUTDOWN` after the peer's FIN or
- * our `shutdown(SHUT_RD)`, `SEND_SHUTDOWN` after ours), whether the peer's FIN arrived (`SOCK_DONE`), and a
- * pending error (`sk_err`). `events()` is `tcp_poll` over it; `recv` and `send` take their decisions in the
- * order `tcp_recvmsg` and `tcp_sendmsg` do. Every change goes through `Pollable._changed`, with the wake
- * Linux makes for it.
+ * A connected stream socket with the non-blocking POSIX calls — `recv`, `send`, `shutdown`, `close` — over a
+ * {@link StreamTransport}, after Linux's TCP socket: a receive queue (`chunk-queue.ts`), a send queue
+ * (`send-queue.ts`) and the connection's state (`tcp-state.ts`), each in its own module. `recv` and `send`
+ * decide in the order `tcp_recvmsg` and `tcp_sendmsg` do; every change goes through `Pollable._changed`.
  */
-import { fromNodeError, invalidArgType, sysError, type SocketError } from '../core/errors.js';
-import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDHUP, SHUT_RD, SHUT_RDWR } from '../core/flags.js';
-import { ChunkQueue } from './chunk-queue.js';
+import { fromNodeError, invalidArgType, sysError } from '../core/errors.js';
+import { POLLIN, POLLOUT, SHUT_RD, SHUT_RDWR } from '../core/flags.js';
+import { RecvQueue } from './chunk-queue.js';
+import { SendQueue } from './send-queue.js';
+import { RCV_SHUTDOWN, SEND_SHUTDOWN, TcpState, type State } from './tcp-state.js';
 import { Pollable } from '../core/pollable.js';
 import { ioChannel, publishIo } from '../trace/trace.js';
 import { checkInt, checkOptions, checkTransport } from '../core/validate.js';
 import { platform } from '../core/platform.js';
 import { adoptSocket, type NetSocket } from '../backends/node/index.js';
-import type { SockAddr, StreamTransport } from '../backends/transport.js';
-
+import { netError, type NetError, type SockAddr, type StreamTransport } from '../backends/transport.js';
+import { checkBufferOptions, type BufferOptions } from './socket-options.js';
 export type { SockAddr } from '../backends/transport.js';
+export { checkBufferOptions, type BufferOptions, type ConnectOptions } from './socket-options.js';
 
-/** Buffer sizes of a socket, in bytes (the models of SO_SNDBUF and SO_RCVBUF). */
-export interface BufferOptions {
-  /** How many bytes `send` accepts before the transport has taken them. Default 256 KiB. */
-  sndbuf?: number;
-  /** How many received bytes are held before reading from the network stops. Default 256 KiB. */
-  rcvbuf?: number;
-}
-
-/** Where to connect: a TCP host and port, or a Unix socket path. */
-export type ConnectOptions = (
-  | {
-      /** Host name or address to connect to. Default `'127.0.0.1'`. */
-      host?: string;
-      /** TCP port to connect to. */
-      port: number;
-    }
-  | {
-      /** Path of a Unix socket to connect to. */
-      path: string;
-    }
-) &
-  BufferOptions;
-
-/** @internal The default `sndbuf` and `rcvbuf`: 256 KiB. */
-const DEFAULT_BUFSIZE = 256 * 1024;
-/**
- * Sends at least this big are written at once, uncopied, whenever nothing is queued before them; smaller ones
- * too when they are the socket's first write in the job. The rest are copied and coalesced into one write at
- * the end of the job.
- */
-const DIRECT_MIN = 4096;
 const EMPTY = Buffer.alloc(0);
-
-/**
- * The connection states. `unconnected`: never connected (an adopted socket; Linux's TCP_CLOSE before any
- * connect). `aborted`: the connection was reset, refused or destroyed (TCP_CLOSE after it; both directions
- * are shut). `closed`: the descriptor is closed.
- */
-type State = 'unconnected' | 'connecting' | 'connected' | 'aborted' | 'closed';
-
-// sk_shutdown bits.
-const RCV_SHUTDOWN = 1;
-const SEND_SHUTDOWN = 2;
-const SHUTDOWN_MASK = 3;
-
-type NetError = Error & { code?: unknown };
-
-/** @internal */
-export function checkBufferOptions(opts: Record<string, unknown>): { sndbuf: number; rcvbuf: number } {
-  return {
-    sndbuf: opts.sndbuf === undefined ? DEFAULT_BUFSIZE : checkInt(opts.sndbuf, 'options.sndbuf', 1),
-    rcvbuf: opts.rcvbuf === undefined ? DEFAULT_BUFSIZE : checkInt(opts.rcvbuf, 'options.rcvbuf', 1),
-  };
-}
 
 /**
  * A connected (or connecting) TCP or Unix stream socket. Get one from {@link connect}, `Listener.accept()` or
@@ -99,47 +40,30 @@ export function checkBufferOptions(opts: Record<string, unknown>): { sndbuf: num
 export class Socket extends Pollable {
   readonly #t: StreamTransport;
   #fd = -1;
-  #state: State;
-  #shut = 0; // sk_shutdown
-  #fin = false; // the peer's FIN arrived (SOCK_DONE)
-  #error: NetError | null = null; // sk_err
-  readonly #rq = new ChunkQueue(); // the model of the kernel's receive buffer
-  #paused = false;
-  #out: Buffer[] = [];
-  #outBytes = 0;
-  #queuedForFlush = false;
-  #jobBytes = 0; // written at once in this job by a small send: they count as queued until the job ends
-  #nospace = false; // a send found the queue full: the next space freed is a wake (EPOLLOUT edge)
+  readonly #c: TcpState;
+  readonly #rq: RecvQueue; // the model of the kernel's receive buffer
+  readonly #sq: SendQueue; // the model of its send buffer
   #probing = false; // a check for a reset after EOF is scheduled
-  #sndbuf: number;
-  #rcvbuf: number;
 
   /** @internal Use {@link connect}, `Listener.accept()` or {@link Socket.adopt}. */
   constructor(t: StreamTransport, sizes: { sndbuf: number; rcvbuf: number }, withFd: boolean) {
     super(checkTransport(t).host);
     this.#t = t;
-    this.#sndbuf = sizes.sndbuf;
-    this.#rcvbuf = sizes.rcvbuf;
-    const start = t.start;
-    this.#state = start === 'connecting' || start === 'unconnected' ? start : start === 'dead' ? 'aborted' : 'connected';
-    if (start === 'dead') this.#shut = SHUTDOWN_MASK;
-    if (start === 'ended') this.#receiveFin();
-    if (withFd) this.#fd = t.host.fds.alloc(this, start === 'connecting' ? 'connect' : 'socket');
+    this.#c = new TcpState(t.start);
+    this.#rq = new RecvQueue(t, sizes.rcvbuf);
+    this.#sq = new SendQueue(t, this, sizes.sndbuf);
+    if (withFd) this.#fd = t.host.fds.alloc(this, t.start === 'connecting' ? 'connect' : 'socket');
     t.bind({
       data: (chunk) => this.#onData(chunk),
       end: () => {
-        if (this.#state === 'closed' || this.#state === 'aborted') return;
-        this.#receiveFin();
-        this._changed(0, true);
+        if (this.#c.peerFin()) this._changed(0, true);
       },
       error: (err) => this.#onReset(err),
       close: () => this.#onReset(null),
       connect: () => {
-        if (this.#state !== 'connecting' && this.#state !== 'unconnected') return;
-        this.#state = 'connected';
-        this._changed(0, true);
+        if (this.#c.connected()) this._changed(0, true);
       },
-      written: () => this.#onWritten(),
+      written: () => this.#sq.written(),
     });
   }
 
@@ -166,46 +90,37 @@ export class Socket extends Pollable {
 
   /** The `POLL*` bits the kernel would report now; see the class comment. O(1). */
   events(): number {
-    if (this.#fin || this.#paused) this.#probe(true);
-    const st = this.#sync();
-    if (st === 'closed') return POLLNVAL;
-    const shut = this.#shut;
-    let ev = this.#error ? POLLERR : 0;
-    if (shut === SHUTDOWN_MASK || st === 'unconnected' || st === 'aborted') ev |= POLLHUP;
-    if (shut & RCV_SHUTDOWN) ev |= POLLIN | POLLRDHUP;
-    if (st !== 'connecting') {
-      if (this.#rq.bytes > 0) ev |= POLLIN;
-      if (shut & SEND_SHUTDOWN || this.#pending() < this.#sndbuf) ev |= POLLOUT;
-    }
-    return ev;
+    if (this.#c.fin || this.#rq.paused) this.#probe(true);
+    this.#sync();
+    return this.#c.poll(this.#rq.bytes, this.#sq.size < this.#sq.sndbuf);
   }
 
   /** The send queue's size in bytes (SO_SNDBUF). Setting it takes effect for the next `send`. */
   get sndbuf(): number {
-    return this.#sndbuf;
+    return this.#sq.sndbuf;
   }
 
   /** Resizes the send queue; takes effect for the next `send`. */
   set sndbuf(n: number) {
-    this.#sndbuf = checkInt(n, 'sndbuf', 1);
+    this.#sq.sndbuf = checkInt(n, 'sndbuf', 1);
     // Linux's setsockopt(SO_SNDBUF) calls sk_write_space: waiters for room hear of it.
-    if (this.#state !== 'closed') this._changed(POLLOUT, true);
+    if (this.#c.state !== 'closed') this._changed(POLLOUT, true);
   }
 
   /** The receive queue's size in bytes (SO_RCVBUF). */
   get rcvbuf(): number {
-    return this.#rcvbuf;
+    return this.#rq.rcvbuf;
   }
 
   /** Resizes the receive queue. */
   set rcvbuf(n: number) {
-    this.#rcvbuf = checkInt(n, 'rcvbuf', 1);
-    this.#flowControl();
+    this.#rq.rcvbuf = checkInt(n, 'rcvbuf', 1);
+    if (this.#c.state !== 'closed') this.#rq.flowControl();
   }
 
   /** Bytes accepted by `send` that the transport has not yet taken (SIOCOUTQ, in this model). */
   get sendQueueSize(): number {
-    return this.#pending();
+    return this.#sq.size;
   }
 
   /** Bytes received and not yet taken by `recv` (SIOCINQ). */
@@ -234,17 +149,18 @@ export class Socket extends Pollable {
     checkInt(bufsize, 'bufsize', 1);
     const st = this.#sync();
     if (st === 'closed') throw sysError('EBADF', 'recv');
-    if (this.#rq.bytes > 0) {
-      if (this.#paused) this.#probe();
-      const data = this.#rq.take(bufsize);
-      if (this.#paused) this.#flowControl();
+    const rq = this.#rq;
+    if (rq.bytes > 0) {
+      if (rq.paused) this.#probe();
+      const data = rq.take(bufsize);
+      if (rq.paused) rq.flowControl();
       return data;
     }
     this.#probe();
-    // tcp_recvmsg's order: the peer's FIN, then a pending error, then our shut read side.
-    if (this.#fin) return EMPTY;
-    if (this.#error) throw this.#consumeError('recv');
-    if (this.#shut & RCV_SHUTDOWN) return EMPTY;
+    const c = this.#c; // tcp_recvmsg's order: the peer's FIN, then a pending error, then our shut read side
+    if (c.fin) return EMPTY;
+    if (c.error) throw c.consumeError('recv');
+    if (c.shut & RCV_SHUTDOWN) return EMPTY;
     if (st === 'unconnected') throw sysError('ENOTCONN', 'recv');
     return null;
   }
@@ -275,59 +191,13 @@ export class Socket extends Pollable {
     const st = this.#sync();
     if (st === 'closed') throw sysError('EBADF', 'send');
     this.#probe();
-    // tcp_sendmsg: not connected waits for the connect (would-block), or fails with the error or EPIPE.
-    if (this.#error) throw this.#consumeError('send');
-    if (st !== 'connected' || this.#shut & SEND_SHUTDOWN) {
+    const c = this.#c; // tcp_sendmsg: not connected waits for the connect (would-block), or fails (error, EPIPE)
+    if (c.error) throw c.consumeError('send');
+    if (st !== 'connected' || c.shut & SEND_SHUTDOWN) {
       if (st === 'connecting') return 0;
       throw sysError('EPIPE', 'send');
     }
-    const free = this.#sndbuf - this.#pending();
-    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-    const len = bytes.length;
-    if (len === 0) return 0;
-    if (free <= 0) {
-      this.#nospace = true;
-      return 0;
-    }
-    const n = len <= free ? len : free;
-    // A partial send promises an EPOLLOUT edge once there is room again (#onWritten, or the next tick).
-    if (n < len) this.#nospace = true;
-    let off = 0;
-    const small = n < DIRECT_MIN;
-    if (this.#out.length === 0 && !(small && this.#jobBytes > 0)) {
-      // Nothing queued before it: hand it over now. The kernel copies what it takes, so only the rest is copied.
-      // A small one only as the first of its job: the others of the job are coalesced, one write for them all;
-      // and its bytes count as queued until the job ends, as if they had been coalesced too.
-      off = this.#writeNow(bytes, 0, n, true);
-      if (small && off > 0) {
-        this.#jobBytes += off;
-        if (this.#pending() >= this.#sndbuf) this.#nospace = true; // the job's end frees it: an EPOLLOUT edge
-        this.#queueFlush();
-      }
-      if (off === n) {
-        if (n < len || this.#fin) this.#queueFlush(); // the promised edge, or a check for a reset, next tick
-        return n;
-      }
-    }
-    let copy: Buffer;
-    if (typeof data === 'string') {
-      copy = (bytes as Buffer).subarray(off, n);
-    } else {
-      copy = Buffer.allocUnsafe(n - off);
-      copy.set(off > 0 || n < len ? bytes.subarray(off, n) : bytes);
-    }
-    this.#out.push(copy);
-    this.#outBytes += copy.length;
-    // The queue is full now: the space that frees up later must wake a waiting select (the EPOLLOUT edge).
-    if (this.#pending() >= this.#sndbuf) this.#nospace = true;
-    this.#queueFlush();
-    return n;
-  }
-
-  #queueFlush(): void {
-    if (this.#queuedForFlush) return;
-    this.#queuedForFlush = true;
-    this._host.queueFlush(this);
+    return this.#sq.send(data, c.fin);
   }
 
   /**
@@ -345,8 +215,8 @@ export class Socket extends Pollable {
     if (st === 'closed') throw sysError('EBADF', 'shutdown');
     if (st === 'connecting') throw sysError('ENOTCONN', 'shutdown');
     const bits = how + 1; // SHUT_RD -> RCV_SHUTDOWN, SHUT_WR -> SEND_SHUTDOWN, SHUT_RDWR -> both
-    const fresh = bits & ~this.#shut;
-    this.#shut |= bits;
+    const fresh = bits & ~this.#c.shut;
+    this.#c.shut |= bits;
     if (st !== 'connected') {
       this._changed(0, true);
       throw sysError('ENOTCONN', 'shutdown');
@@ -364,7 +234,7 @@ export class Socket extends Pollable {
    * select/poll/epoll watching it hears of it. Closing twice does nothing.
    */
   close(): void {
-    if (this.#state === 'closed') return;
+    if (this.#c.state === 'closed') return;
     const unread = this.#rq.bytes > 0;
     if (unread) {
       this.reset();
@@ -383,7 +253,7 @@ export class Socket extends Pollable {
    */
   setNoDelay(noDelay = true): void {
     if (typeof noDelay !== 'boolean') throw invalidArgType('noDelay', 'of type boolean', noDelay);
-    if (this.#state === 'closed') throw sysError('EBADF', 'setsockopt');
+    if (this.#c.state === 'closed') throw sysError('EBADF', 'setsockopt');
     this.#t.setOption?.('nodelay', noDelay);
   }
 
@@ -398,7 +268,7 @@ export class Socket extends Pollable {
   setKeepAlive(enable = false, initialDelayMs = 0): void {
     if (typeof enable !== 'boolean') throw invalidArgType('enable', 'of type boolean', enable);
     checkInt(initialDelayMs, 'initialDelayMs', 0);
-    if (this.#state === 'closed') throw sysError('EBADF', 'setsockopt');
+    if (this.#c.state === 'closed') throw sysError('EBADF', 'setsockopt');
     this.#t.setOption?.('keepalive', enable, initialDelayMs);
   }
 
@@ -413,21 +283,16 @@ export class Socket extends Pollable {
    * `ECONNRESET`. For tests that need a reset on demand.
    */
   reset(): void {
-    if (this.#state === 'closed') return;
-    if (this.#state === 'connected' && this.#out.length > 0) this._flush();
+    if (this.#c.state === 'closed') return;
+    if (this.#c.state === 'connected' && this.#sq.holding) this._flush();
     this.#release();
-    this.#out = [];
-    this.#outBytes = 0;
-    this.#jobBytes = 0;
+    this.#sq.clear();
     this.#t.reset();
   }
 
-  /**
-   * The local address (getsockname).
-   * @throws {SocketError} `EBADF` once closed.
-   */
+  /** The local address (getsockname). @throws {SocketError} `EBADF` once closed. */
   getsockname(): SockAddr {
-    if (this.#state === 'closed') throw sysError('EBADF', 'getsockname');
+    if (this.#c.state === 'closed') throw sysError('EBADF', 'getsockname');
     return this.#t.localAddress() ?? '';
   }
 
@@ -449,110 +314,54 @@ export class Socket extends Pollable {
 
   /** @internal Drops a connection that was never accepted (the listener closed, or overflowed). */
   _abort(): void {
-    this.#state = 'closed';
+    this.#c.state = 'closed';
     this.#t.reset();
   }
 
-  /** @internal Writes this job's sends as one chunk. */
+  /** @internal Writes this job's sends as one chunk (see `SendQueue.flush`). */
   _flush(): void {
-    this.#queuedForFlush = false;
-    this.#jobBytes = 0;
-    if (this.#state === 'closed') return;
-    if (this.#fin) this.#scheduleProbe();
-    const out = this.#out;
-    if (out.length === 0) {
-      this.#onWritten();
-      return;
-    }
-    const chunk = out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out, this.#outBytes);
-    this.#out = [];
-    this.#outBytes = 0;
-    if (this.#state === 'aborted') return;
-    const off = this.#writeNow(chunk, 0, chunk.length, false);
-    if (off < 0) return; // failed: the error is pending, the next recv or send reports it
-    if (off < chunk.length) this.#t.write(off === 0 ? chunk : chunk.subarray(off));
-    else this.#onWritten(); // all taken: the queue has room again
+    this.#sq.endJob();
+    const st = this.#c.state;
+    if (st === 'closed') return;
+    if (this.#c.fin) this.#scheduleProbe();
+    this.#sq.flush(st === 'aborted');
   }
 
-  /**
-   * Hands bytes to the transport at once. Returns how many it took (0 when it would block). A hard failure
-   * aborts the connection: thrown at once from `send` (send(2) reports it itself), pending otherwise.
-   */
-  #writeNow(buf: Uint8Array, off: number, len: number, inSend: boolean): number {
-    try {
-      return this.#t.tryWrite(buf, off, len);
-    } catch (err) {
-      // EPIPE from the kernel's write (our side still open for sending) is tcp_reset in CLOSE_WAIT: the peer's
-      // FIN came before its reset, so recv returns EOF (SOCK_DONE), whether Node has read the FIN yet or not.
-      if ((err as NetError).code === 'EPIPE') this.#receiveFin();
-      this.#abort();
-      if (inSend) throw fromNodeError(err as NetError, 'send');
-      // A coalesced write, after send() returned: the error is pending, as SO_ERROR would be — except EPIPE,
-      // which the failed write consumed (sk_err), leaving a socket shut both ways.
-      if ((err as NetError).code !== 'EPIPE') this.#error ??= err as NetError;
-      this._changed(0, true);
-      return -1;
-    }
+  /** @internal The send queue has room again after a send found it full. */
+  _sendSpace(): void {
+    this._changed(POLLOUT, true);
+  }
+
+  /** @internal A write to the transport failed (see `SendOwner` in send-queue.ts). */
+  _writeFailed(err: NetError, inSend: boolean): number {
+    this.#c.writeFailed(err, !inSend);
+    if (inSend) throw fromNodeError(err, 'send'); // send(2) reports it itself
+    this._changed(0, true);
+    return -1;
   }
 
   /** A connect that Node started under an adopted, never-connected socket. */
   #sync(): State {
-    if (this.#state === 'unconnected' && this.#t.connecting) this.#state = 'connecting';
-    return this.#state;
-  }
-
-  #pending(): number {
-    return this.#outBytes + this.#jobBytes + this.#t.queued;
-  }
-
-  #receiveFin(): void {
-    this.#fin = true;
-    this.#shut |= RCV_SHUTDOWN;
+    return this.#c.sync(this.#t.connecting);
   }
 
   #onData(chunk: Buffer): void {
-    const st = this.#state;
-    if (st === 'closed') return;
-    // (After a reset, what the kernel had received before it is still read, as Linux returns it.)
-    if (st === 'connected' && this.#shut === SHUTDOWN_MASK && !this.#fin) {
-      // Data for a socket whose both directions we shut (Linux's FIN_WAIT with RCV_SHUTDOWN): RFC 1122 says
-      // reset, and Linux does (TCPABORTONDATA). The data is dropped.
-      this.#t.reset();
-      this.#onReset(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+    if (this.#c.state === 'closed') return;
+    if (this.#c.abortsOnData()) {
+      this.#t.reset(); // the data is dropped
+      this.#onReset(netError('ECONNRESET', 'read'));
       return;
     }
     this.#rq.push(chunk);
-    this.#flowControl();
+    this.#rq.flowControl();
     this._changed(POLLIN, true);
   }
 
-  /**
-   * The connection failed (`err`), or the transport went away under us (`null`). `wakeLater`: the state
-   * changes now, the wake follows in the next tick (for a ready list that may be walking `events()`).
-   */
+  /** The connection failed (`err`), or the transport went away (`null`). `wakeLater`: as `#probe`'s `quiet`. */
   #onReset(err: NetError | null, wakeLater = false): void {
-    const st = this.#state;
-    if (st === 'closed' || st === 'aborted') return; // tcp_reset on a closed connection does nothing
-    if (err) {
-      // tcp_reset's errno: refused while connecting, EPIPE after the peer's FIN (CLOSE_WAIT), else a reset.
-      const code = st === 'connecting' ? err.code : this.#fin && !(this.#shut & SEND_SHUTDOWN) ? 'EPIPE' : err.code;
-      this.#error ??= code === err.code ? err : Object.assign(new Error(String(code)), { code });
-    }
-    this.#abort();
+    if (!this.#c.reset(err)) return;
     if (wakeLater) platform.tick(() => this._changed(0, true));
     else this._changed(0, true);
-  }
-
-  #abort(): void {
-    this.#state = 'aborted';
-    this.#shut = SHUTDOWN_MASK;
-  }
-
-  #onWritten(): void {
-    if (this.#nospace && this.#pending() < this.#sndbuf) {
-      this.#nospace = false;
-      this._changed(POLLOUT, true);
-    }
   }
 
   // After the peer's FIN a transport may no longer watch for a reset (Node does not): the data we send the
@@ -572,30 +381,13 @@ export class Socket extends Pollable {
    * ready list may be walking: the state changes now, the wake follows in the next tick.
    */
   #probe(quiet = false): void {
-    if (!(this.#fin || this.#paused) || this.#state !== 'connected' || this.#error || this.#shut & SEND_SHUTDOWN) return;
+    if (!this.#c.mayMissReset(this.#rq.paused)) return;
     const err = this.#t.probeReset?.() ?? null;
     if (err !== null) this.#onReset(err, quiet);
   }
 
-  #flowControl(): void {
-    if (this.#state === 'closed') return;
-    if (!this.#paused && this.#rq.bytes >= this.#rcvbuf) {
-      this.#paused = true;
-      this.#t.pause();
-    } else if (this.#paused && this.#rq.bytes < this.#rcvbuf) {
-      this.#paused = false;
-      this.#t.resume();
-    }
-  }
-
-  #consumeError(syscall: string): SocketError {
-    const err = this.#error as NetError;
-    this.#error = null;
-    return fromNodeError(err, syscall);
-  }
-
   #release(): void {
-    this.#state = 'closed';
+    this.#c.state = 'closed';
     if (this.#fd >= 0) this._host.fds.free(this.#fd);
     this.#fd = -1;
     this.#rq.clear();

@@ -111,10 +111,7 @@ export class Pipe {
     this.bytes = 0;
   }
 
-  /**
-   * Delivers again after a stall. `retransmit`: what waited arrives one link delay from now (after a
-   * repair, as TCP retransmits it); otherwise at once.
-   */
+  /** Delivers again after a stall: at once, or with `retransmit` (after a repair) a link delay later, as TCP resends. */
   kick(retransmit: boolean): void {
     if (!this.#stalled) return;
     this.#stalled = false;
