@@ -1,9 +1,9 @@
 /**
  * Every test of the readiness contract against Node's sockets, in one process: what CI runs on the other Node
- * versions (`.ci/run`), where one process per file cost about 25 s a version in starting tsx and tap alone.
- * The whole suite, on the machine's Node, still runs each file in a process of its own.
+ * versions (`.ci/run`), beside the tests of the examples (test/suite/examples.ts). `npm test` runs these files
+ * too, in the processes it shares between all test files (test/suite/groups.ts).
  *
- *   npx -y node@24 node_modules/.bin/tap test/contract-suite.ts
+ *   npx -y node@24 node_modules/.bin/tap test/contract-suite.ts test/suite/examples.ts
  */
 await import('./readiness-contract.test.js');
 await import('./linux-parity.test.js');
