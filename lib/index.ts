@@ -1,6 +1,8 @@
 /**
  * net-select: the POSIX readiness contract — select, poll, epoll — over real `node:net` sockets.
  * This file only re-exports; each concept lives in the file named after it.
+ *
+ * @module net-select
  */
 // First: the Node backend installs Node's platform before any other module runs (a browser bundle gets the
 // backend's browser stand-in here, and keeps the portable platform).

@@ -1,6 +1,8 @@
 /**
  * net-select/testing: the protocol-prototyping kit — in-memory socket pairs, a deterministic simulated
  * network with seeded faults and virtual time, and small helpers for tests. This file only re-exports.
+ *
+ * @module net-select/testing
  */
 // First: the platform, as in the main entry (see lib/index.ts).
 import '../backends/node/index.js';
