@@ -123,3 +123,14 @@ t.test('recv, send and accept follow the answer before them, and add up on their
   t.match(page, />↓21k ↑0</, "the row's totals (20500 B)");
   t.match(page, />↓21k</, 'the bytes after answer #1, in its column');
 });
+
+t.test('bug: the timeline drew recv() = 0 (end of file) as EAGAIN; it says EOF, and EAGAIN only for would-block', async (t) => {
+  const answer = sel(1, { rlist: [5], start: 0, end: 1, readable: [5], cost: cost(1) });
+  const eof = renderTimeline([proc(1, 0), answer, io(1, 'recv', 5, 0, 2)], 'x');
+  t.match(eof, /<text class="io"[^>]*>EOF<\/text>/, 'recv(5, 65536) = 0 is drawn as EOF');
+  t.notMatch(eof, />EAGAIN</, 'and not as EAGAIN');
+  const wouldBlock = renderTimeline([proc(1, 0), answer, io(1, 'recv', 5, -1, 2)], 'x');
+  t.match(wouldBlock, /<text class="io"[^>]*>EAGAIN<\/text>/, 'recv() that would block is EAGAIN');
+  const both = renderTimeline([proc(1, 0), answer, io(1, 'recv', 5, 10, 2), io(1, 'recv', 5, 0, 3)], 'x');
+  t.match(both, /<text class="io"[^>]*>↓10 EOF<\/text>/, 'bytes, then end of file');
+});
