@@ -46,8 +46,8 @@ t.test('the timeline of the demo opens in a browser: a row per descriptor, a mar
   // The demo prints its own calls (through printTrace): the page must have exactly those.
   const printed = run.out.split('\n').filter((l) => l.startsWith('select('));
   t.ok(printed.length > 4, `the demo made several calls (${printed.length})`);
-  const traced = run.out.split('\n').filter((l) => /^(select|accept|recv|send)\(/.test(l)).length;
-  t.match(run.err, new RegExp(`net-select trace: ${traced} calls traced; timeline written to `));
+  const io = run.out.split('\n').filter((l) => /^(accept|recv|send)\(/.test(l)).length;
+  t.match(run.err, new RegExp(`net-select trace: ${printed.length} select/poll/epoll answers and ${io} accept/recv/send calls traced; timeline written to `));
   // Every descriptor in the three sets the calls passed: select(r=[3,5] w=[] x=[3,5], 1000)
   const asked = (l: string): number[] => [...(l.split(')')[0] ?? '').matchAll(/\[([\d,]*)\]/g)].flatMap((m) => (m[1] ? m[1].split(',').map(Number) : []));
   const fds = [...new Set(printed.flatMap(asked))].sort((a, b) => a - b);
@@ -119,6 +119,40 @@ t.test('net-select trace without --html prints the lines as the command runs; --
   t.equal(kept.code, 0);
   t.equal(kept.err, '', 'nothing printed');
   t.equal(readFileSync(jsonl, 'utf8').trim().split('\n').length, 1 + 9, 'a process line and a line per call');
+});
+
+t.test('bug: `net-select trace --help` said "unknown argument: --help" and exited 2; it prints the usage and exits 0', async (t) => {
+  const printed: string[] = [];
+  const log = console.log;
+  const error = console.error;
+  console.log = (...a: unknown[]) => void printed.push(a.join(' '));
+  console.error = (...a: unknown[]) => void printed.push(`stderr: ${a.join(' ')}`);
+  t.teardown(() => {
+    console.log = log;
+    console.error = error;
+  });
+  for (const args of [['--help'], ['-h'], ['trace', '--help'], ['trace', '-h'], ['trace', '--html', 'x.html', '--help']]) {
+    printed.length = 0;
+    t.equal(await main(args), 0, `net-select ${args.join(' ')}`);
+    t.match(printed.join('\n'), /^usage: net-select trace/, 'the usage, on stdout');
+    t.notMatch(printed.join('\n'), /stderr:/, 'nothing on stderr');
+  }
+  printed.length = 0;
+  t.equal(await main(['trace', '--', process.execPath, '-e', 'process.exit(process.argv.includes("--help") ? 4 : 5)', '--', '--help']), 4,
+    'after --, --help belongs to the command');
+});
+
+t.test('bug: the command line said "34 calls traced" where the page said 13 calls and 21 accept/recv/send calls', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'net-select-count-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const html = join(dir, 'count.html');
+  const run = await netSelect(['trace', '--html', html, '--', process.execPath, '--import', 'tsx', 'examples/demo.ts']);
+  t.equal(run.code, 0, run.err);
+  const said = /net-select trace: (\d+) select\/poll\/epoll answers and (\d+) accept\/recv\/send calls traced/.exec(run.err);
+  t.ok(said, `the tracer counts answers and I/O calls apart: ${run.err}`);
+  const page = readFileSync(html, 'utf8');
+  t.match(page, new RegExp(`${said?.[1]} calls \\(`), 'the page says the same number of answers');
+  t.match(page, new RegExp(` ${said?.[2]} accept/recv/send calls moved`), 'and the same number of I/O calls');
 });
 
 t.test('net-select exits 2 on bad arguments, 127 when the command cannot start, else with its status', async (t) => {
