@@ -11,7 +11,7 @@ export { SocketError, type Errno } from './core/errors.js';
 export { FD_SETSIZE, getFdLimit, setFdLimit, openFdCount, type FileLike } from './core/fd-table.js';
 export * from './core/flags.js';
 export { Pollable } from './core/pollable.js';
-export { Socket, type BufferOptions, type ConnectOptions, type SockAddr } from './sockets/socket.js';
+export { Socket, type BufferOptions, type ConnectOptions, type SockAddr, type TcpAddr } from './sockets/socket.js';
 export { connect } from './sockets/connect.js';
 export { Listener, listen, type ListenOptions, type ListenerStats } from './sockets/listener.js';
 export type { Selectable } from './core/resolve.js';

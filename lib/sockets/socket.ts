@@ -16,7 +16,7 @@ import { platform } from '../core/platform.js';
 import { adoptSocket, type NetSocket } from '../backends/node/index.js';
 import { netError, type NetError, type SockAddr, type StreamTransport } from '../backends/transport.js';
 import { checkBufferOptions, type BufferOptions } from './socket-options.js';
-export type { SockAddr } from '../backends/transport.js';
+export type { SockAddr, TcpAddr } from '../backends/transport.js';
 export { checkBufferOptions, type BufferOptions, type ConnectOptions } from './socket-options.js';
 
 const EMPTY = Buffer.alloc(0);

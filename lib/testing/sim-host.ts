@@ -2,7 +2,7 @@
 import type { Host } from '../core/host.js';
 import { SocketError, invalidArgType } from '../core/errors.js';
 import { Listener, type ListenOptions } from '../sockets/listener.js';
-import { Socket, checkBufferOptions, type BufferOptions } from '../sockets/socket.js';
+import { Socket, checkBufferOptions, type BufferOptions, type TcpAddr } from '../sockets/socket.js';
 import { DatagramSocket } from '../sockets/dgram.js';
 import { Epoll, epollOn } from '../models/epoll.js';
 import { checkInt, checkOptions } from '../core/validate.js';
@@ -87,14 +87,14 @@ export class SimHost {
    * @throws {TypeError|RangeError} for malformed options (the promise rejects).
    * @example const l = await sim.host('server').listen({ port: 7000, backlog: 8 })
    */
-  async listen(options: ListenOptions = {}): Promise<Listener> {
+  async listen(options: ListenOptions = {}): Promise<Listener<TcpAddr>> {
     const o = checkOptions(options, 'options');
     let port = o.port === undefined ? 0 : checkInt(o.port, 'options.port', 0, 65535);
     if (port === 0) port = this._ephemeral();
     else if (this.#sim._listener(this.name, port)) throw new SocketError('EADDRINUSE', 'bind', `${this.name}:${port}`);
     const sndbuf = o.sndbuf ?? this.#sim._faults.sndbuf;
     const t = new SimListenTransport(this._host, port, (l) => this.#sim._unlisten(l));
-    const listener = new Listener(t, { ...o, sndbuf } as ListenOptions);
+    const listener = new Listener<TcpAddr>(t, { ...o, sndbuf } as ListenOptions);
     this.#sim._listen(t);
     return listener;
   }
