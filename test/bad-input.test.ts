@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import ts from 'typescript';
 import * as api from '../lib/index.js';
 import * as testing from '../lib/testing/index.js';
 import {
@@ -618,4 +619,52 @@ t.test('every exported function, method and setter has a row in the table (or a 
   const pending = missing.filter((n) => NOT_YET.test(n));
   t.same(missing.filter((n) => !NOT_YET.test(n)), [], 'calls without a row');
   t.same(pending, [], 'calls of net-select/testing without a row yet', { todo: 'the simulated network and the test helpers landed at 08:15; their rows are to come' });
+});
+
+/** Optional fields of the exported types (and of inline option objects) whose type does not admit `undefined`. */
+function optionalsWithoutUndefined(): string[] {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const entries = ['lib/index.ts', 'lib/testing/index.ts'].map((f) => root + f);
+  const program = ts.createProgram(entries, {
+    module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022,
+    strict: true, exactOptionalPropertyTypes: true, noEmit: true, types: ['node'],
+  });
+  const checker = program.getTypeChecker();
+  const admitsUndefined = (type: ts.TypeNode): boolean =>
+    type.kind === ts.SyntaxKind.UndefinedKeyword || type.kind === ts.SyntaxKind.UnknownKeyword || type.kind === ts.SyntaxKind.AnyKeyword ||
+    (ts.isUnionTypeNode(type) && type.types.some(admitsUndefined)) || (ts.isParenthesizedTypeNode(type) && admitsUndefined(type.type));
+  const found = new Set<string>();
+  const visit = (node: ts.Node, where: string): void => {
+    if (ts.isBlock(node)) return; // a body: not part of the API
+    const name = (node as { name?: ts.Node }).name;
+    if ((ts.isPropertyDeclaration(node) || ts.isMethodDeclaration(node)) && name !== undefined &&
+      (ts.isPrivateIdentifier(name) || ts.getCombinedModifierFlags(node) & ts.ModifierFlags.Private || /^_/.test(name.getText()))) return;
+    if (ts.isPropertySignature(node) && node.questionToken && node.type && !admitsUndefined(node.type)) {
+      found.add(`${where}: ${node.name.getText()}?: ${node.type.getText()}`);
+    }
+    ts.forEachChild(node, (child) => visit(child, where));
+  };
+  for (const file of entries) {
+    const module = checker.getSymbolAtLocation(program.getSourceFile(file) as ts.SourceFile) as ts.Symbol;
+    for (const exported of checker.getExportsOfModule(module)) {
+      const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+      for (const d of symbol.declarations ?? []) visit(d, exported.name);
+    }
+  }
+  return [...found];
+}
+
+t.test('bug: under exactOptionalPropertyTypes, listen({ backlog: undefined }) did not type-check while { signal: undefined } did: every optional field takes undefined', async (t) => {
+  t.same(optionalsWithoutUndefined(), [], 'no optional field of an exported type refuses undefined');
+  // And undefined means "not given" at run time too.
+  const l = await listen({ host: undefined, port: undefined, path: undefined, backlog: undefined, maxOverflow: undefined, sndbuf: undefined, rcvbuf: undefined, faults: undefined });
+  t.teardown(() => l.close());
+  const c = connect({ host: '127.0.0.1', port: l.getsockname().port, sndbuf: undefined, rcvbuf: undefined, faults: undefined });
+  t.teardown(() => c.close());
+  t.equal(c.sndbuf, pair.client.sndbuf, 'the default send buffer');
+  const sim = new testing.SimNetwork({ seed: undefined, faults: { fragment: undefined, latencyMs: undefined }, connectTimeoutMs: undefined, trace: undefined });
+  t.type(sim.seed, 'number', 'a sim with every option undefined picks its seed');
+  const [a, b] = testing.socketpair({ sndbuf: undefined, faults: undefined });
+  a.close();
+  b.close();
 });

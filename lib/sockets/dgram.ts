@@ -26,17 +26,17 @@ export interface DatagramAddress {
   /** Its UDP port. */
   port: number;
   /** `'IPv4'` or `'IPv6'` in what `recvfrom` returns; not needed for `sendto`. */
-  family?: string;
+  family?: string | undefined;
 }
 
 /** Options of {@link bindDatagram}. */
 export interface DatagramOptions extends BufferOptions {
   /** Address to bind. Default `'127.0.0.1'`. */
-  host?: string;
+  host?: string | undefined;
   /** Port to bind; 0 (the default) picks a free one. */
-  port?: number;
+  port?: number | undefined;
   /** `'udp4'` or `'udp6'`. Default: `'udp6'` when `host` has a colon, else `'udp4'`. */
-  type?: 'udp4' | 'udp6';
+  type?: 'udp4' | 'udp6' | undefined;
 }
 
 /** Counters of a datagram socket. */

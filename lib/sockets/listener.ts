@@ -23,17 +23,17 @@ import { checkInt, checkOptions, checkTransport } from '../core/validate.js';
 /** Options of {@link listen} and {@link Listener.adopt}. */
 export interface ListenOptions extends BufferOptions {
   /** Address to bind. Default `'127.0.0.1'`. */
-  host?: string;
+  host?: string | undefined;
   /** Port to bind; 0 (the default) picks a free one. */
-  port?: number;
+  port?: number | undefined;
   /** A Unix socket path, instead of host and port. */
-  path?: string;
+  path?: string | undefined;
   /** The accept queue's length, as `listen(2)`'s backlog. Default 128. */
-  backlog?: number;
+  backlog?: number | undefined;
   /** Connections held past `backlog` before new ones are reset. Default 4096. */
-  maxOverflow?: number;
+  maxOverflow?: number | undefined;
   /** For tests: faults on every accepted socket (`fragment`, a small `sndbuf`), as `connect` takes them. */
-  faults?: SocketFaults;
+  faults?: SocketFaults | undefined;
 }
 
 /** Counters of a listener's accept queue. */

@@ -16,11 +16,11 @@ const DEFAULT_WAIT_MS = 5000;
 /** Readiness to expect: the sockets that must be readable, writable, exceptional. */
 export interface Expected {
   /** Must be reported readable. */
-  readable?: readonly (Socket | Listener)[];
+  readable?: readonly (Socket | Listener)[] | undefined;
   /** Must be reported writable. */
-  writable?: readonly (Socket | Listener)[];
+  writable?: readonly (Socket | Listener)[] | undefined;
   /** Must be reported exceptional. */
-  exceptional?: readonly (Socket | Listener)[];
+  exceptional?: readonly (Socket | Listener)[] | undefined;
 }
 
 function fail(message: string, sim?: SimNetwork): Error {
@@ -57,7 +57,7 @@ export async function loopbackPair(): Promise<[Socket, Socket]> {
  */
 export async function expectReady(
   expected: Expected,
-  options: { timeoutMs?: number; sim?: SimNetwork } = {},
+  options: { timeoutMs?: number | undefined; sim?: SimNetwork | undefined } = {},
 ): Promise<[Socket[], Socket[], Socket[]]> {
   const r = expected.readable ?? [];
   const w = expected.writable ?? [];
@@ -96,7 +96,7 @@ export function expectWouldBlock(sock: Socket, sim?: SimNetwork): void {
  * @throws {Error} `ERR_ASSERTION` naming what became ready.
  * @example await expectNoEvent({ readable: [client] }, { sim, ms: 30_000 })
  */
-export async function expectNoEvent(expected: Expected, options: { sim?: SimNetwork; ms?: number } = {}): Promise<void> {
+export async function expectNoEvent(expected: Expected, options: { sim?: SimNetwork | undefined; ms?: number | undefined } = {}): Promise<void> {
   if (options.sim && options.ms) await options.sim.runFor(options.ms);
   const got = await select(expected.readable ?? [], expected.writable ?? [], expected.exceptional ?? [], 0);
   const seen = [
@@ -112,7 +112,7 @@ export async function expectNoEvent(expected: Expected, options: { sim?: SimNetw
  * @throws {Error} `ERR_ASSERTION` on EOF before `n` bytes, or in time; a `SocketError` from `recv` as is.
  * @example const header = await recvExactly(sock, 4)
  */
-export async function recvExactly(sock: Socket, n: number, options: { timeoutMs?: number; sim?: SimNetwork } = {}): Promise<Buffer> {
+export async function recvExactly(sock: Socket, n: number, options: { timeoutMs?: number | undefined; sim?: SimNetwork | undefined } = {}): Promise<Buffer> {
   const parts: Buffer[] = [];
   let got = 0;
   while (got < n) {
@@ -133,7 +133,7 @@ export async function recvExactly(sock: Socket, n: number, options: { timeoutMs?
  * @throws {Error} `ERR_ASSERTION` when the socket stays full past `timeoutMs`; a `SocketError` from `send`.
  * @example await sendAll(sock, frame)
  */
-export async function sendAll(sock: Socket, data: Uint8Array | string, options: { timeoutMs?: number; sim?: SimNetwork } = {}): Promise<void> {
+export async function sendAll(sock: Socket, data: Uint8Array | string, options: { timeoutMs?: number | undefined; sim?: SimNetwork | undefined } = {}): Promise<void> {
   const buf = typeof data === 'string' ? Buffer.from(data) : data;
   let off = 0;
   while (off < buf.length) {

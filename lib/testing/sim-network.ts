@@ -22,13 +22,13 @@ export type { Faults } from '../backends/sim/sim-faults.js';
 /** Options of a {@link SimNetwork}. */
 export interface SimOptions {
   /** The seed of every random choice; `NET_SELECT_SEED` overrides it. Default: a fresh one (see `seed`). */
-  seed?: number;
+  seed?: number | undefined;
   /** Faults of every link, in both directions (override one with `link`). Default: none, no delay. */
-  faults?: Faults;
+  faults?: Faults | undefined;
   /** How long a connect waits for its handshake before failing with `ETIMEDOUT`. Default 20 000 virtual ms. */
-  connectTimeoutMs?: number;
+  connectTimeoutMs?: number | undefined;
   /** Keep a trace of every delivery in `trace`. Default true. */
-  trace?: boolean;
+  trace?: boolean | undefined;
 }
 
 /**

@@ -19,7 +19,7 @@ import { checkOptions } from '../core/validate.js';
  * a.send('ping')
  * await select([b], [], [])   // b.recv(4) -> 'ping'
  */
-export function socketpair(options?: BufferOptions & { faults?: SocketFaults }): [Socket, Socket] {
+export function socketpair(options?: BufferOptions & { faults?: SocketFaults | undefined }): [Socket, Socket] {
   const o = checkOptions(options, 'options');
   const faults = o.faults === undefined ? undefined : checkFaults(o.faults, 'options.faults');
   const sizes = checkBufferOptions({ ...o, sndbuf: o.sndbuf ?? faults?.sndbuf });
