@@ -11,5 +11,5 @@ export { SimNetwork, type SimOptions, type Faults } from './sim-network.js';
 export { SimHost } from './sim-host.js';
 export { datagramPair } from './datagram-pair.js';
 export { loopbackPair, expectReady, expectWouldBlock, expectNoEvent, recvExactly, sendAll, type Expected } from './helpers.js';
-export { simTest, type TestLike } from './sim-test.js';
+export { simTest, type TestLike, type TapTestLike, type NodeTestLike } from './sim-test.js';
 export type { SocketFaults } from '../backends/faults.js';
