@@ -1,5 +1,5 @@
 /** `SimHost`: one host of a simulated network, where its sockets are made. */
-import type { Host } from '../core/host.js';
+import { Host } from '../core/host.js';
 import { SocketError, invalidArgType } from '../core/errors.js';
 import { Listener, type ListenOptions } from '../sockets/listener.js';
 import { Socket, checkBufferOptions, type BufferOptions, type TcpAddr } from '../sockets/socket.js';
@@ -38,8 +38,11 @@ export class SimHost {
   #nextPort = FIRST_EPHEMERAL;
   #nextDatagramPort = FIRST_EPHEMERAL;
 
-  /** @internal */
+  /** @internal Use `sim.host(name)`. */
   constructor(sim: SimHostNet, host: Host) {
+    if (sim === null || typeof sim !== 'object' || typeof (sim as Partial<SimHostNet>)._listener !== 'function' || !(host instanceof Host)) {
+      throw invalidArgType('sim', 'a SimNetwork (use sim.host(name))', sim);
+    }
     this.#sim = sim;
     this._host = host;
   }
