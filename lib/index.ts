@@ -47,6 +47,7 @@ export {
   type SelectTrace,
   type PollTrace,
   type IoTrace,
+  type CtlTrace,
   type TraceMessage,
 } from './trace/trace.js';
 export { formatTrace, maskNames, printTrace } from './trace/print.js';

@@ -134,3 +134,21 @@ t.test('bug: the timeline drew recv() = 0 (end of file) as EAGAIN; it says EOF, 
   const both = renderTimeline([proc(1, 0), answer, io(1, 'recv', 5, 10, 2), io(1, 'recv', 5, 0, 3)], 'x');
   t.match(both, /<text class="io"[^>]*>↓10 EOF<\/text>/, 'bytes, then end of file');
 });
+
+t.test('bug: three connections that reused descriptor 5 were drawn as one row; each life of a number has its own', async (t) => {
+  const records: TraceRecord[] = [proc(1, 0)];
+  for (let i = 0; i < 3; i++) {
+    const at = i * 10;
+    records.push(
+      sel(1, { rlist: [3], start: at, end: at + 1, readable: [3], cost: cost(1) }),
+      io(1, 'accept', 3, 5, at + 2),
+      sel(1, { rlist: [3, 5], start: at + 3, end: at + 4, readable: [5], cost: cost(1) }),
+      io(1, 'recv', 5, 100 * (i + 1), at + 5),
+      io(1, 'close', 5, 0, at + 6),
+    );
+  }
+  const tl = buildTimeline(records);
+  t.same(tl.rows.map((r) => [r.label, r.received]), [['fd 3', 0], ['fd 5', 100], ['fd 5 (2)', 200], ['fd 5 (3)', 300]]);
+  t.same(tl.calls.map((c) => [...c.asked.keys()].join(' ')), ['fd 3', 'fd 3 fd 5', 'fd 3', 'fd 3 fd 5 (2)', 'fd 3', 'fd 3 fd 5 (3)']);
+  t.equal(tl.io.length, 6, 'accept and recv are drawn; a close only ends a row');
+});

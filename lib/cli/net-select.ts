@@ -84,8 +84,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       const records = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as TraceRecord);
       writeFileSync(parsed.html, renderTimeline(records, parsed.command.join(' ')));
       // Counted as the page counts them: the answers it draws as calls, and the I/O calls after them.
-      const io = records.filter((r) => r.channel === IO_CHANNEL).length;
-      const answers = records.filter((r) => r.channel !== 'process').length - io;
+      const io = records.filter((r) => r.channel === IO_CHANNEL && 'size' in r.message && r.message.call !== 'close').length;
+      const answers = records.filter((r) => r.channel !== 'process' && r.channel !== IO_CHANNEL).length;
       console.error(`net-select trace: ${answers} select/poll/epoll answers and ${io} accept/recv/send calls traced; timeline written to ${parsed.html}`);
     }
     return status;

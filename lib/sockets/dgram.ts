@@ -18,6 +18,7 @@ import { checkBufferOptions, type BufferOptions } from './socket.js';
 import { checkInt, checkOptions, checkTransport } from '../core/validate.js';
 import type { DatagramAddr, DatagramTransport } from '../backends/datagram-transport.js';
 import { datagramTransport } from '../backends/node/index.js';
+import { publishClose } from '../trace/trace.js';
 
 /** A UDP address: where a datagram came from, or where to send one. */
 export interface DatagramAddress {
@@ -212,6 +213,7 @@ export class DatagramSocket extends Pollable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    publishClose(this.#fd);
     this._host.fds.free(this.#fd);
     this.#fd = -1;
     while (this.#rq.dequeue() !== undefined);

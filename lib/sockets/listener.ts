@@ -13,7 +13,7 @@ import Queue from 'yocto-queue';
 import { fromNodeError, invalidArgType, sysError } from '../core/errors.js';
 import { POLLERR, POLLIN, POLLNVAL } from '../core/flags.js';
 import { Pollable } from '../core/pollable.js';
-import { ioChannel, publishIo } from '../trace/trace.js';
+import { ioChannel, publishClose, publishIo } from '../trace/trace.js';
 import { Socket, checkBufferOptions, type BufferOptions, type SockAddr, type TcpAddr } from './socket.js';
 import { adoptServer, listenTransport, type NetServer } from '../backends/node/index.js';
 import { FaultListenTransport, checkFaults, type SocketFaults } from '../backends/faults.js';
@@ -166,6 +166,7 @@ export class Listener<A extends SockAddr = SockAddr> extends Pollable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    publishClose(this.#fd);
     this._host.fds.free(this.#fd);
     this.#fd = -1;
     this.#t.close();
