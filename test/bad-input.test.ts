@@ -532,6 +532,7 @@ const ROWS: Row[] = [
   { fn: 'SimNetwork#record', cases: each(TYPE, 1, null, undefined, {}, [], true, 1n, Symbol('s'), () => 1), call: (v) => sim.record(v as string) },
   { fn: 'SimNetwork#runFor', cases: [...each(TYPE, '1', null, undefined, {}, [], true, 1n, Symbol('s')), ...each(RANGE, NaN, Infinity, -1, 1.5)], call: (v) => sim.runFor(v as number) },
   { fn: 'SimNetwork#socketpair', cases: [...each(TYPE, '1', 1, null, true, 1n, Symbol('s')), { value: { host: '' }, code: TYPE }, { value: { host: 1 }, code: TYPE }, { value: { sndbuf: 0 }, code: RANGE }], call: (v) => sim.socketpair(v as never) },
+  { fn: 'SimHost#fdLimit=', cases: [...each(TYPE, '1', null, undefined, {}, true, 1n, Symbol('s')), ...each(RANGE, NaN, Infinity, 1.5, -1, 3)], call: (v) => void (simHost.fdLimit = v as number) },
   { fn: 'SimHost#listen', cases: [...each(TYPE, '1', 1, null, true, 1n, Symbol('s')), { value: { port: '1' }, code: TYPE }, { value: { port: -1 }, code: RANGE }, { value: { port: 70000 }, code: RANGE }, { value: { backlog: 0 }, code: RANGE }, { value: { port: 7000 }, code: 'EADDRINUSE', label: 'a port taken' }], call: (v) => simHost.listen(v as never) },
   { fn: 'SimHost#connect', cases: [...each(TYPE, '1', 1, null, undefined, true, 1n, Symbol('s')), { value: { host: '', port: 1 }, code: TYPE }, { value: { host: 'server' }, code: TYPE }, { value: { host: 'server', port: -1 }, code: RANGE }, { value: { host: 'server', port: 1, sndbuf: 0 }, code: RANGE }], call: (v) => simHost.connect(v as never) },
   // testing/socketpair.ts (net-select/testing)

@@ -11,7 +11,11 @@ import type { CostCounter } from '../core/cost.js';
 import { ioChannel, publishClose, publishCtl } from '../trace/trace.js';
 
 /** The descriptor number of what an epoll_ctl was given, for the trace. */
-const fdNumber = (target: Selectable): number => (typeof target === 'number' ? target : target.fileno());
+const fdNumber = (target: Selectable): number => {
+  if (typeof target === 'number') return target;
+  const f = (target as { fileno?: unknown } | null)?.fileno; // checked after the call that uses it: never throws
+  return typeof f === 'function' ? Number(f.call(target)) : -1;
+};
 
 /** Linux's `EP_MAX_NESTS`: how deep epoll instances may watch one another. */
 const MAX_NESTS = 4;

@@ -135,7 +135,7 @@ export class SimHost {
    * const cli = await sim.host('client').bindDatagram()
    * cli.sendto('query', { address: 'server', port: 53 })
    */
-  async bindDatagram(options: { port?: number } & BufferOptions = {}): Promise<DatagramSocket> {
+  async bindDatagram(options: { port?: number | undefined } & BufferOptions = {}): Promise<DatagramSocket> {
     const o = checkOptions(options, 'options');
     let port = o.port === undefined ? 0 : checkInt(o.port, 'options.port', 0, 65535);
     const sizes = checkBufferOptions({ ...o, sndbuf: o.sndbuf ?? this.#sim._faults.sndbuf });
