@@ -1,6 +1,8 @@
 /**
  * net-select: the POSIX readiness contract — select, poll, epoll — over real `node:net` sockets.
  * This file only re-exports; each concept lives in the file named after it.
+ *
+ * @module net-select
  */
 // First: the Node backend installs Node's platform before any other module runs (a browser bundle gets the
 // backend's browser stand-in here, and keeps the portable platform).
@@ -9,7 +11,7 @@ export { SocketError, type Errno } from './core/errors.js';
 export { FD_SETSIZE, getFdLimit, setFdLimit, openFdCount, type FileLike } from './core/fd-table.js';
 export * from './core/flags.js';
 export { Pollable } from './core/pollable.js';
-export { Socket, type BufferOptions, type ConnectOptions, type SockAddr } from './sockets/socket.js';
+export { Socket, type BufferOptions, type ConnectOptions, type SockAddr, type TcpAddr } from './sockets/socket.js';
 export { connect } from './sockets/connect.js';
 export { Listener, listen, type ListenOptions, type ListenerStats } from './sockets/listener.js';
 export type { Selectable } from './core/resolve.js';
@@ -45,6 +47,7 @@ export {
   type SelectTrace,
   type PollTrace,
   type IoTrace,
+  type CtlTrace,
   type TraceMessage,
 } from './trace/trace.js';
 export { formatTrace, maskNames, printTrace } from './trace/print.js';

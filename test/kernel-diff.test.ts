@@ -3,7 +3,7 @@
  * of calls applied to real Linux objects (test/kernel/kernel_helper.py, python3) — a TCP pair, a pipe, two UDP
  * sockets, a regular file — and to net-select's; poll bits, select lists, level- and edge-triggered epoll
  * (and what epoll_ctl says of the object) and every call's
- * outcome compared after each op. Only the README's documented departures are exempt (test/kernel/compare.ts
+ * outcome compared after each op. Only the documented departures (docs/contract.md) are exempt (test/kernel/compare.ts
  * names each with its sentence; docs/linux-departures.md those of pipes, UDP and files). A longer run:
  * `npm run test:kernel -- --seed N --n N [--kind tcp,pipe,udp,file]`.
  */
@@ -31,14 +31,14 @@ function idle(): Obs {
   };
 }
 
-t.test('the comparison flags an extra edge, and exempts only what the README departures explain', async (t) => {
+t.test('the comparison flags an extra edge, and exempts only what the documented departures explain', async (t) => {
   const cmp = new Comparator();
   t.same(cmp.outcome({ side: 'a', op: 'send', n: 3 }, 'sent:3', 'sent:3'), []);
   const node = idle();
   node.et.out.b = 4;
   const extraEdge = [{ field: 'et.out.b', kernel: '-', node: 'OUT' }];
   t.same(cmp.compareObs(idle(), node), extraEdge, 'bug 2: an OUT edge Linux has not');
-  // A pending error in the except set: expected there (README departure), but only with POLLERR.
+  // A pending error in the except set: expected there (a documented departure), but only with POLLERR.
   const kErr = idle();
   kErr.bits.a = kErr.lt.a = 0x2000 | 0x1d;
   kErr.sel.a = 'rw-';
@@ -83,11 +83,11 @@ t.test('the shrinker finds the minimal disagreeing sequence, sizes included', as
   t.equal(showOps(await shrink(ops, 5, fails)), 'a.send(1000); b.close()');
 });
 
-t.test('each exemption rests on a sentence the README still says', async (t) => {
+t.test('each exemption rests on a sentence docs/contract.md still says', async (t) => {
   const flat = (text: string): string => text.replace(/\*\*/g, '').replace(/\s+/g, ' ');
-  const readme = flat(readFileSync(new URL('../README.md', import.meta.url), 'utf8'));
+  const readme = flat(readFileSync(new URL('../docs/contract.md', import.meta.url), 'utf8'));
   for (const e of [EXCEPT_SET, BUFFER_SIZES]) {
-    for (const part of e.readme.split(' ... ')) t.ok(readme.includes(flat(part)), `README says: ${part}`);
+    for (const part of e.readme.split(' ... ')) t.ok(readme.includes(flat(part)), `docs/contract.md says: ${part}`);
   }
   const departures = flat(readFileSync(new URL('../docs/linux-departures.md', import.meta.url), 'utf8'));
   t.ok(departures.includes(flat(READER_GONE.readme)), `docs/linux-departures.md says: ${READER_GONE.readme}`);
@@ -116,8 +116,8 @@ t.test(
     });
     const text = formatReport(report);
     t.comment(text);
-    t.comment(`exemptions in force: "${EXCEPT_SET.name}" (README: ${EXCEPT_SET.readme})`);
-    t.comment(`                     "${BUFFER_SIZES.name}" (README: ${BUFFER_SIZES.readme})`);
+    t.comment(`exemptions in force: "${EXCEPT_SET.name}" (docs/contract.md: ${EXCEPT_SET.readme})`);
+    t.comment(`                     "${BUFFER_SIZES.name}" (docs/contract.md: ${BUFFER_SIZES.readme})`);
     t.equal(report.findings.length + report.unshrunk.size, 0, 'no disagreement with Linux');
   },
 );
@@ -175,7 +175,7 @@ const REGRESSIONS: [name: string, ops: string, todo?: string][] = [
   [
     'a reset is seen while reading is paused on a full receive queue, after our own SHUT_WR',
     'b.shutdown(SHUT_WR); a.send(262144); a.send(100000); a.reset()',
-    'net-select misses this reset (b stays IN|OUT; Linux: IN|OUT|ERR|HUP|RDHUP): reported to the lead',
+    'net-select misses this reset (b stays IN|OUT; Linux: IN|OUT|ERR|HUP|RDHUP): after our own FIN Node shows no reset until a send fails (docs/contract.md, "A reset after EOF is asked for")',
   ],
 ];
 

@@ -1,5 +1,8 @@
 /** The listening socket: accept, the accept queue with its overflow and cap, adopt, close. */
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
 import { Listener, listen, openFdCount, select, type Socket } from '../lib/index.js';
 import { runEchoServer } from '../examples/echo-server.js';
@@ -283,4 +286,25 @@ t.test('Unix sockets have no reset: reset(), an overflow and close() with queued
   t.equal(s?.fileno(), -1);
   connect({ path }).close();
   t.doesNotThrow(() => l.close(), 'close() with a queued Unix connection');
+});
+
+t.test('bug: getsockname() of a TCP listener was typed as an object-or-string union, so .port needed a cast', async (t) => {
+  // These lines are the test as much as the assertions: `npm test` type-checks them first.
+  const tcp = await listen({ host: '127.0.0.1', port: 0 });
+  t.teardown(() => tcp.close());
+  const port: number = tcp.getsockname().port;
+  t.ok(port > 0, 'a TCP listener has its port, no cast');
+  const dir = mkdtempSync(join(tmpdir(), 'net-select-unix-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const unix = await listen({ path: join(dir, 's') });
+  t.teardown(() => unix.close());
+  const path: string = unix.getsockname();
+  t.equal(path, join(dir, 's'), 'a Unix listener has its path');
+  const either: Listener = tcp; // a listener of either kind is still a Listener
+  t.equal(typeof either.getsockname(), 'object');
+  const { SimNetwork } = await import('../lib/testing/index.js');
+  const sim = new SimNetwork({ seed: 1 });
+  const simulated = await sim.host('server').listen({ port: 7000 });
+  t.teardown(() => simulated.close());
+  t.equal(simulated.getsockname().port, 7000, 'and so has a simulated one');
 });

@@ -1,23 +1,36 @@
 /**
- * The README's "Testing your protocol": its three-host example is exactly examples/sim-partition.ts, and that
- * program shows the partition and the repair, the same way on every run of its seed.
+ * The testing guide (docs/testing.md) and the README's digest of it: the guide's three-host example is exactly
+ * examples/sim-partition.ts, that program shows the partition and the repair the same way on every run of its
+ * seed, and the README's "Testing your protocol" shows the guide's code and links to it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { ROOT, runTs } from './fixtures/helpers.js';
 
-t.test('the README three-host example is examples/sim-partition.ts, with the package names in the imports', async (t) => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Testing your protocol'));
-  const block = /Three hosts, a partition and a repair[^\n]*\n\n```ts\n([\s\S]*?)```/.exec(section)?.[1];
-  t.ok(block, 'the section has the example');
+t.test('the three-host example of docs/testing.md is examples/sim-partition.ts, with the package names in the imports', async (t) => {
+  const guide = readFileSync(join(ROOT, 'docs/testing.md'), 'utf8');
+  const block = /Three hosts, a partition and a repair[^\n]*\n\n```ts\n([\s\S]*?)```/.exec(guide)?.[1];
+  t.ok(block, 'the guide has the example');
   const file = readFileSync(join(ROOT, 'examples/sim-partition.ts'), 'utf8');
   const code = file
     .slice(file.indexOf('import {'))
     .replace("from '../lib/index.js';", "from 'net-select';")
     .replace("from '../lib/testing/index.js';", "from 'net-select/testing';");
   t.equal(block, code);
+});
+
+t.test('the testing section of the README follows docs/testing.md: the same code, and a link to the whole kit', async (t) => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const guide = readFileSync(join(ROOT, 'docs/testing.md'), 'utf8');
+  const start = readme.indexOf('## Testing your protocol');
+  t.ok(start >= 0, 'the README has the section');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+  const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+  t.ok(blocks.length > 0, 'the section shows code');
+  for (const block of blocks) t.ok(guide.includes(block), 'each of its code blocks is in the guide, word for word');
+  t.match(section, /\]\(docs\/testing\.md\)/, 'it links to the guide');
+  t.ok(section.split('\n').length <= 35, 'it stays a digest: about 30 lines');
 });
 
 t.test('the three-host example: a partition holds app1 a virtual minute, app2 is served, the repair loses nothing', async (t) => {

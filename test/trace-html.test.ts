@@ -123,3 +123,32 @@ t.test('recv, send and accept follow the answer before them, and add up on their
   t.match(page, />↓21k ↑0</, "the row's totals (20500 B)");
   t.match(page, />↓21k</, 'the bytes after answer #1, in its column');
 });
+
+t.test('bug: the timeline drew recv() = 0 (end of file) as EAGAIN; it says EOF, and EAGAIN only for would-block', async (t) => {
+  const answer = sel(1, { rlist: [5], start: 0, end: 1, readable: [5], cost: cost(1) });
+  const eof = renderTimeline([proc(1, 0), answer, io(1, 'recv', 5, 0, 2)], 'x');
+  t.match(eof, /<text class="io"[^>]*>EOF<\/text>/, 'recv(5, 65536) = 0 is drawn as EOF');
+  t.notMatch(eof, />EAGAIN</, 'and not as EAGAIN');
+  const wouldBlock = renderTimeline([proc(1, 0), answer, io(1, 'recv', 5, -1, 2)], 'x');
+  t.match(wouldBlock, /<text class="io"[^>]*>EAGAIN<\/text>/, 'recv() that would block is EAGAIN');
+  const both = renderTimeline([proc(1, 0), answer, io(1, 'recv', 5, 10, 2), io(1, 'recv', 5, 0, 3)], 'x');
+  t.match(both, /<text class="io"[^>]*>↓10 EOF<\/text>/, 'bytes, then end of file');
+});
+
+t.test('bug: three connections that reused descriptor 5 were drawn as one row; each life of a number has its own', async (t) => {
+  const records: TraceRecord[] = [proc(1, 0)];
+  for (let i = 0; i < 3; i++) {
+    const at = i * 10;
+    records.push(
+      sel(1, { rlist: [3], start: at, end: at + 1, readable: [3], cost: cost(1) }),
+      io(1, 'accept', 3, 5, at + 2),
+      sel(1, { rlist: [3, 5], start: at + 3, end: at + 4, readable: [5], cost: cost(1) }),
+      io(1, 'recv', 5, 100 * (i + 1), at + 5),
+      io(1, 'close', 5, 0, at + 6),
+    );
+  }
+  const tl = buildTimeline(records);
+  t.same(tl.rows.map((r) => [r.label, r.received]), [['fd 3', 0], ['fd 5', 100], ['fd 5 (2)', 200], ['fd 5 (3)', 300]]);
+  t.same(tl.calls.map((c) => [...c.asked.keys()].join(' ')), ['fd 3', 'fd 3 fd 5', 'fd 3', 'fd 3 fd 5 (2)', 'fd 3', 'fd 3 fd 5 (3)']);
+  t.equal(tl.io.length, 6, 'accept and recv are drawn; a close only ends a row');
+});

@@ -46,8 +46,8 @@ t.test('the timeline of the demo opens in a browser: a row per descriptor, a mar
   // The demo prints its own calls (through printTrace): the page must have exactly those.
   const printed = run.out.split('\n').filter((l) => l.startsWith('select('));
   t.ok(printed.length > 4, `the demo made several calls (${printed.length})`);
-  const traced = run.out.split('\n').filter((l) => /^(select|accept|recv|send)\(/.test(l)).length;
-  t.match(run.err, new RegExp(`net-select trace: ${traced} calls traced; timeline written to `));
+  const io = run.out.split('\n').filter((l) => /^(accept|recv|send)\(/.test(l)).length;
+  t.match(run.err, new RegExp(`net-select trace: ${printed.length} select/poll/epoll answers and ${io} accept/recv/send calls traced; timeline written to `));
   // Every descriptor in the three sets the calls passed: select(r=[3,5] w=[] x=[3,5], 1000)
   const asked = (l: string): number[] => [...(l.split(')')[0] ?? '').matchAll(/\[([\d,]*)\]/g)].flatMap((m) => (m[1] ? m[1].split(',').map(Number) : []));
   const fds = [...new Set(printed.flatMap(asked))].sort((a, b) => a - b);
@@ -71,17 +71,19 @@ t.test('the timeline of the demo opens in a browser: a row per descriptor, a mar
   const calls = tab.locator('#view-calls');
   t.equal(await calls.locator('[data-call]').count(), printed.length, 'a bar per call');
   const rows = await calls.locator('[data-row]').allTextContents();
-  t.same(rows, fds.map((fd) => `fd ${fd}`), 'a row per descriptor asked about');
+  // A row per descriptor and life: a client that left early gives its number to one accepted later (the
+  // lowest free descriptor, as Linux gives), and the later one has a row of its own, `fd 7 (2)`.
+  t.same([...new Set(rows.map((r) => r.replace(/ \(\d+\)$/, '')))].sort(), fds.map((fd) => `fd ${fd}`).sort(), 'a row per descriptor asked about');
+  t.ok(rows.every((r) => /^fd \d+( \(\d+\))?$/.test(r)), 'each named by its number, and its life after the first');
   t.ok((await calls.locator('.ready .gr').count()) > 0, 'some descriptor came back readable');
   t.ok((await calls.locator('.ready .gw').count()) > 0, 'some descriptor came back writable');
   t.equal(await calls.locator('.cost').count(), printed.length, 'a kernel-cost bar per call');
   t.equal(await calls.locator('text.moved').first().textContent(), 'accepted 4', 'the listener accepted the 4 clients');
-  // A row per descriptor: a client that left early gives its number to one accepted later (the lowest free
-  // descriptor, as Linux gives), and the two share a row. In all, 4 x 40000 B in and out, and as much out as in.
+  // In all, 4 x 40000 B in and out, and as much out as in.
   const [accepted, ...moved] = await calls.locator('text.moved').allTextContents();
   t.equal(accepted, 'accepted 4');
   const perRow = moved.map((m) => /^↓(\d+)k ↑(\d+)k$/.exec(m)?.slice(1).map(Number) ?? [NaN, NaN]);
-  t.ok(perRow.length >= 1 && perRow.length <= 4, `a row per client's descriptor (${moved.join(', ')})`);
+  t.equal(perRow.length, 4, `a row per client, a reused descriptor's too (${moved.join(', ')})`);
   t.ok(perRow.every(([i, o]) => i === o && (i as number) % 40 === 0), 'each row: whole clients of 40000 B in, as much out');
   t.equal(perRow.reduce((a, [i]) => a + (i as number), 0), 160, 'the 4 clients: 160000 B in all');
   t.ok((await calls.locator('text.io').count()) > 4, 'bytes moved after each answer');
@@ -112,13 +114,47 @@ t.test('net-select trace without --html prints the lines as the command runs; --
   const printed = await netSelect(['trace', '--', ...target]);
   t.equal(printed.code, 0);
   t.match(printed.err, /^select\(r=\[\d+\] w=\[\] x=\[\], 5000\) = 1 \(r=\[\d+\]\)  \[kernel: /);
-  t.equal(printed.err.trim().split('\n').length, 9, 'a line per call');
+  t.equal(printed.err.trim().split('\n').length, 14, 'a line per call: 9, the epoll_ctl and the four closes');
 
   const jsonl = join(dir, 'trace.jsonl');
   const kept = await netSelect(['trace', '--jsonl', jsonl, '--', ...target]);
   t.equal(kept.code, 0);
   t.equal(kept.err, '', 'nothing printed');
-  t.equal(readFileSync(jsonl, 'utf8').trim().split('\n').length, 1 + 9, 'a process line and a line per call');
+  t.equal(readFileSync(jsonl, 'utf8').trim().split('\n').length, 1 + 14, 'a process line and a line per call');
+});
+
+t.test('bug: `net-select trace --help` said "unknown argument: --help" and exited 2; it prints the usage and exits 0', async (t) => {
+  const printed: string[] = [];
+  const log = console.log;
+  const error = console.error;
+  console.log = (...a: unknown[]) => void printed.push(a.join(' '));
+  console.error = (...a: unknown[]) => void printed.push(`stderr: ${a.join(' ')}`);
+  t.teardown(() => {
+    console.log = log;
+    console.error = error;
+  });
+  for (const args of [['--help'], ['-h'], ['trace', '--help'], ['trace', '-h'], ['trace', '--html', 'x.html', '--help']]) {
+    printed.length = 0;
+    t.equal(await main(args), 0, `net-select ${args.join(' ')}`);
+    t.match(printed.join('\n'), /^usage: net-select trace/, 'the usage, on stdout');
+    t.notMatch(printed.join('\n'), /stderr:/, 'nothing on stderr');
+  }
+  printed.length = 0;
+  t.equal(await main(['trace', '--', process.execPath, '-e', 'process.exit(process.argv.includes("--help") ? 4 : 5)', '--', '--help']), 4,
+    'after --, --help belongs to the command');
+});
+
+t.test('bug: the command line said "34 calls traced" where the page said 13 calls and 21 accept/recv/send calls', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'net-select-count-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const html = join(dir, 'count.html');
+  const run = await netSelect(['trace', '--html', html, '--', process.execPath, '--import', 'tsx', 'examples/demo.ts']);
+  t.equal(run.code, 0, run.err);
+  const said = /net-select trace: (\d+) select\/poll\/epoll answers and (\d+) accept\/recv\/send calls traced/.exec(run.err);
+  t.ok(said, `the tracer counts answers and I/O calls apart: ${run.err}`);
+  const page = readFileSync(html, 'utf8');
+  t.match(page, new RegExp(`${said?.[1]} calls \\(`), 'the page says the same number of answers');
+  t.match(page, new RegExp(` ${said?.[2]} accept/recv/send calls moved`), 'and the same number of I/O calls');
 });
 
 t.test('net-select exits 2 on bad arguments, 127 when the command cannot start, else with its status', async (t) => {

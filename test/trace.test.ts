@@ -11,6 +11,9 @@ import { join } from 'node:path';
 import {
   EPOLLIN,
   EPOLLRDHUP,
+  EVENT_READ,
+  EVENT_WRITE,
+  EpollSelector,
   IO_CHANNEL,
   POLLIN,
   POLLOUT,
@@ -149,7 +152,7 @@ t.test('Poll and Epoll publish each answer with the registered descriptors and t
   t.same(got[1]?.cost, ep.cost.last);
   server.recv(1);
   await ep.poll(0);
-  t.match(got[2], { call: 'epoll_wait', events: [], timeoutMs: 0, maxevents: -1 }, 'an empty answer is published too');
+  t.match(got[2], { call: 'epoll_wait', events: [], timeoutMs: 0, maxevents: 1 }, 'an empty answer is published too (no bound given: maxevents is the interest list, 1)');
 });
 
 t.test('recv, send and accept publish what they returned, and -1 when they would block', async (t) => {
@@ -250,9 +253,14 @@ t.test('NET_SELECT_TRACE=1 traces a program that knows nothing of it, on stderr'
     String.raw`send\(${c}, 1\) = 1`,
     String.raw`select\(r=\[${s}\] w=\[\] x=\[${s}\], 5000\) = 1 \(r=\[${s}\]\)  \[kernel: ${s + 1} fds, 48 B; ${us}`,
     String.raw`poll\(\[\[${s}, POLLIN\]\], 5000\) = \[\[${s}, POLLIN\]\]  \[kernel: 1 fds, 10 B; ${us}`,
+    String.raw`epoll_ctl\(${epfd}, EPOLL_CTL_ADD, ${s}, \{EPOLLIN\}\) = 0`,
     String.raw`epoll_wait\(${epfd}, 64, 5000\) = \[\[${s}, EPOLLIN\]\]  \[kernel: 1 fds, 12 B; ${us}`,
+    String.raw`close\(${epfd}\) = 0`,
     String.raw`recv\(${s}, 1\) = 1`,
     String.raw`select\(r=\[${s}\] w=\[\] x=\[\], 1\) = 0 \(Timeout\)  \[kernel: ${s + 1} fds, 48 B; ${us}`,
+    String.raw`close\(${c}\) = 0`,
+    String.raw`close\(${s}\) = 0`,
+    String.raw`close\(${l}\) = 0`,
   ];
   t.equal(lines.length, expected.length, `one line per call:\n${err}`);
   expected.forEach((re, i) => t.match(lines[i], new RegExp(`^${re}$`), `line ${i + 1}`));
@@ -268,6 +276,32 @@ t.test('NET_SELECT_TRACE_FILE records a program that knows nothing of it, as JSO
   t.equal(records[0]?.channel, 'process');
   t.same(
     records.slice(1).map((r) => (r.channel === 'process' ? 'process' : 'source' in r.message ? 'select' : r.message.call)),
-    ['select', 'accept', 'select', 'send', 'select', 'poll', 'epoll_wait', 'recv', 'select'],
+    ['select', 'accept', 'select', 'send', 'select', 'poll', 'epoll_ctl', 'epoll_wait', 'close', 'recv', 'select', 'close', 'close', 'close'],
   );
+});
+
+t.test('bug: close and epoll_ctl were not traced, and the selectors API traced epoll_wait(4, -1, -1), which Linux refuses', async (t) => {
+  const lines: string[] = [];
+  const stop = printTrace((line) => lines.push(line));
+  t.teardown(stop);
+  const { client, server } = await socketPair(t);
+  const sel = new EpollSelector();
+  const fd = server.fileno();
+  sel.register(server, EVENT_READ);
+  sel.modify(server, EVENT_READ | EVENT_WRITE);
+  client.send('x');
+  await sel.select(5000);
+  sel.unregister(server);
+  sel.close();
+  server.close();
+  const epfd = Number(/^epoll_ctl\((\d+), /.exec(lines.find((l) => l.startsWith('epoll_ctl')) ?? '')?.[1]);
+  t.ok(epfd > 0, "the selector's epoll descriptor, from its first epoll_ctl");
+  t.match(lines.join('\n'), new RegExp(String.raw`epoll_ctl\(${epfd}, EPOLL_CTL_ADD, ${fd}, \{EPOLLIN\}\) = 0`), 'register is EPOLL_CTL_ADD');
+  t.match(lines.join('\n'), new RegExp(String.raw`epoll_ctl\(${epfd}, EPOLL_CTL_MOD, ${fd}, \{EPOLLIN\|EPOLLOUT\}\) = 0`), 'modify is EPOLL_CTL_MOD');
+  t.match(lines.join('\n'), new RegExp(String.raw`epoll_ctl\(${epfd}, EPOLL_CTL_DEL, ${fd}, NULL\) = 0`), 'unregister is EPOLL_CTL_DEL');
+  const wait = lines.find((l) => l.startsWith('epoll_wait('));
+  t.match(wait, new RegExp(String.raw`^epoll_wait\(${epfd}, 1, 5000\) = `), 'maxevents as a C program passes it: the interest list, 1');
+  t.notMatch(lines.join('\n'), /epoll_wait\(\d+, -1,/, 'never maxevents -1');
+  t.match(lines.join('\n'), new RegExp(String.raw`close\(${epfd}\) = 0`), 'closing the selector closes its epoll descriptor');
+  t.match(lines.join('\n'), new RegExp(String.raw`close\(${fd}\) = 0`), 'closing a socket is traced');
 });

@@ -14,11 +14,11 @@ import type { ListenSink, ListenTransport, SockAddr, StreamSink, StreamTransport
 /** The faults `connect` and `listen` can put on real sockets (option `faults`). */
 export interface SocketFaults {
   /** Deliver what arrives in random pieces, one per event-loop turn. */
-  fragment?: boolean;
+  fragment?: boolean | undefined;
   /** The send buffer (SO_SNDBUF) of the socket unless it asks for one: small, for partial sends. */
-  sndbuf?: number;
+  sndbuf?: number | undefined;
   /** The seed of the piece sizes (`NET_SELECT_SEED` overrides it). Default: a fresh one. */
-  seed?: number;
+  seed?: number | undefined;
 }
 
 /** @internal Checked faults. */

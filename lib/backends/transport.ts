@@ -10,20 +10,21 @@
  */
 import type { Host } from '../core/host.js';
 
+/** A TCP address, as Python gives it: `{ address, port, family }`. What a TCP listener's `getsockname()` returns. */
+export interface TcpAddr {
+  /** The IP address, as Node writes it (`'127.0.0.1'`, `'::1'`); a simulated host's name. */
+  address: string;
+  /** The TCP port. */
+  port: number;
+  /** `'IPv4'` or `'IPv6'` (`'sim'` on the simulated network). */
+  family: string;
+}
+
 /**
- * A socket's address: TCP as Python gives it (`{ address, port, family }`), a Unix socket as its path
- * (`''` for an unnamed Unix socket, such as a client's own end).
+ * A socket's address: TCP as Python gives it ({@link TcpAddr}), a Unix socket as its path (`''` for an unnamed
+ * Unix socket, such as a client's own end).
  */
-export type SockAddr =
-  | {
-      /** The IP address, as Node writes it (`'127.0.0.1'`, `'::1'`). */
-      address: string;
-      /** The TCP port. */
-      port: number;
-      /** `'IPv4'` or `'IPv6'`. */
-      family: string;
-    }
-  | string;
+export type SockAddr = TcpAddr | string;
 
 /** An error as a transport reports it: Node's shape, an `Error` with the errno name as `code`. */
 export type NetError = Error & { code?: unknown };

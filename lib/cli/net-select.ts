@@ -19,6 +19,7 @@ import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { TraceRecord } from '../trace/record.js';
+import { IO_CHANNEL } from '../trace/trace.js';
 import { renderTimeline } from './timeline-html.js';
 
 const USAGE = `usage: net-select trace [--html out.html] [--jsonl trace.jsonl] -- <command> [args...]
@@ -35,11 +36,12 @@ interface TraceArgs {
   command: string[];
 }
 
-/** Parses `trace`'s arguments; a string is the reason they are wrong. */
+/** Parses `trace`'s arguments: `'help'` when asked for it, else a string is the reason they are wrong. */
 function parseTrace(args: readonly string[]): TraceArgs | string {
   const out: TraceArgs = { command: [] };
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
+    if (a === '--help' || a === '-h') return 'help';
     if (a === '--') {
       out.command = args.slice(i + 1);
       break;
@@ -61,11 +63,12 @@ function parseTrace(args: readonly string[]): TraceArgs | string {
  * @example process.exitCode = await main(['trace', '--html', 'out.html', '--', 'node', 'app.js'])
  */
 export async function main(argv: readonly string[]): Promise<number> {
-  if (argv[0] === '--help' || argv[0] === '-h') {
+  const parsed = argv[0] === '--help' || argv[0] === '-h' ? 'help'
+    : argv[0] === 'trace' ? parseTrace(argv.slice(1)) : `unknown command: ${argv[0] ?? '(none)'}`;
+  if (parsed === 'help') {
     console.log(USAGE);
     return 0;
   }
-  const parsed = argv[0] === 'trace' ? parseTrace(argv.slice(1)) : `unknown command: ${argv[0] ?? '(none)'}`;
   if (typeof parsed === 'string') {
     console.error(`net-select: ${parsed}\n\n${USAGE}`);
     return 2;
@@ -80,8 +83,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (file !== undefined && parsed.html !== undefined) {
       const records = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as TraceRecord);
       writeFileSync(parsed.html, renderTimeline(records, parsed.command.join(' ')));
-      const calls = records.filter((r) => r.channel !== 'process').length;
-      console.error(`net-select trace: ${calls} calls traced; timeline written to ${parsed.html}`);
+      // Counted as the page counts them: the answers it draws as calls, and the I/O calls after them.
+      const io = records.filter((r) => r.channel === IO_CHANNEL && 'size' in r.message && r.message.call !== 'close').length;
+      const answers = records.filter((r) => r.channel !== 'process' && r.channel !== IO_CHANNEL).length;
+      console.error(`net-select trace: ${answers} select/poll/epoll answers and ${io} accept/recv/send calls traced; timeline written to ${parsed.html}`);
     }
     return status;
   } finally {

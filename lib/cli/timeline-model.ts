@@ -43,7 +43,7 @@ export interface TimelineCall {
 export interface TimelineIo {
   /** The descriptor's row. */
   key: string;
-  call: IoTrace['call'];
+  call: 'recv' | 'send' | 'accept';
   /** As {@link IoTrace}: bytes (recv, send), the new descriptor (accept), -1 would block. */
   result: number;
   time: number;
@@ -92,21 +92,32 @@ export function buildTimeline(records: readonly TraceRecord[]): Timeline {
   }
   const many = pids.size > 1;
   const answers: { pid: number; m: SelectTrace | PollTrace; at: number }[] = [];
-  const ios: { pid: number; m: IoTrace; at: number }[] = [];
+  const ios: { pid: number; m: IoTrace & { call: TimelineIo['call'] }; at: number }[] = [];
+  // When each descriptor was closed, per process: a number used again after a close is a new row.
+  const closes = new Map<string, number[]>();
   for (const r of records) {
     if (r.channel === 'process') continue;
     const at = origins.get(r.pid) ?? 0;
-    if ('time' in r.message) ios.push({ pid: r.pid, m: r.message, at });
-    else answers.push({ pid: r.pid, m: r.message, at });
+    const m = r.message;
+    if (!('time' in m)) answers.push({ pid: r.pid, m, at });
+    else if (m.call === 'close') {
+      const k = `${r.pid} ${m.fd}`;
+      closes.set(k, [...(closes.get(k) ?? []), at + m.time]);
+    } else if (m.call !== 'epoll_ctl') ios.push({ pid: r.pid, m: m as IoTrace & { call: TimelineIo['call'] }, at });
   }
   answers.sort((a, b) => a.at + a.m.end - (b.at + b.m.end));
   ios.sort((a, b) => a.at + a.m.time - (b.at + b.m.time));
   const prefix = (pid: number): string => (many ? `pid ${pid} ` : '');
+  /** The row of `fd` at `time`: `fd 5` in its first life, `fd 5 (2)` once it was closed and used again. */
+  const rowKey = (pid: number, fd: number, time: number): string => {
+    const life = (closes.get(`${pid} ${fd}`) ?? []).filter((c) => c < time).length;
+    return `${prefix(pid)}fd ${fd}${life === 0 ? '' : ` (${life + 1})`}`;
+  };
 
   const raw: Omit<TimelineCall, 'n'>[] = [];
   const lastEnd = new Map<string, number>();
   for (const { pid, m, at } of answers) {
-    const key = (fd: number): string => `${prefix(pid)}fd ${fd}`;
+    const key = (fd: number): string => rowKey(pid, fd, at + m.start);
     const lane = prefix(pid) + ('source' in m ? (m.source === 'select' ? 'select()' : `Selector ${m.id}`) : m.call === 'poll' ? `poll #${m.id}` : `epoll fd ${m.epfd}`);
     let start = at + m.start;
     // A 'ready' batch has no call: the program was waiting since the previous answer of that Selector.
@@ -128,7 +139,7 @@ export function buildTimeline(records: readonly TraceRecord[]): Timeline {
       const c = calls[next] as TimelineCall;
       lastOf.set(c.pid, c.n);
     }
-    io.push({ key: `${prefix(pid)}fd ${m.fd}`, call: m.call, result: m.result, time, after: lastOf.get(pid) ?? 0, line: formatTrace(m) });
+    io.push({ key: rowKey(pid, m.fd, at + m.time), call: m.call, result: m.result, time, after: lastOf.get(pid) ?? 0, line: formatTrace(m) });
   }
 
   const rows = new Map<string, TimelineRow>();

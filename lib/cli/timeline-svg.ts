@@ -199,7 +199,9 @@ function ioMarks(tl: Timeline, across: Across, rowY: (key: string) => number): s
       accepted.length > 0 ? `→fd ${accepted.join(',')}` : '',
       sum('recv') > 0 ? `↓${bytes(sum('recv'))}` : '',
       sum('send') > 0 ? `↑${bytes(sum('send'))}` : '',
-    ].filter(Boolean).join(' ') || 'EAGAIN';
+      g.some((x) => x.call === 'recv' && x.result === 0) ? 'EOF' : '', // recv() = 0 is end of file
+      g.some((x) => x.result === -1) ? 'EAGAIN' : '', // -1 is would-block
+    ].filter(Boolean).join(' ') || `${first.call} 0`;
     const lines = g.slice(0, 12).map((x) => x.line);
     if (g.length > 12) lines.push(`... ${g.length - 12} more`);
     const tip = `${first.key}, after #${first.after}:\n${lines.join('\n')}`;

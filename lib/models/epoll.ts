@@ -8,6 +8,14 @@ import type { PollEvent } from '../core/flags.js';
 import type { WaitOptions } from '../core/pending.js';
 import type { Selectable } from '../core/resolve.js';
 import type { CostCounter } from '../core/cost.js';
+import { ioChannel, publishClose, publishCtl } from '../trace/trace.js';
+
+/** The descriptor number of what an epoll_ctl was given, for the trace. */
+const fdNumber = (target: Selectable): number => {
+  if (typeof target === 'number') return target;
+  const f = (target as { fileno?: unknown } | null)?.fileno; // checked after the call that uses it: never throws
+  return typeof f === 'function' ? Number(f.call(target)) : -1;
+};
 
 /** Linux's `EP_MAX_NESTS`: how deep epoll instances may watch one another. */
 const MAX_NESTS = 4;
@@ -135,6 +143,7 @@ export class Epoll extends Pollable {
    */
   register(target: Selectable, mask: number = DEFAULT_MASK): void {
     this.#p.register(target, mask);
+    if (ioChannel.hasSubscribers) publishCtl(this.#fd, 'EPOLL_CTL_ADD', fdNumber(target), mask);
   }
 
   /**
@@ -145,6 +154,7 @@ export class Epoll extends Pollable {
    */
   modify(target: Selectable, mask: number): void {
     this.#p.modify(target, mask);
+    if (ioChannel.hasSubscribers) publishCtl(this.#fd, 'EPOLL_CTL_MOD', fdNumber(target), mask);
   }
 
   /**
@@ -154,7 +164,9 @@ export class Epoll extends Pollable {
    * registered.
    */
   unregister(target: Selectable): void {
+    const fd = fdNumber(target); // before: unregistering may be what forgets it
     this.#p.unregister(target);
+    if (ioChannel.hasSubscribers) publishCtl(this.#fd, 'EPOLL_CTL_DEL', fd, 0);
   }
 
   /**
@@ -189,6 +201,7 @@ export class Epoll extends Pollable {
    */
   close(): void {
     if (this.#fd === -1) return;
+    publishClose(this.#fd);
     this._host.fds.free(this.#fd);
     this.#fd = -1;
     this.#p.close();

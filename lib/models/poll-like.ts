@@ -313,7 +313,11 @@ export class Poller {
   #trace(events: PollEvent[], maxevents: number): void {
     if (!pollChannel.hasSubscribers) return;
     const epfd = this.#hooks.fileno?.() ?? -1;
-    publishPoll(this.#model.wait as 'poll' | 'epoll_wait', this.#traceId, epfd, this.#regs, maxevents, this.#asked, events, this.cost.last);
+    const wait = this.#model.wait as 'poll' | 'epoll_wait';
+    // epoll_wait(2) takes no "unbounded" (maxevents <= 0 is EINVAL): with none given, what a C program passes,
+    // an events array as long as the interest list.
+    const max = wait === 'epoll_wait' && (maxevents === -1 || maxevents === Infinity) ? Math.max(1, this.#regs.size) : maxevents;
+    publishPoll(wait, this.#traceId, epfd, this.#regs, max, this.#asked, events, this.cost.last);
     this.#asked = undefined;
   }
 

@@ -18,7 +18,7 @@ import { checkInt, checkOptions } from '../core/validate.js';
  * const sock = connect({ host: '127.0.0.1', port: 8080 })
  * await select([], [sock], [])
  */
-export function connect(options: ConnectOptions & { faults?: SocketFaults }): Socket {
+export function connect(options: ConnectOptions & { faults?: SocketFaults | undefined }): Socket {
   const opts = checkOptions(options, 'options');
   if (options === undefined) throw invalidArgType('options', 'of type object', options);
   const faults = opts.faults === undefined ? undefined : checkFaults(opts.faults, 'options.faults');

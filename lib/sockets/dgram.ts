@@ -18,6 +18,7 @@ import { checkBufferOptions, type BufferOptions } from './socket.js';
 import { checkInt, checkOptions, checkTransport } from '../core/validate.js';
 import type { DatagramAddr, DatagramTransport } from '../backends/datagram-transport.js';
 import { datagramTransport } from '../backends/node/index.js';
+import { publishClose } from '../trace/trace.js';
 
 /** A UDP address: where a datagram came from, or where to send one. */
 export interface DatagramAddress {
@@ -26,17 +27,17 @@ export interface DatagramAddress {
   /** Its UDP port. */
   port: number;
   /** `'IPv4'` or `'IPv6'` in what `recvfrom` returns; not needed for `sendto`. */
-  family?: string;
+  family?: string | undefined;
 }
 
 /** Options of {@link bindDatagram}. */
 export interface DatagramOptions extends BufferOptions {
   /** Address to bind. Default `'127.0.0.1'`. */
-  host?: string;
+  host?: string | undefined;
   /** Port to bind; 0 (the default) picks a free one. */
-  port?: number;
+  port?: number | undefined;
   /** `'udp4'` or `'udp6'`. Default: `'udp6'` when `host` has a colon, else `'udp4'`. */
-  type?: 'udp4' | 'udp6';
+  type?: 'udp4' | 'udp6' | undefined;
 }
 
 /** Counters of a datagram socket. */
@@ -212,6 +213,7 @@ export class DatagramSocket extends Pollable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    publishClose(this.#fd);
     this._host.fds.free(this.#fd);
     this.#fd = -1;
     while (this.#rq.dequeue() !== undefined);

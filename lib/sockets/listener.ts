@@ -13,8 +13,8 @@ import Queue from 'yocto-queue';
 import { fromNodeError, invalidArgType, sysError } from '../core/errors.js';
 import { POLLERR, POLLIN, POLLNVAL } from '../core/flags.js';
 import { Pollable } from '../core/pollable.js';
-import { ioChannel, publishIo } from '../trace/trace.js';
-import { Socket, checkBufferOptions, type BufferOptions, type SockAddr } from './socket.js';
+import { ioChannel, publishClose, publishIo } from '../trace/trace.js';
+import { Socket, checkBufferOptions, type BufferOptions, type SockAddr, type TcpAddr } from './socket.js';
 import { adoptServer, listenTransport, type NetServer } from '../backends/node/index.js';
 import { FaultListenTransport, checkFaults, type SocketFaults } from '../backends/faults.js';
 import type { ListenTransport, StreamTransport } from '../backends/transport.js';
@@ -23,17 +23,17 @@ import { checkInt, checkOptions, checkTransport } from '../core/validate.js';
 /** Options of {@link listen} and {@link Listener.adopt}. */
 export interface ListenOptions extends BufferOptions {
   /** Address to bind. Default `'127.0.0.1'`. */
-  host?: string;
+  host?: string | undefined;
   /** Port to bind; 0 (the default) picks a free one. */
-  port?: number;
+  port?: number | undefined;
   /** A Unix socket path, instead of host and port. */
-  path?: string;
+  path?: string | undefined;
   /** The accept queue's length, as `listen(2)`'s backlog. Default 128. */
-  backlog?: number;
+  backlog?: number | undefined;
   /** Connections held past `backlog` before new ones are reset. Default 4096. */
-  maxOverflow?: number;
+  maxOverflow?: number | undefined;
   /** For tests: faults on every accepted socket (`fragment`, a small `sndbuf`), as `connect` takes them. */
-  faults?: SocketFaults;
+  faults?: SocketFaults | undefined;
 }
 
 /** Counters of a listener's accept queue. */
@@ -48,12 +48,14 @@ export interface ListenerStats {
 
 /**
  * A listening socket. It is readable while a connection waits to be accepted.
+ * @typeParam A What `getsockname()` returns: {@link TcpAddr} for a listener `listen` bound to a host and port,
+ * a path for a Unix socket; either when not known (an adopted `net.Server`).
  * @example
  * const srv = await listen({ port: 0, backlog: 5 })
  * const [r] = await select([srv], [], [])
  * const client = srv.accept()   // a Socket, or null when none is pending
  */
-export class Listener extends Pollable {
+export class Listener<A extends SockAddr = SockAddr> extends Pollable {
   readonly #t: ListenTransport;
   #fd: number;
   #closed = false;
@@ -143,12 +145,13 @@ export class Listener extends Pollable {
   }
 
   /**
-   * The bound address (getsockname): `{ address, port, family }`, or the path of a Unix socket.
+   * The bound address (getsockname): `{ address, port, family }`, or the path of a Unix socket; typed as
+   * {@link TcpAddr} for a listener `listen` bound to a host and port, so `.port` needs no cast.
    * @throws {SocketError} `EBADF` once closed.
    */
-  getsockname(): SockAddr {
+  getsockname(): A {
     if (this.#closed) throw sysError('EBADF', 'getsockname');
-    return this.#t.address();
+    return this.#t.address() as A;
   }
 
   /** `close()`, for `using listener = await listen(...)`. */
@@ -163,6 +166,7 @@ export class Listener extends Pollable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    publishClose(this.#fd);
     this._host.fds.free(this.#fd);
     this.#fd = -1;
     this.#t.close();
@@ -193,6 +197,11 @@ export class Listener extends Pollable {
  * @throws {SocketError} `EADDRINUSE`, `EACCES`, ... from the bind; `EMFILE` past the open-file limit.
  * @example const srv = await listen({ host: '127.0.0.1', port: 0, backlog: 5 })
  */
+export function listen(options: ListenOptions & { path: string }): Promise<Listener<string>>;
+/** A TCP listener: its `getsockname()` is a {@link TcpAddr}. */
+export function listen(options?: ListenOptions & { path?: undefined }): Promise<Listener<TcpAddr>>;
+/** Either, when it is not known which. */
+export function listen(options?: ListenOptions): Promise<Listener>;
 export async function listen(options: ListenOptions = {}): Promise<Listener> {
   const o = checkOptions(options, 'options');
   // The kernel's queue is made as long as ours with its overflow: the model of `backlog` lives here, and a

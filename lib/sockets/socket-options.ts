@@ -4,16 +4,16 @@ import { checkInt } from '../core/validate.js';
 /** Buffer sizes of a socket, in bytes (the models of SO_SNDBUF and SO_RCVBUF). */
 export interface BufferOptions {
   /** How many bytes `send` accepts before the transport has taken them. Default 256 KiB. */
-  sndbuf?: number;
+  sndbuf?: number | undefined;
   /** How many received bytes are held before reading from the network stops. Default 256 KiB. */
-  rcvbuf?: number;
+  rcvbuf?: number | undefined;
 }
 
 /** Where to connect: a TCP host and port, or a Unix socket path. */
 export type ConnectOptions = (
   | {
       /** Host name or address to connect to. Default `'127.0.0.1'`. */
-      host?: string;
+      host?: string | undefined;
       /** TCP port to connect to. */
       port: number;
     }

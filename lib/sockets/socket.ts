@@ -10,13 +10,13 @@ import { RecvQueue } from './chunk-queue.js';
 import { SendQueue } from './send-queue.js';
 import { RCV_SHUTDOWN, SEND_SHUTDOWN, TcpState, type State } from './tcp-state.js';
 import { Pollable } from '../core/pollable.js';
-import { ioChannel, publishIo } from '../trace/trace.js';
+import { ioChannel, publishClose, publishIo } from '../trace/trace.js';
 import { checkInt, checkOptions, checkTransport } from '../core/validate.js';
 import { platform } from '../core/platform.js';
 import { adoptSocket, type NetSocket } from '../backends/node/index.js';
 import { netError, type NetError, type SockAddr, type StreamTransport } from '../backends/transport.js';
 import { checkBufferOptions, type BufferOptions } from './socket-options.js';
-export type { SockAddr } from '../backends/transport.js';
+export type { SockAddr, TcpAddr } from '../backends/transport.js';
 export { checkBufferOptions, type BufferOptions, type ConnectOptions } from './socket-options.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -388,6 +388,7 @@ export class Socket extends Pollable {
 
   #release(): void {
     this.#c.state = 'closed';
+    publishClose(this.#fd);
     if (this.#fd >= 0) this._host.fds.free(this.#fd);
     this.#fd = -1;
     this.#rq.clear();

@@ -19,6 +19,7 @@ import { Socket, checkBufferOptions, type BufferOptions } from './socket.js';
 import { pipeOf, pipeStream, stdioFile, stdioStream, type NetSocket } from '../backends/node/index.js';
 import { checkOptions } from '../core/validate.js';
 import { FILE_READ, FILE_WRITE, RegularFile } from './regular-file.js';
+import { publishClose } from '../trace/trace.js';
 
 const READ = 1;
 const WRITE = 2;
@@ -145,6 +146,7 @@ export class StreamFile extends Pollable {
 
   #onClosed(): void {
     if (this.#fd < 0) return;
+    publishClose(this.#fd);
     this._host.fds.free(this.#fd);
     if (opened[this.#fd] === this) opened[this.#fd] = null;
     this.#fd = -1;

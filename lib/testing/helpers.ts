@@ -4,23 +4,66 @@
  */
 import { select } from '../models/select.js';
 import { connect } from '../sockets/connect.js';
-import { listen } from '../sockets/listener.js';
+import { Listener, listen } from '../sockets/listener.js';
 import { processHost } from '../core/host.js';
-import type { Listener } from '../sockets/listener.js';
-import type { Socket } from '../sockets/socket.js';
-import type { SimNetwork } from './sim-network.js';
+import { invalidArgType } from '../core/errors.js';
+import { checkInt, checkOptions, checkTimeout } from '../core/validate.js';
+import { Socket } from '../sockets/socket.js';
+import { SimNetwork } from './sim-network.js';
 
 /** The wait of the helpers when none is given: 5 s (of virtual time on a simulated network). */
 const DEFAULT_WAIT_MS = 5000;
 
-/** Readiness to expect: the sockets that must be readable, writable, exceptional. */
-export interface Expected {
+/**
+ * Readiness to expect: the sockets (or listeners) that must be readable, writable, exceptional.
+ * @typeParam S What the lists hold: `Socket`, `Listener` or both; `expectReady` answers with the same.
+ */
+export interface Expected<S extends Socket | Listener = Socket | Listener> {
   /** Must be reported readable. */
-  readable?: readonly (Socket | Listener)[];
+  readable?: readonly S[] | undefined;
   /** Must be reported writable. */
-  writable?: readonly (Socket | Listener)[];
+  writable?: readonly S[] | undefined;
   /** Must be reported exceptional. */
-  exceptional?: readonly (Socket | Listener)[];
+  exceptional?: readonly S[] | undefined;
+}
+
+/** The options every helper takes: the simulated network the sockets are on, and how long to wait. */
+interface Checked {
+  sim: SimNetwork | undefined;
+  ms: number | undefined;
+}
+
+/** `expected`, checked: an object whose lists are arrays of `Socket`s and `Listener`s. */
+function checkExpected<S extends Socket | Listener>(expected: Expected<S>): [readonly S[], readonly S[], readonly S[]] {
+  const e = expected as unknown;
+  if (e === null || typeof e !== 'object' || Array.isArray(e)) {
+    throw invalidArgType('expected', 'an object such as { readable: [sock] }', e);
+  }
+  return (['readable', 'writable', 'exceptional'] as const).map((k) => {
+    const list = (e as Record<string, unknown>)[k];
+    if (list === undefined) return [];
+    if (!Array.isArray(list)) throw invalidArgType(`expected.${k}`, 'an array of Socket or Listener', list);
+    list.forEach((x: unknown, i) => {
+      if (!(x instanceof Socket) && !(x instanceof Listener)) throw invalidArgType(`expected.${k}[${i}]`, 'a Socket or a Listener', x);
+    });
+    return list as S[];
+  }) as unknown as [readonly S[], readonly S[], readonly S[]];
+}
+
+/** The helpers' options, checked: `sim` a SimNetwork, `timeoutMs` (or `ms`) a number of milliseconds >= 0. */
+function checkHelperOptions(options: unknown, wait: 'timeoutMs' | 'ms'): Checked {
+  const o = checkOptions(options, 'options');
+  if (o.sim !== undefined && !(o.sim instanceof SimNetwork)) throw invalidArgType('options.sim', 'an instance of SimNetwork', o.sim);
+  const v = o[wait];
+  let ms: number | undefined;
+  if (wait === 'ms') ms = v === undefined ? undefined : checkInt(v, 'options.ms', 0);
+  else if (v !== undefined && v !== null) ms = checkTimeout(v, 'options.timeoutMs');
+  return { sim: o.sim, ms };
+}
+
+function checkSocket(sock: unknown): Socket {
+  if (!(sock instanceof Socket)) throw invalidArgType('sock', 'an instance of Socket', sock);
+  return sock;
 }
 
 function fail(message: string, sim?: SimNetwork): Error {
@@ -40,8 +83,7 @@ function name(s: Socket | Listener): string {
 export async function loopbackPair(): Promise<[Socket, Socket]> {
   const l = await listen({ host: '127.0.0.1', port: 0, backlog: 1 });
   try {
-    const addr = l.getsockname() as { port: number };
-    const c = connect({ host: '127.0.0.1', port: addr.port });
+    const c = connect({ host: '127.0.0.1', port: l.getsockname().port });
     await expectReady({ readable: [l] });
     return [c, l.accept() as Socket];
   } finally {
@@ -50,41 +92,45 @@ export async function loopbackPair(): Promise<[Socket, Socket]> {
 }
 
 /**
- * Waits (at most `timeoutMs`) until every socket in `expected` is ready as said, and returns the answer of
- * the last `select`.
+ * Waits (at most `timeoutMs`, default 5 s) until every socket in `expected` is ready as said, and returns the
+ * answer of the last `select`: lists of what `expected` holds (sockets, listeners or both).
  * @throws {Error} `ERR_ASSERTION` naming the sockets that were not ready in time (and the sim's seed).
+ * @throws {TypeError|RangeError} `ERR_INVALID_ARG_TYPE`/`ERR_OUT_OF_RANGE` for malformed arguments.
  * @example await expectReady({ readable: [server] }, { sim })
  */
-export async function expectReady(
-  expected: Expected,
-  options: { timeoutMs?: number; sim?: SimNetwork } = {},
-): Promise<[Socket[], Socket[], Socket[]]> {
-  const r = expected.readable ?? [];
-  const w = expected.writable ?? [];
-  const x = expected.exceptional ?? [];
-  const ms = options.timeoutMs ?? DEFAULT_WAIT_MS;
+export async function expectReady<S extends Socket | Listener>(
+  expected: Expected<S>,
+  options: { timeoutMs?: number | undefined; sim?: SimNetwork | undefined } = {},
+): Promise<[S[], S[], S[]]> {
+  const [r, w, x] = checkExpected(expected);
+  const o = checkHelperOptions(options, 'timeoutMs');
+  const ms = o.ms ?? DEFAULT_WAIT_MS;
   // The sockets' own clock: virtual time on a simulated network.
   const clock = ([...r, ...w, ...x][0]?._host ?? processHost).clock;
   const deadline = clock.now() + ms;
   for (;;) {
     const left = Math.max(0, deadline - clock.now());
-    const got = (await select(r, w, x, left)) as [Socket[], Socket[], Socket[]];
+    const got = (await select(r, w, x, left)) as unknown as [S[], S[], S[]];
     const missing = [
-      ...r.filter((s) => !got[0].includes(s as Socket)).map((s) => `${name(s)} readable`),
-      ...w.filter((s) => !got[1].includes(s as Socket)).map((s) => `${name(s)} writable`),
-      ...x.filter((s) => !got[2].includes(s as Socket)).map((s) => `${name(s)} exceptional`),
+      ...r.filter((s) => !got[0].includes(s)).map((s) => `${name(s)} readable`),
+      ...w.filter((s) => !got[1].includes(s)).map((s) => `${name(s)} writable`),
+      ...x.filter((s) => !got[2].includes(s)).map((s) => `${name(s)} exceptional`),
     ];
     if (missing.length === 0) return got;
-    if (left === 0) throw fail(`not ready within ${ms} ms: ${missing.join(', ')}`, options.sim);
+    if (left === 0) throw fail(`not ready within ${ms} ms: ${missing.join(', ')}`, o.sim);
   }
 }
 
 /**
- * Asserts that `recv` on `sock` would block now (returns `null`): no data, no EOF, no error.
+ * Asserts that `recv` on `sock` would block now (returns `null`): no data, no EOF, no error. `options.sim`,
+ * as every helper takes it, puts the sim's seed in the failure (a bare `SimNetwork` is still taken).
  * @throws {Error} `ERR_ASSERTION` with what `recv` returned instead.
- * @example expectWouldBlock(client) // after reading everything the peer sent
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` unless `sock` is a Socket; a `SocketError` from `recv` as is.
+ * @example expectWouldBlock(client, { sim }) // after reading everything the peer sent
  */
-export function expectWouldBlock(sock: Socket, sim?: SimNetwork): void {
+export function expectWouldBlock(sock: Socket, options: { sim?: SimNetwork | undefined } | SimNetwork = {}): void {
+  checkSocket(sock);
+  const { sim } = options instanceof SimNetwork ? { sim: options } : checkHelperOptions(options, 'ms');
   const got = sock.recv(65536);
   if (got !== null) throw fail(`expected recv to block on ${name(sock)}, got ${got.length === 0 ? 'EOF' : `${got.length} bytes`}`, sim);
 }
@@ -94,25 +140,32 @@ export function expectWouldBlock(sock: Socket, sim?: SimNetwork): void {
  * `ms` virtual milliseconds pass (a few wall ms) first; then a select with timeout 0 must find none of them
  * ready in the ways listed.
  * @throws {Error} `ERR_ASSERTION` naming what became ready.
+ * @throws {TypeError|RangeError} `ERR_INVALID_ARG_TYPE`/`ERR_OUT_OF_RANGE` for malformed arguments.
  * @example await expectNoEvent({ readable: [client] }, { sim, ms: 30_000 })
  */
-export async function expectNoEvent(expected: Expected, options: { sim?: SimNetwork; ms?: number } = {}): Promise<void> {
-  if (options.sim && options.ms) await options.sim.runFor(options.ms);
-  const got = await select(expected.readable ?? [], expected.writable ?? [], expected.exceptional ?? [], 0);
+export async function expectNoEvent(expected: Expected, options: { sim?: SimNetwork | undefined; ms?: number | undefined } = {}): Promise<void> {
+  const [r, w, x] = checkExpected(expected);
+  const o = checkHelperOptions(options, 'ms');
+  if (o.sim && o.ms) await o.sim.runFor(o.ms);
+  const got = await select(r, w, x, 0);
   const seen = [
     ...got[0].map((s) => `${name(s)} readable`),
     ...got[1].map((s) => `${name(s)} writable`),
     ...got[2].map((s) => `${name(s)} exceptional`),
   ];
-  if (seen.length > 0) throw fail(`expected no event, got: ${seen.join(', ')}`, options.sim);
+  if (seen.length > 0) throw fail(`expected no event, got: ${seen.join(', ')}`, o.sim);
 }
 
 /**
  * Receives exactly `n` bytes, waiting with select between partial reads (at most `timeoutMs` in all).
  * @throws {Error} `ERR_ASSERTION` on EOF before `n` bytes, or in time; a `SocketError` from `recv` as is.
+ * @throws {TypeError|RangeError} `ERR_INVALID_ARG_TYPE`/`ERR_OUT_OF_RANGE` for malformed arguments.
  * @example const header = await recvExactly(sock, 4)
  */
-export async function recvExactly(sock: Socket, n: number, options: { timeoutMs?: number; sim?: SimNetwork } = {}): Promise<Buffer> {
+export async function recvExactly(sock: Socket, n: number, options: { timeoutMs?: number | undefined; sim?: SimNetwork | undefined } = {}): Promise<Buffer> {
+  checkSocket(sock);
+  checkInt(n, 'n', 0);
+  checkHelperOptions(options, 'timeoutMs');
   const parts: Buffer[] = [];
   let got = 0;
   while (got < n) {
@@ -131,9 +184,13 @@ export async function recvExactly(sock: Socket, n: number, options: { timeoutMs?
 /**
  * Sends all of `data`, waiting with select while the send queue is full (partial sends).
  * @throws {Error} `ERR_ASSERTION` when the socket stays full past `timeoutMs`; a `SocketError` from `send`.
+ * @throws {TypeError|RangeError} `ERR_INVALID_ARG_TYPE`/`ERR_OUT_OF_RANGE` for malformed arguments.
  * @example await sendAll(sock, frame)
  */
-export async function sendAll(sock: Socket, data: Uint8Array | string, options: { timeoutMs?: number; sim?: SimNetwork } = {}): Promise<void> {
+export async function sendAll(sock: Socket, data: Uint8Array | string, options: { timeoutMs?: number | undefined; sim?: SimNetwork | undefined } = {}): Promise<void> {
+  checkSocket(sock);
+  if (typeof data !== 'string' && !(data instanceof Uint8Array)) throw invalidArgType('data', 'a string or a Uint8Array', data);
+  checkHelperOptions(options, 'timeoutMs');
   const buf = typeof data === 'string' ? Buffer.from(data) : data;
   let off = 0;
   while (off < buf.length) {

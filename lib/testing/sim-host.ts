@@ -1,8 +1,8 @@
 /** `SimHost`: one host of a simulated network, where its sockets are made. */
-import type { Host } from '../core/host.js';
+import { Host } from '../core/host.js';
 import { SocketError, invalidArgType } from '../core/errors.js';
 import { Listener, type ListenOptions } from '../sockets/listener.js';
-import { Socket, checkBufferOptions, type BufferOptions } from '../sockets/socket.js';
+import { Socket, checkBufferOptions, type BufferOptions, type TcpAddr } from '../sockets/socket.js';
 import { DatagramSocket } from '../sockets/dgram.js';
 import { Epoll, epollOn } from '../models/epoll.js';
 import { checkInt, checkOptions } from '../core/validate.js';
@@ -38,8 +38,11 @@ export class SimHost {
   #nextPort = FIRST_EPHEMERAL;
   #nextDatagramPort = FIRST_EPHEMERAL;
 
-  /** @internal */
+  /** @internal Use `sim.host(name)`. */
   constructor(sim: SimHostNet, host: Host) {
+    if (sim === null || typeof sim !== 'object' || typeof (sim as Partial<SimHostNet>)._listener !== 'function' || !(host instanceof Host)) {
+      throw invalidArgType('sim', 'a SimNetwork (use sim.host(name))', sim);
+    }
     this.#sim = sim;
     this._host = host;
   }
@@ -87,14 +90,14 @@ export class SimHost {
    * @throws {TypeError|RangeError} for malformed options (the promise rejects).
    * @example const l = await sim.host('server').listen({ port: 7000, backlog: 8 })
    */
-  async listen(options: ListenOptions = {}): Promise<Listener> {
+  async listen(options: ListenOptions = {}): Promise<Listener<TcpAddr>> {
     const o = checkOptions(options, 'options');
     let port = o.port === undefined ? 0 : checkInt(o.port, 'options.port', 0, 65535);
     if (port === 0) port = this._ephemeral();
     else if (this.#sim._listener(this.name, port)) throw new SocketError('EADDRINUSE', 'bind', `${this.name}:${port}`);
     const sndbuf = o.sndbuf ?? this.#sim._faults.sndbuf;
     const t = new SimListenTransport(this._host, port, (l) => this.#sim._unlisten(l));
-    const listener = new Listener(t, { ...o, sndbuf } as ListenOptions);
+    const listener = new Listener<TcpAddr>(t, { ...o, sndbuf } as ListenOptions);
     this.#sim._listen(t);
     return listener;
   }
@@ -132,7 +135,7 @@ export class SimHost {
    * const cli = await sim.host('client').bindDatagram()
    * cli.sendto('query', { address: 'server', port: 53 })
    */
-  async bindDatagram(options: { port?: number } & BufferOptions = {}): Promise<DatagramSocket> {
+  async bindDatagram(options: { port?: number | undefined } & BufferOptions = {}): Promise<DatagramSocket> {
     const o = checkOptions(options, 'options');
     let port = o.port === undefined ? 0 : checkInt(o.port, 'options.port', 0, 65535);
     const sizes = checkBufferOptions({ ...o, sndbuf: o.sndbuf ?? this.#sim._faults.sndbuf });

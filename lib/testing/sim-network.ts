@@ -7,8 +7,10 @@
 import { Host } from '../core/host.js';
 import { FdTable } from '../core/fd-table.js';
 import { Turn } from '../core/turn.js';
-import { invalidArgType, invalidArgValue } from '../core/errors.js';
+import { SocketError, invalidArgType, invalidArgValue } from '../core/errors.js';
+import { checkBufferOptions, type BufferOptions, type Socket } from '../sockets/socket.js';
 import { checkInt, checkOptions } from '../core/validate.js';
+import { select } from '../models/select.js';
 import { SimClock } from '../backends/sim/sim-clock.js';
 import { Rng, pickSeed } from '../backends/sim/sim-rng.js';
 import { NO_FAULTS, mergeFaults, type FaultSet, type Faults } from '../backends/sim/sim-faults.js';
@@ -22,13 +24,19 @@ export type { Faults } from '../backends/sim/sim-faults.js';
 /** Options of a {@link SimNetwork}. */
 export interface SimOptions {
   /** The seed of every random choice; `NET_SELECT_SEED` overrides it. Default: a fresh one (see `seed`). */
-  seed?: number;
+  seed?: number | undefined;
   /** Faults of every link, in both directions (override one with `link`). Default: none, no delay. */
-  faults?: Faults;
+  faults?: Faults | undefined;
   /** How long a connect waits for its handshake before failing with `ETIMEDOUT`. Default 20 000 virtual ms. */
-  connectTimeoutMs?: number;
+  connectTimeoutMs?: number | undefined;
   /** Keep a trace of every delivery in `trace`. Default true. */
-  trace?: boolean;
+  trace?: boolean | undefined;
+}
+
+/** A host name: a non-empty string, else `ERR_INVALID_ARG_TYPE` naming the argument. */
+function checkName(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value === '') throw invalidArgType(name, 'a non-empty string (a host name)', value);
+  return value;
 }
 
 /**
@@ -120,11 +128,42 @@ export class SimNetwork {
   host(name: string): SimHost {
     let h = this.#hosts.get(name);
     if (h === undefined) {
-      if (typeof name !== 'string' || name === '') throw invalidArgType('name', 'a non-empty string', name);
+      checkName(name, 'name');
       h = new SimHost(this, new Host(name, new FdTable(1024), this.#turn, this.#clock));
       this.#hosts.set(name, h);
     }
     return h;
+  }
+
+  /**
+   * A connected pair of sockets on this network, on its virtual time: what `socketpair()` gives in memory, on
+   * the real clock. Both ends are on host `options.host` (default `'localhost'`) and connected when the
+   * promise resolves; timeouts over them (select's, `expectReady`'s) run on virtual time, and the network's
+   * faults shake what they carry.
+   * @throws {TypeError|RangeError} for malformed options.
+   * @throws {SocketError} `ETIMEDOUT` when the network's faults kept the two from connecting.
+   * @example const [a, b] = await sim.socketpair()   // await select([b], [], [], 5000): 5 virtual seconds
+   */
+  async socketpair(options: BufferOptions & { host?: string | undefined } = {}): Promise<[Socket, Socket]> {
+    const o = checkOptions(options, 'options');
+    const name = o.host === undefined ? 'localhost' : checkName(o.host, 'options.host');
+    const sizes = { sndbuf: o.sndbuf as number | undefined, rcvbuf: o.rcvbuf as number | undefined };
+    checkBufferOptions(sizes);
+    const host = this.host(name);
+    const listener = await host.listen({ port: 0, backlog: 1, ...sizes });
+    try {
+      const client = host.connect({ host: name, port: listener.getsockname().port, ...sizes });
+      const [ready] = await select([listener], [], [], this._fabric.connectTimeoutMs);
+      const server = ready.length > 0 ? listener.accept() : null;
+      if (server === null) {
+        client.close();
+        throw new SocketError('ETIMEDOUT', 'connect', `${name}: the pair did not connect`);
+      }
+      await select([], [client], [], this._fabric.connectTimeoutMs); // the client's end has heard the handshake
+      return [client, server];
+    } finally {
+      listener.close();
+    }
   }
 
   /** The virtual time in milliseconds since the network was made. */
@@ -139,10 +178,12 @@ export class SimNetwork {
 
   /**
    * Sets the faults of the link from `from` to `to` (one direction), over the network's own.
-   * @throws {TypeError|RangeError} for malformed faults.
+   * @throws {TypeError|RangeError} for malformed faults, or a host name that is not a non-empty string.
    * @example sim.link('server', 'client', { latencyMs: 200 })   // a slow downlink only
    */
   link(from: string, to: string, faults: Faults): this {
+    checkName(from, 'from');
+    checkName(to, 'to');
     mergeFaults(this._faults, faults, 'faults'); // checked before anything changes
     this.#links.set(`${from}\0${to}`, { ...this.#links.get(`${from}\0${to}`), ...faults });
     this.#linkCache.clear();
@@ -153,27 +194,45 @@ export class SimNetwork {
   /**
    * Cuts the link between hosts `a` and `b`: nothing crosses, and connects between them time out. Stream bytes
    * wait for the repair; a datagram that reaches the cut is lost.
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a host name that is not a non-empty string.
    */
   partition(a: string, b: string): void {
+    checkName(a, 'a');
+    checkName(b, 'b');
     this.#setCut(a, b, 'partition', true);
     this.record(`partition ${a} ${b}`);
   }
 
-  /** Mends a partition: what was sent arrives in order, nothing lost, one link delay from now (retransmitted). */
+  /**
+   * Mends a partition: what was sent arrives in order, nothing lost, one link delay from now (retransmitted).
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a host name that is not a non-empty string.
+   */
   repair(a: string, b: string): void {
+    checkName(a, 'a');
+    checkName(b, 'b');
     this.#setCut(a, b, 'partition', false);
     this.record(`repair ${a} ${b}`);
     this.#kick(true);
   }
 
-  /** Holds everything sent between `a` and `b` (both ways), datagrams too, until `release`. */
+  /**
+   * Holds everything sent between `a` and `b` (both ways), datagrams too, until `release`.
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a host name that is not a non-empty string.
+   */
   hold(a: string, b: string): void {
+    checkName(a, 'a');
+    checkName(b, 'b');
     this.#setCut(a, b, 'hold', true);
     this.record(`hold ${a} ${b}`);
   }
 
-  /** Delivers what `hold` kept, in order, at once. */
+  /**
+   * Delivers what `hold` kept, in order, at once.
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a host name that is not a non-empty string.
+   */
   release(a: string, b: string): void {
+    checkName(a, 'a');
+    checkName(b, 'b');
     this.#setCut(a, b, 'hold', false);
     this.record(`release ${a} ${b}`);
     this.#kick(false);
@@ -182,14 +241,20 @@ export class SimNetwork {
   /**
    * Host `name` stops reading from the network: its receive windows close and its peers' sends back up.
    * Streams only: UDP has no window, and a datagram socket nobody reads drops what overflows its `rcvbuf`.
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a host name that is not a non-empty string.
    */
   stopReading(name: string): void {
+    checkName(name, 'name');
     this.#deaf.add(name);
     this.record(`${name} stops reading`);
   }
 
-  /** Host `name` reads again: what waited is delivered. */
+  /**
+   * Host `name` reads again: what waited is delivered.
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a host name that is not a non-empty string.
+   */
   resumeReading(name: string): void {
+    checkName(name, 'name');
     this.#deaf.delete(name);
     this.record(`${name} reads again`);
     this.#kick(false);
@@ -198,8 +263,11 @@ export class SimNetwork {
   /**
    * Resets every connection between hosts `a` and `b` now, as a middlebox would: both ends see
    * `ECONNRESET`.
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a host name that is not a non-empty string.
    */
   reset(a: string, b: string): void {
+    checkName(a, 'a');
+    checkName(b, 'b');
     this.record(`reset ${a} ${b}`);
     for (const c of this.#conns) {
       const s = c.out.dst;
@@ -217,8 +285,12 @@ export class SimNetwork {
     }
   }
 
-  /** Adds `line` to the trace, stamped with the virtual time (a program's own events, for comparing runs). */
+  /**
+   * Adds `line` to the trace, stamped with the virtual time (a program's own events, for comparing runs).
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` unless `line` is a string.
+   */
   record(line: string): void {
+    if (typeof line !== 'string') throw invalidArgType('line', 'of type string', line);
     this._fabric.record(line);
   }
 

@@ -12,6 +12,10 @@ import { checkOptions } from '../core/validate.js';
  * receives on a later turn of the event loop, a peer that does not read fills the sender's queue, a closed
  * end answers data with a reset. Their addresses are unnamed (`''`). `faults` shakes both ends as `connect`'s
  * option does: `fragment` (what arrives comes in random pieces, one per turn), `sndbuf` (partial sends).
+ *
+ * The pair runs on the real clock, as real sockets do: a 5 s timeout over it (select's, `expectReady`'s) waits
+ * 5 real seconds. For virtual time, where such a wait costs a few wall milliseconds, take a pair from a
+ * simulated network: `await sim.socketpair()` ({@link SimNetwork.socketpair}).
  * @throws {SocketError} `EMFILE` past the open-file limit.
  * @throws {TypeError|RangeError} for malformed options or faults.
  * @example
@@ -19,7 +23,7 @@ import { checkOptions } from '../core/validate.js';
  * a.send('ping')
  * await select([b], [], [])   // b.recv(4) -> 'ping'
  */
-export function socketpair(options?: BufferOptions & { faults?: SocketFaults }): [Socket, Socket] {
+export function socketpair(options?: BufferOptions & { faults?: SocketFaults | undefined }): [Socket, Socket] {
   const o = checkOptions(options, 'options');
   const faults = o.faults === undefined ? undefined : checkFaults(o.faults, 'options.faults');
   const sizes = checkBufferOptions({ ...o, sndbuf: o.sndbuf ?? faults?.sndbuf });

@@ -4,8 +4,10 @@
  *
  * ```
  * select(r=[3,5] w=[] x=[3,5], 1000) = 1 (r=[5])  [kernel: 6 fds, 48 B; 12 us]
+ * epoll_ctl(4, EPOLL_CTL_ADD, 5, {EPOLLIN}) = 0
  * recv(5, 65536) = 20000
  * send(5, 20000) = 8192
+ * close(5) = 0
  * epoll_wait(4, 64, 1000) = [[5, EPOLLIN]]  [kernel: 1 fds, 12 B; 3 us]
  * ```
  */
@@ -14,7 +16,7 @@ import { invalidArgType, outOfRange } from '../core/errors.js';
 import { platform } from '../core/platform.js';
 import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDHUP, EPOLLET, EPOLLONESHOT } from '../core/flags.js';
 import type { PollEvent } from '../core/flags.js';
-import { IO_CHANNEL, POLL_CHANNEL, SELECT_CHANNEL, type IoTrace, type PollTrace, type SelectTrace, type TraceMessage } from './trace.js';
+import { IO_CHANNEL, POLL_CHANNEL, SELECT_CHANNEL, type CtlTrace, type IoTrace, type PollTrace, type SelectTrace, type TraceMessage } from './trace.js';
 
 /** Lists longer than this are cut, as strace cuts long arrays. */
 const MAX_ITEMS = 32;
@@ -25,7 +27,8 @@ const MAX_ITEMS = 32;
  * Timeouts print as C has them (`NULL` for select, `-1` for poll and epoll: none); an empty answer ends
  * in `(Timeout)`. A `Selector`'s answers end with its number (and `'ready'` for the event). Lists longer
  * than 32 are cut, ending in `...(+N)`. `recv`, `send` and `accept` print their result, and `-1 EAGAIN`
- * for a call that would block (`null`, or nothing taken).
+ * for a call that would block (`null`, or nothing taken); `close(5) = 0` and
+ * `epoll_ctl(4, EPOLL_CTL_ADD, 5, {EPOLLIN|EPOLLET}) = 0` as strace prints them.
  * @example
  * formatTrace(msg) // 'select(r=[3,5] w=[] x=[3,5], 1000) = 1 (r=[5])  [kernel: 6 fds, 48 B; 12 us]'
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE` unless `m` is a message of a tracing channel.
@@ -34,11 +37,15 @@ export function formatTrace(m: TraceMessage): string {
   if (m === null || typeof m !== 'object' || !('source' in m || 'call' in m)) {
     throw invalidArgType('m', 'a message of a net-select tracing channel', m);
   }
-  return 'source' in m ? formatSelect(m) : 'events' in m ? formatPoll(m) : formatIo(m);
+  return 'source' in m ? formatSelect(m) : 'op' in m ? formatCtl(m) : 'events' in m ? formatPoll(m) : formatIo(m);
+}
+
+function formatCtl(m: CtlTrace): string {
+  return `epoll_ctl(${m.epfd}, ${m.op}, ${m.fd}, ${m.op === 'EPOLL_CTL_DEL' ? 'NULL' : `{${maskNames(m.events, 'E')}}`}) = 0`;
 }
 
 function formatIo(m: IoTrace): string {
-  const args = m.call === 'accept' ? `${m.fd}` : `${m.fd}, ${m.size}`;
+  const args = m.call === 'accept' || m.call === 'close' ? `${m.fd}` : `${m.fd}, ${m.size}`;
   return `${m.call}(${args}) = ${m.result === -1 ? '-1 EAGAIN' : m.result}`;
 }
 

@@ -7,7 +7,8 @@
  * | --- | --- | --- |
  * | `net-select:select` | the free `select()` settles; a `Selector`'s `select()` settles or it emits `'ready'` | {@link SelectTrace} |
  * | `net-select:poll` | `Poll.poll()` or `Epoll.poll()` settles (the selectors API's calls included) | {@link PollTrace} |
- * | `net-select:io` | `Socket.recv()`, `Socket.send()` or `Listener.accept()` returns | {@link IoTrace} |
+ * | `net-select:io` | `Socket.recv()`, `Socket.send()` or `Listener.accept()` returns; a descriptor is closed | {@link IoTrace} |
+ * | `net-select:io` | `Epoll.register()`, `modify()` or `unregister()` succeeds (`epoll_ctl`) | {@link CtlTrace} |
  *
  * A message is built only when the channel has a subscriber (`channel.hasSubscribers`, as undici does), so
  * tracing costs nothing while nobody listens. Two ready-made subscribers come with the library, switched on
@@ -90,7 +91,10 @@ export interface PollTrace {
    * epoll_wait does not pass (given so that a viewer can draw what was watched).
    */
   fds: PollEvent[];
-  /** epoll's `maxevents`; -1: no bound (and for poll). */
+  /**
+   * epoll's `maxevents`: as given, or, when the call gave no bound, the size of the interest list (at least
+   * 1), as a C program sizes its events array (epoll_wait(2) refuses a `maxevents` below 1). -1 for poll.
+   */
   maxevents: number;
   /** The call's timeout in ms (rounded up); `null`: none. */
   timeoutMs: number | null;
@@ -105,7 +109,8 @@ export interface PollTrace {
 }
 
 /**
- * One `recv`, `send` or `accept` that returned (one that threw is not published).
+ * One `recv`, `send` or `accept` that returned (one that threw is not published), or a `close` of a descriptor
+ * (a socket, listener, datagram socket, stream or epoll instance): after it, the number may be reused.
  * @example
  * diagnosticsChannel.subscribe('net-select:io', (m) => {
  *   const t = m as IoTrace
@@ -113,14 +118,14 @@ export interface PollTrace {
  * })
  */
 export interface IoTrace {
-  /** The call: `recv`, `send` or `accept`. */
-  call: 'recv' | 'send' | 'accept';
-  /** The socket's descriptor (the listener's, for accept). */
+  /** The call: `recv`, `send`, `accept` or `close`. */
+  call: 'recv' | 'send' | 'accept' | 'close';
+  /** The socket's descriptor (the listener's, for accept; the one closed, for close). */
   fd: number;
-  /** recv: the `bufsize` asked for; send: the bytes offered; accept: 0. */
+  /** recv: the `bufsize` asked for; send: the bytes offered; accept, close: 0. */
   size: number;
   /**
-   * recv: the bytes returned (0 at EOF); send: the bytes taken; accept: the new socket's descriptor.
+   * recv: the bytes returned (0 at EOF); send: the bytes taken; accept: the new socket's descriptor; close: 0.
    * -1 when the call would block: recv returned `null`, send took nothing of a non-empty buffer, accept
    * found no connection.
    */
@@ -129,8 +134,32 @@ export interface IoTrace {
   time: number;
 }
 
+/**
+ * One `epoll_ctl` that succeeded: `Epoll.register()` (`EPOLL_CTL_ADD`), `modify()` (`EPOLL_CTL_MOD`) or
+ * `unregister()` (`EPOLL_CTL_DEL`), the selectors API's included.
+ * @example
+ * diagnosticsChannel.subscribe('net-select:io', (m) => {
+ *   const t = m as TraceMessage
+ *   if ('op' in t) console.log(`${t.op} fd ${t.fd} on epoll ${t.epfd}`)
+ * })
+ */
+export interface CtlTrace {
+  /** The call. */
+  call: 'epoll_ctl';
+  /** The epoll instance's descriptor. */
+  epfd: number;
+  /** The operation. */
+  op: 'EPOLL_CTL_ADD' | 'EPOLL_CTL_MOD' | 'EPOLL_CTL_DEL';
+  /** The descriptor registered, modified or removed. */
+  fd: number;
+  /** The interest mask (`EPOLLIN|EPOLLET`...); 0 for `EPOLL_CTL_DEL`. */
+  events: number;
+  /** When it returned (`performance.now()`). */
+  time: number;
+}
+
 /** Every message published on the tracing channels. */
-export type TraceMessage = SelectTrace | PollTrace | IoTrace;
+export type TraceMessage = SelectTrace | PollTrace | IoTrace | CtlTrace;
 
 /**
  * A channel of the installed platform, looked up when first used rather than when this module is loaded
@@ -251,5 +280,16 @@ function fds(list: Iterable<Selectable> | undefined): number[] {
 /** @internal Publishes a recv, send or accept; the caller has checked `ioChannel.hasSubscribers`. */
 export function publishIo(call: IoTrace['call'], fd: number, size: number, result: number): void {
   const msg: IoTrace = { call, fd, size, result, time: now() };
+  ioChannel.publish(msg);
+}
+
+/** @internal Publishes a close of `fd`, when someone listens on the io channel. */
+export function publishClose(fd: number): void {
+  if (ioChannel.hasSubscribers && fd >= 0) publishIo('close', fd, 0, 0);
+}
+
+/** @internal Publishes an epoll_ctl that succeeded; the caller has checked `ioChannel.hasSubscribers`. */
+export function publishCtl(epfd: number, op: CtlTrace['op'], fd: number, events: number): void {
+  const msg: CtlTrace = { call: 'epoll_ctl', epfd, op, fd, events, time: now() };
   ioChannel.publish(msg);
 }

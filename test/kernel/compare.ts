@@ -1,6 +1,6 @@
 /**
  * Compares Linux's answer with net-select's, step by step. Every difference is a failure except those that
- * follow from a departure the README documents ("Departures from POSIX, on purpose"); each exemption below
+ * follow from a departure docs/contract.md documents ("Departures, on purpose"); each exemption below
  * names the sentence it rests on, and is as narrow as the departure.
  */
 import { ET_NAMES, SIDES, peer, showBits, type EtName, type Kind, type Obs, type Op, type Outcome, type Side } from './model.js';
@@ -12,7 +12,7 @@ const HUP = 0x010;
 const RDHUP = 0x2000;
 const ET_BITS: Record<EtName, number> = { all: IN | OUT | RDHUP, in: IN, out: OUT };
 
-/** A documented departure, with the README sentence it rests on. */
+/** A documented departure, with the sentence of docs/contract.md it rests on. */
 export interface Exemption {
   name: string;
   readme: string;
@@ -22,9 +22,8 @@ export interface Exemption {
 export const EXCEPT_SET: Exemption = {
   name: 'except set carries pending errors',
   readme:
-    'The except set carries pending errors. In POSIX, `xlist` reports only out-of-band (urgent) data. Node never ' +
-    'delivers out-of-band data, so an except set would always be empty; net-select reports a pending error there ' +
-    'instead.',
+    'The except set carries pending errors, as POSIX says; Linux does not. ... net-select follows POSIX here and ' +
+    'departs from Linux: a pending error puts the socket in `xlist`',
 };
 
 /**

@@ -11,30 +11,30 @@ import { checkInt, checkOptions } from '../../core/validate.js';
 /** Faults of a simulated network: for the whole network, or one link and direction (`sim.link`). */
 export interface Faults {
   /** Every write arrives split into random pieces, down to 1 byte, each one a separate arrival. */
-  fragment?: boolean;
+  fragment?: boolean | undefined;
   /** Arrivals are held to the next multiple of this many ms (after now), so that several sends arrive as one. */
-  coalesceMs?: number;
+  coalesceMs?: number | undefined;
   /** One-way delay of each segment: a fixed number or `[min, max]` with jitter. TCP order is kept. */
-  latencyMs?: number | readonly [number, number];
+  latencyMs?: number | readonly [number, number] | undefined;
   /** Bytes per second a link carries in one direction (default: no limit). */
-  bandwidth?: number;
+  bandwidth?: number | undefined;
   /** The send buffer (SO_SNDBUF) of sockets made on the network unless they ask for one: small forces partial sends. */
-  sndbuf?: number;
+  sndbuf?: number | undefined;
   /** Probability that a delivery resets the connection instead (both ends see `ECONNRESET`). */
-  reset?: number;
+  reset?: number | undefined;
   /** Probability that a connect is refused (`ECONNREFUSED`) although someone listens. */
-  refuse?: number;
+  refuse?: number | undefined;
   /** Probability that a connect's SYN is lost: the connect fails with `ETIMEDOUT` after the connect timeout. */
-  timeout?: number;
+  timeout?: number | undefined;
   /** UDP: probability that a datagram is lost on the way. */
-  loss?: number;
+  loss?: number | undefined;
   /** UDP: probability that a datagram arrives twice (the copy with a latency of its own). */
-  duplicate?: number;
+  duplicate?: number | undefined;
   /**
    * UDP: probability that a datagram is held back 1 to 10 ms more than its latency, so that datagrams sent
    * after it may overtake it. (Latency with jitter reorders datagrams too: UDP keeps no order.)
    */
-  reorder?: number;
+  reorder?: number | undefined;
 }
 
 /** @internal Faults with every field present. */
