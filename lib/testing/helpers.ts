@@ -9,6 +9,7 @@ import { processHost } from '../core/host.js';
 import { invalidArgType } from '../core/errors.js';
 import { checkInt, checkOptions, checkTimeout } from '../core/validate.js';
 import { Socket } from '../sockets/socket.js';
+import { Pollable } from '../core/pollable.js';
 import { SimNetwork } from './sim-network.js';
 
 /** The wait of the helpers when none is given: 5 s (of virtual time on a simulated network). */
@@ -16,9 +17,10 @@ const DEFAULT_WAIT_MS = 5000;
 
 /**
  * Readiness to expect: the sockets (or listeners) that must be readable, writable, exceptional.
- * @typeParam S What the lists hold: `Socket`, `Listener` or both; `expectReady` answers with the same.
+ * @typeParam S What the lists hold: `Socket`, `Listener`, both, or any net-select file (a `DatagramSocket`, a
+ * `StreamFile`...); `expectReady` answers with the same.
  */
-export interface Expected<S extends Socket | Listener = Socket | Listener> {
+export interface Expected<S extends Pollable = Socket | Listener> {
   /** Must be reported readable. */
   readable?: readonly S[] | undefined;
   /** Must be reported writable. */
@@ -33,8 +35,8 @@ interface Checked {
   ms: number | undefined;
 }
 
-/** `expected`, checked: an object whose lists are arrays of `Socket`s and `Listener`s. */
-function checkExpected<S extends Socket | Listener>(expected: Expected<S>): [readonly S[], readonly S[], readonly S[]] {
+/** `expected`, checked: an object whose lists are arrays of net-select files (sockets, listeners...). */
+function checkExpected<S extends Pollable>(expected: Expected<S>): [readonly S[], readonly S[], readonly S[]] {
   const e = expected as unknown;
   if (e === null || typeof e !== 'object' || Array.isArray(e)) {
     throw invalidArgType('expected', 'an object such as { readable: [sock] }', e);
@@ -42,9 +44,9 @@ function checkExpected<S extends Socket | Listener>(expected: Expected<S>): [rea
   return (['readable', 'writable', 'exceptional'] as const).map((k) => {
     const list = (e as Record<string, unknown>)[k];
     if (list === undefined) return [];
-    if (!Array.isArray(list)) throw invalidArgType(`expected.${k}`, 'an array of Socket or Listener', list);
+    if (!Array.isArray(list)) throw invalidArgType(`expected.${k}`, 'an array of sockets, listeners or other net-select files', list);
     list.forEach((x: unknown, i) => {
-      if (!(x instanceof Socket) && !(x instanceof Listener)) throw invalidArgType(`expected.${k}[${i}]`, 'a Socket or a Listener', x);
+      if (!(x instanceof Pollable)) throw invalidArgType(`expected.${k}[${i}]`, 'a net-select socket, listener or file', x);
     });
     return list as S[];
   }) as unknown as [readonly S[], readonly S[], readonly S[]];
@@ -71,7 +73,7 @@ function fail(message: string, sim?: SimNetwork): Error {
   return Object.assign(err, { code: 'ERR_ASSERTION' });
 }
 
-function name(s: Socket | Listener): string {
+function name(s: Pollable): string {
   return `fd ${s.fileno()}`;
 }
 
@@ -98,7 +100,7 @@ export async function loopbackPair(): Promise<[Socket, Socket]> {
  * @throws {TypeError|RangeError} `ERR_INVALID_ARG_TYPE`/`ERR_OUT_OF_RANGE` for malformed arguments.
  * @example await expectReady({ readable: [server] }, { sim })
  */
-export async function expectReady<S extends Socket | Listener>(
+export async function expectReady<S extends Pollable>(
   expected: Expected<S>,
   options: { timeoutMs?: number | undefined; sim?: SimNetwork | undefined } = {},
 ): Promise<[S[], S[], S[]]> {
