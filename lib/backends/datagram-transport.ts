@@ -23,7 +23,10 @@ export interface DatagramAddr {
 export interface DatagramSink {
   /** A datagram arrived, whole. The socket owns `data` now. */
   message(data: Buffer, from: DatagramAddr): void;
-  /** The socket failed (an ICMP error reported by the kernel, ...). */
+  /**
+   * The socket failed: an ICMP error for a datagram sent to the connected peer (`ECONNREFUSED` for "port
+   * unreachable"), a send that failed, ...
+   */
   error(err: Error & { code?: unknown }): void;
 }
 
@@ -40,6 +43,14 @@ export interface DatagramTransport {
    * left, on a later turn, with the error of a send that failed (or `null`).
    */
   send(data: Buffer, port: number, address: string, done: (err: (Error & { code?: unknown }) | null) => void): void;
+  /**
+   * Connects to `address:port`, once: from now on `send` goes there whatever address it is given, only
+   * datagrams from there are delivered (the others are dropped, as a connected socket's kernel drops them),
+   * and a datagram sent there that finds no socket comes back as `sink.error` with `ECONNREFUSED` (the ICMP
+   * "port unreachable" a kernel reports only to a connected socket). It takes effect at once for what
+   * arrives; sends made before the backend has connected wait for it, in order.
+   */
+  connect(port: number, address: string): void;
   /** The bound address (getsockname). */
   address(): DatagramAddr;
   /** Lets go of the socket: nothing is delivered any more. */

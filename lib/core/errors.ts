@@ -20,6 +20,8 @@ export type Errno =
   | 'ECONNREFUSED'
   | 'EPIPE'
   | 'ENOTCONN'
+  | 'EISCONN'
+  | 'EDESTADDRREQ'
   | 'EEXIST'
   | 'ENOENT'
   | 'EMFILE'

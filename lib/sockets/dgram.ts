@@ -9,6 +9,10 @@
  * and counted, as a kernel drops it — UDP has no flow control. Sends queue until the transport has handed them
  * on; while that queue holds `sndbuf` bytes or more, `sendto` would block and returns `null` (not 0: an empty
  * datagram is a datagram, and `sendto` returns 0 for it once sent).
+ *
+ * A connected socket (`connect`, then `send`/`recv`) keeps Linux's rules for one: only its peer's datagrams
+ * are delivered, and an ICMP "port unreachable" for a datagram sent to the peer is a pending `ECONNREFUSED`
+ * (`POLLERR`) that the next call throws once.
  */
 import Queue from 'yocto-queue';
 import { fromNodeError, invalidArgType, invalidArgValue, sysError, SocketError } from '../core/errors.js';
@@ -55,7 +59,9 @@ export interface DatagramStats {
  * `SimHost.bindDatagram` of net-select/testing: the same class over another transport).
  *
  * Readiness (`events()`): `POLLIN` while a datagram is queued; `POLLOUT` while the send queue holds less
- * than `sndbuf` bytes; `POLLERR` while an error is pending (the next call throws it, once).
+ * than `sndbuf` bytes; `POLLERR` while an error is pending (the next call throws it, once, before any queued
+ * datagram, as Linux's `sock_error` comes first). An unconnected socket hears of no ICMP error, as on Linux;
+ * a connected one (see {@link DatagramSocket.connect}) hears of its peer's closed port as `ECONNREFUSED`.
  *
  * @example
  * const udp = await bindDatagram({ port: 0 })
@@ -71,6 +77,7 @@ export class DatagramSocket extends Pollable {
   readonly #rq = new Queue<[Buffer, DatagramAddress]>();
   #rqBytes = 0;
   #pending = 0; // bytes given to the transport and not yet sent
+  #peer: DatagramAddress | null = null;
   readonly #sndbuf: number;
   readonly #rcvbuf: number;
   readonly #stats: DatagramStats = { received: 0, dropped: 0, sent: 0 };
@@ -142,12 +149,33 @@ export class DatagramSocket extends Pollable {
    */
   recvfrom(bufsize: number): [data: Buffer, address: DatagramAddress] | null {
     checkInt(bufsize, 'bufsize', 1);
-    if (this.#closed) throw sysError('EBADF', 'recvfrom');
+    return this.#recv(bufsize, 'recvfrom');
+  }
+
+  /**
+   * Takes the oldest queued datagram's data, as {@link DatagramSocket.recvfrom} does without the sender (on a
+   * connected socket, the peer is the only sender): cut to `bufsize` bytes; `null` when none is queued.
+   * O(1).
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` unless `bufsize` is an integer >= 1.
+   * @throws {SocketError} `EBADF` once closed; a pending error (`ECONNREFUSED` on a connected socket whose
+   * peer's port is closed), once.
+   * @example
+   * udp.connect({ address: '127.0.0.1', port: 5005 })
+   * udp.send('ping')
+   * const [r] = await select([udp], [], [])
+   * const data = udp.recv(2048)   // a Buffer, or null
+   */
+  recv(bufsize: number): Buffer | null {
+    checkInt(bufsize, 'bufsize', 1);
+    const got = this.#recv(bufsize, 'recv');
+    return got === null ? null : got[0];
+  }
+
+  #recv(bufsize: number, syscall: string): [data: Buffer, address: DatagramAddress] | null {
+    if (this.#closed) throw sysError('EBADF', syscall);
+    if (this.#error) throw this.#consumeError(syscall);
     const head = this.#rq.dequeue();
-    if (head === undefined) {
-      if (this.#error) throw this.#consumeError('recvfrom');
-      return null;
-    }
+    if (head === undefined) return null;
     const data = head[0];
     this.#rqBytes -= data.length; // readiness only falls here: no one to wake, as in Linux
     return [data.length > bufsize ? data.subarray(0, bufsize) : data, head[1]];
@@ -161,27 +189,88 @@ export class DatagramSocket extends Pollable {
    * an object `{ address, port }`.
    * @throws {RangeError} `ERR_OUT_OF_RANGE` unless `address.port` is an integer from 1 to 65535.
    * @throws {SocketError} `EBADF` once closed; `EMSGSIZE` for a datagram bigger than UDP carries
-   * (65507 bytes over IPv4, 65527 over IPv6 and on the simulated network); a pending error, once.
+   * (65507 bytes over IPv4, 65527 over IPv6 and on the simulated network); `EISCONN` on a connected socket
+   * for an address other than its peer's (Linux would send there; Node's `dgram` cannot); a pending error,
+   * once.
    * @example udp.sendto('ping', { address: '127.0.0.1', port: 5005 })
    */
   sendto(data: Uint8Array | string, address: DatagramAddress): number | null {
-    if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
-      throw invalidArgType('data', 'of type string or an instance of Buffer or Uint8Array', data);
+    checkData(data);
+    const port = checkAddress(address).port;
+    const peer = this.#peer;
+    if (!this.#closed && peer && (peer.address !== address.address || peer.port !== port)) {
+      throw new SocketError('EISCONN', 'sendto', `connected to ${peer.address}:${peer.port}`);
     }
-    if (address === null || typeof address !== 'object') throw invalidArgType('address', 'an object { address, port }', address);
-    if (typeof address.address !== 'string') throw invalidArgType('address.address', 'of type string', address.address);
-    const port = checkInt(address.port, 'address.port', 1, 65535);
-    if (this.#closed) throw sysError('EBADF', 'sendto');
-    if (this.#error) throw this.#consumeError('sendto');
+    return this.#send(data, port, address.address, 'sendto');
+  }
+
+  /**
+   * Sends `data` as one datagram to the connected peer, as {@link DatagramSocket.sendto} sends to an address:
+   * its length, or `null` when the send queue is full (would-block).
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` unless `data` is a string, Buffer or Uint8Array.
+   * @throws {SocketError} `EBADF` once closed; `EDESTADDRREQ` unless connected; `EMSGSIZE` for a datagram
+   * bigger than UDP carries; a pending error (`ECONNREFUSED` once the peer's port was found closed), once.
+   * @example
+   * udp.connect({ address: '127.0.0.1', port: 5005 })
+   * udp.send('ping')              // 4, or null when the send queue is full
+   */
+  send(data: Uint8Array | string): number | null {
+    checkData(data);
+    if (this.#closed) throw sysError('EBADF', 'send');
+    const peer = this.#peer;
+    if (peer === null) throw new SocketError('EDESTADDRREQ', 'send', 'not connected: use sendto, or connect first');
+    return this.#send(data, peer.port, peer.address, 'send');
+  }
+
+  /**
+   * Connects the socket to `address` (UDP's connect: no handshake, nothing is sent, it returns at once).
+   * From then on `send` goes there, only datagrams from there are delivered (the others are dropped, as the
+   * kernel drops them), and a datagram sent there that finds the port closed comes back as the ICMP error
+   * Linux reports only to a connected socket: `POLLERR` (select: readable, writable and in `xlist`), then
+   * `ECONNREFUSED` from the next call, once. Datagrams already queued stay. A socket connects once.
+   * @throws {TypeError} `ERR_INVALID_ARG_TYPE` unless `address` is an object `{ address, port }` with a string
+   * `address`.
+   * @throws {RangeError} `ERR_OUT_OF_RANGE` unless `address.port` is an integer from 1 to 65535.
+   * @throws {SocketError} `EBADF` once closed; `EISCONN` when already connected (Linux would connect again;
+   * Node's `dgram` cannot).
+   * @example
+   * const udp = await bindDatagram({ port: 0 })
+   * udp.connect({ address: '127.0.0.1', port: 5005 })
+   * udp.send('ping')
+   * const [r] = await select([udp], [], [])
+   * try { console.log(udp.recv(2048)) } catch (err) { console.log(err.code) } // ECONNREFUSED: nobody at 5005
+   */
+  connect(address: DatagramAddress): void {
+    const port = checkAddress(address).port;
+    if (this.#closed) throw sysError('EBADF', 'connect');
+    if (this.#peer) throw new SocketError('EISCONN', 'connect', `already connected to ${this.#peer.address}:${this.#peer.port}`);
+    this.#peer = { address: address.address, port, family: this.#t.address().family };
+    this.#t.connect(port, address.address);
+  }
+
+  /**
+   * The connected peer's address (getpeername), as given to `connect`.
+   * @throws {SocketError} `EBADF` once closed; `ENOTCONN` unless connected.
+   * @example udp.connect({ address: '127.0.0.1', port: 5005 }); udp.getpeername().port // 5005
+   */
+  getpeername(): DatagramAddress {
+    if (this.#closed) throw sysError('EBADF', 'getpeername');
+    if (this.#peer === null) throw sysError('ENOTCONN', 'getpeername');
+    return { ...this.#peer };
+  }
+
+  #send(data: Uint8Array | string, port: number, address: string, syscall: string): number | null {
+    if (this.#closed) throw sysError('EBADF', syscall);
+    if (this.#error) throw this.#consumeError(syscall);
     const len = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
     const max = this.#t.maxDatagram;
-    if (len > max) throw new SocketError('EMSGSIZE', 'sendto', `${len} bytes is more than one datagram carries (${max})`);
+    if (len > max) throw new SocketError('EMSGSIZE', syscall, `${len} bytes is more than one datagram carries (${max})`);
     if (this.#pending >= this.#sndbuf) return null;
     // A copy, as POSIX takes one: the transport sends the buffer later, and the caller may reuse its own at once.
     const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data);
     this.#pending += len;
     this.#stats.sent++;
-    this.#t.send(bytes, port, address.address, (err) => {
+    this.#t.send(bytes, port, address, (err) => {
       this.#pending -= len;
       if (this.#closed) return;
       if (err) {
@@ -227,6 +316,18 @@ export class DatagramSocket extends Pollable {
     this.#error = null;
     return fromNodeError(err, syscall);
   }
+}
+
+function checkData(data: unknown): void {
+  if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
+    throw invalidArgType('data', 'of type string or an instance of Buffer or Uint8Array', data);
+  }
+}
+
+function checkAddress(address: DatagramAddress): { port: number } {
+  if (address === null || typeof address !== 'object') throw invalidArgType('address', 'an object { address, port }', address);
+  if (typeof address.address !== 'string') throw invalidArgType('address.address', 'of type string', address.address);
+  return { port: checkInt(address.port, 'address.port', 1, 65535) };
 }
 
 /**

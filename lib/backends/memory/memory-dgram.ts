@@ -4,8 +4,15 @@
  * datagram sent to the other's address arrives there whole on a later turn of the event loop, in order; one
  * sent anywhere else is lost, as UDP loses a datagram nobody is bound to receive. Nothing else is lost:
  * the only drops are the receiving socket's own, when its receive queue is full.
+ *
+ * A connected end (`connect`) keeps UDP's rules on loopback: it takes datagrams only from the address it is
+ * connected to, and a datagram it sends that finds nobody there (the peer closed, or another address) is
+ * refused: `ECONNREFUSED` on the turn it would have arrived, as the kernel's ICMP "port unreachable" comes
+ * back to a connected UDP socket on 127.0.0.1 (and as `socketpair(AF_UNIX, SOCK_DGRAM)` refuses a send to a
+ * closed peer). An unconnected end's datagram to nobody is still lost silently.
  */
 import { processHost, type Host } from '../../core/host.js';
+import { sysError } from '../../core/errors.js';
 import type { DatagramAddr, DatagramSink, DatagramTransport } from '../datagram-transport.js';
 
 type Done = (err: (Error & { code?: unknown }) | null) => void;
@@ -23,6 +30,7 @@ export class MemoryDatagramTransport implements DatagramTransport {
   #inflight: [Buffer, Done][] = []; // sent to the peer, not delivered yet
   #scheduled = false;
   readonly #address: DatagramAddr;
+  #connected: { port: number; address: string } | null = null;
 
   constructor(host: Host, port: number) {
     this.host = host;
@@ -35,11 +43,16 @@ export class MemoryDatagramTransport implements DatagramTransport {
 
   send(data: Buffer, port: number, address: string, done: Done): void {
     const to = this.peer.#address;
+    if (this.#connected) ({ port, address } = this.#connected);
     // Not the peer's address: nobody there. The datagram leaves, and is lost.
     this.#inflight.push([port === to.port && address === to.address ? data : LOST, done]);
     if (this.#scheduled) return;
     this.#scheduled = true;
     this.host.clock.setImmediate(this.#deliver);
+  }
+
+  connect(port: number, address: string): void {
+    this.#connected = { port, address };
   }
 
   address(): DatagramAddr {
@@ -50,6 +63,12 @@ export class MemoryDatagramTransport implements DatagramTransport {
     this.#closed = true;
   }
 
+  /** Whether a datagram from `from` is delivered: from anywhere, or only from the connected address. */
+  #accepts(from: DatagramAddr): boolean {
+    const c = this.#connected;
+    return c === null || (c.port === from.port && c.address === from.address);
+  }
+
   /** Hands what we sent to the peer, each datagram whole, on the turn after the sends. */
   readonly #deliver = (): void => {
     this.#scheduled = false;
@@ -57,7 +76,11 @@ export class MemoryDatagramTransport implements DatagramTransport {
     this.#inflight = [];
     const peer = this.peer;
     for (const [data, done] of q) {
-      if (data !== LOST && !peer.#closed) peer.#sink?.message(data, this.#address);
+      if (data !== LOST && !peer.#closed) {
+        if (peer.#accepts(this.#address)) peer.#sink?.message(data, this.#address);
+      } else if (this.#connected && !this.#closed) {
+        this.#sink?.error(sysError('ECONNREFUSED', 'recvmsg', 'nobody at the connected address'));
+      }
       if (!this.#closed) done(null);
     }
   };

@@ -1,10 +1,14 @@
 /**
  * The Node backend of a UDP socket: a {@link DatagramTransport} over a `node:dgram` socket. Node delivers each
- * datagram whole (`'message'`) and calls back once a send has been handed to the kernel.
+ * datagram whole (`'message'`) and calls back once a send has been handed to the kernel. A connected socket is
+ * connected in the kernel too (`dgram.Socket#connect`): the kernel drops datagrams from other sources, and an
+ * ICMP "port unreachable" comes up as Node's `'error'` (`ECONNREFUSED`, from `recvmsg`).
  */
 import dgram from 'node:dgram';
 import { processHost, type Host } from '../../core/host.js';
 import type { DatagramAddr, DatagramSink, DatagramTransport } from '../datagram-transport.js';
+
+type Done = (err: (Error & { code?: unknown }) | null) => void;
 
 /** The largest UDP payload over IPv4 (65535 - 8 - 20); IPv6 allows 20 bytes more. */
 const MAX_UDP4 = 65507;
@@ -14,6 +18,9 @@ export class NodeDatagramTransport implements DatagramTransport {
   readonly host: Host = processHost;
   readonly maxDatagram: number;
   readonly #sock: dgram.Socket;
+  /** Sends made while Node connects (a lookup first, even of an IP address): sent once connected. */
+  #waiting: [Buffer, Done][] | null = null;
+  #connected = false;
 
   /** An unbound `type` socket: {@link NodeDatagramTransport.listen} binds it. */
   constructor(type: 'udp4' | 'udp6') {
@@ -40,8 +47,29 @@ export class NodeDatagramTransport implements DatagramTransport {
     this.#sock.on('error', (err: Error) => sink.error(err));
   }
 
-  send(data: Buffer, port: number, address: string, done: (err: (Error & { code?: unknown }) | null) => void): void {
-    this.#sock.send(data, port, address, (err) => done(err ?? null));
+  send(data: Buffer, port: number, address: string, done: Done): void {
+    if (this.#waiting) this.#waiting.push([data, done]);
+    else if (this.#connected) this.#sock.send(data, (err) => done(err ?? null));
+    else this.#sock.send(data, port, address, (err) => done(err ?? null));
+  }
+
+  connect(port: number, address: string): void {
+    const sock = this.#sock;
+    const waiting: [Buffer, Done][] = [];
+    this.#waiting = waiting;
+    // A failed connect (a lookup error) is reported to the sink by the 'error' listener of bind(); the sends
+    // that waited for it fail with it.
+    const failed = (err: Error): void => {
+      this.#waiting = null;
+      for (const [, done] of waiting) done(err);
+    };
+    sock.once('error', failed);
+    sock.connect(port, address, () => {
+      sock.off('error', failed);
+      this.#waiting = null;
+      this.#connected = true;
+      for (const [data, done] of waiting) sock.send(data, (err) => done(err ?? null));
+    });
   }
 
   address(): DatagramAddr {

@@ -7,7 +7,7 @@ import type { SimClock } from './sim-clock.js';
 import type { FaultSet } from './sim-faults.js';
 import type { Rng } from './sim-rng.js';
 import type { ListenSink } from '../transport.js';
-import type { DatagramSink } from '../datagram-transport.js';
+import type { DatagramAddr, DatagramSink } from '../datagram-transport.js';
 
 /** @internal What the transports ask of the network they run on. */
 export interface Fabric {
@@ -31,8 +31,8 @@ export interface Fabric {
   stall(p: Stalled): void;
   /** The listener bound to `port` on host `name`. */
   listener(name: string, port: number): { readonly closed: boolean; readonly sink: ListenSink | undefined } | undefined;
-  /** The datagram socket bound to UDP `port` on host `name`. */
-  datagramSocket(name: string, port: number): { readonly sink: DatagramSink | undefined } | undefined;
+  /** The datagram socket bound to UDP `port` on host `name` (`accepts`: false for a sender a connected one drops). */
+  datagramSocket(name: string, port: number): { readonly sink: DatagramSink | undefined; accepts(from: DatagramAddr): boolean } | undefined;
   /** Adds a line to the trace. */
   record(line: string): void;
 }

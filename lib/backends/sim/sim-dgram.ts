@@ -7,7 +7,14 @@
  * faults may lose it, send it twice or hold it back (`loss`, `duplicate`, `reorder`). On arrival, a partition
  * between the two hosts loses it (nothing is retransmitted), a hold keeps it until release, and a port nobody
  * is bound to loses it. It arrives whole or not at all: never split, never merged with another.
+ *
+ * A connected socket (`connect`) takes datagrams only from its peer's host and port (the others are lost on
+ * arrival, as its kernel drops them), and a datagram it sent there that finds no socket bound comes back as
+ * the kernel's ICMP "port unreachable" would: `ECONNREFUSED`, one latency of the way back later (drawn as a
+ * datagram's), unless the two hosts are cut apart then. An unconnected socket's datagram to nobody is lost
+ * silently, as Linux ignores ICMP errors for an unconnected UDP socket.
  */
+import { sysError } from '../../core/errors.js';
 import type { Host } from '../../core/host.js';
 import type { DatagramAddr, DatagramSink, DatagramTransport } from '../datagram-transport.js';
 import { toMicros } from './sim-clock.js';
@@ -32,6 +39,8 @@ export class SimDatagramTransport implements DatagramTransport {
   readonly #address: DatagramAddr;
   readonly #unbind: (t: SimDatagramTransport) => void;
   #busyUntil = 0; // when the host's link is free again (bandwidth)
+  /** The address it is connected to, or null. */
+  peer: { address: string; port: number } | null = null;
 
   constructor(net: Fabric, host: Host, port: number, unbind: (t: SimDatagramTransport) => void) {
     this.#net = net;
@@ -46,6 +55,7 @@ export class SimDatagramTransport implements DatagramTransport {
   }
 
   send(data: Buffer, port: number, address: string, done: Done): void {
+    if (this.peer) ({ port, address } = this.peer);
     const net = this.#net;
     const clock = net.clock;
     const f = net.faults(this.host.name, address);
@@ -67,9 +77,19 @@ export class SimDatagramTransport implements DatagramTransport {
       if (f.latencyMax > 0) at += f.latencyMin === f.latencyMax ? f.latencyMin : f.latencyMin + rng.next() * (f.latencyMax - f.latencyMin);
       if (rng.chance(f.reorder)) at += 1 + rng.next() * (REORDER_MAX_MS - 1);
       const copy = i === 0 ? data : Buffer.from(data);
-      const d = new InFlight(net, this.#address, address, port, copy, i === 0 || !net.tracing ? label : `${label} (duplicate)`);
+      const d = new InFlight(net, this, address, port, copy, i === 0 || !net.tracing ? label : `${label} (duplicate)`);
       clock.at(toMicros(at), d.arrive);
     }
+  }
+
+  connect(port: number, address: string): void {
+    this.peer = { address, port };
+  }
+
+  /** Whether a datagram from `from` is delivered: from anywhere, or only from the connected peer. */
+  accepts(from: DatagramAddr): boolean {
+    const p = this.peer;
+    return p === null || (p.port === from.port && p.address === from.address);
   }
 
   address(): DatagramAddr {
@@ -85,15 +105,17 @@ export class SimDatagramTransport implements DatagramTransport {
 /** One datagram on its way. */
 class InFlight {
   readonly #net: Fabric;
+  readonly #sender: SimDatagramTransport;
   readonly #from: DatagramAddr;
   readonly #to: string;
   readonly #port: number;
   readonly #data: Buffer;
   readonly #label: string;
 
-  constructor(net: Fabric, from: DatagramAddr, to: string, port: number, data: Buffer, label: string) {
+  constructor(net: Fabric, sender: SimDatagramTransport, to: string, port: number, data: Buffer, label: string) {
     this.#net = net;
-    this.#from = from;
+    this.#sender = sender;
+    this.#from = sender.address();
     this.#to = to;
     this.#port = port;
     this.#data = data;
@@ -115,11 +137,41 @@ class InFlight {
     const t = net.datagramSocket(this.#to, this.#port);
     if (t === undefined || t.sink === undefined) {
       net.record(`${this.#label} (lost: no socket)`);
+      this.#refuse();
+      return;
+    }
+    if (!t.accepts(this.#from)) {
+      net.record(`${this.#label} (lost: connected elsewhere)`);
       return;
     }
     net.record(this.#label);
     t.sink.message(this.#data, this.#from);
   };
+
+  /**
+   * The ICMP "port unreachable" for a datagram that found no socket: to a sender still connected to where it
+   * went, `ECONNREFUSED` one latency later, drawn for the way back; lost if the hosts are cut apart then.
+   */
+  #refuse(): void {
+    const s = this.#sender;
+    const p = s.peer;
+    if (s.closed || p === null || p.address !== this.#to || p.port !== this.#port) return;
+    const net = this.#net;
+    const f = net.faults(this.#to, this.#from.address);
+    let at = net.clock.now();
+    if (f.latencyMax > 0) at += f.latencyMin === f.latencyMax ? f.latencyMin : f.latencyMin + net.rng.next() * (f.latencyMax - f.latencyMin);
+    const label = net.tracing ? `${this.#to}>${this.#from.address}:${this.#from.port} icmp port unreachable` : '';
+    net.clock.at(toMicros(at), () => {
+      if (net.cut(this.#to, this.#from.address) !== null) {
+        net.record(`${label} (lost: ${net.cut(this.#to, this.#from.address)})`);
+        return;
+      }
+      // Still connected to the same peer: an error for an old peer would reach no connected socket.
+      if (s.closed || s.peer !== p || s.sink === undefined) return;
+      net.record(label);
+      s.sink.error(sysError('ECONNREFUSED', 'recvmsg', `nothing bound to ${this.#to}:${this.#port}`));
+    });
+  }
 
   /** After a release (or a repair of another pair): on its way again, at once. */
   kick(): void {
