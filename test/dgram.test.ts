@@ -7,9 +7,11 @@ import {
   EPOLLET,
   EPOLLIN,
   EPOLLOUT,
+  EPOLLERR,
   EVENT_READ,
   EpollSelector,
   Epoll,
+  POLLERR,
   POLLIN,
   POLLNVAL,
   POLLOUT,
@@ -233,4 +235,107 @@ t.test('bug: every datagram sent is an EPOLLOUT edge for its sender, as Linux fr
   t.equal(a.sendto('two', addr(b)), 3);
   t.equal(await pollFor(ep, a.fileno(), EPOLLOUT), EPOLLOUT, 'and one for the next datagram');
   t.same(await ep.poll(0), [], 'one edge per datagram, no more');
+});
+
+/** A UDP port on 127.0.0.1 with nothing bound to it: bound, then closed. */
+async function closedUdpPort(): Promise<number> {
+  const s = await bindDatagram({ host: '127.0.0.1', port: 0 });
+  const port = s.getsockname().port;
+  s.close();
+  return port;
+}
+
+t.test('connect: send and recv with the peer; only its datagrams are delivered, the others dropped', async (t) => {
+  const a = await udpT(t);
+  const b = await udpT(t);
+  const c = await udpT(t);
+  const d = await udpT(t);
+  a.connect(addr(b));
+  t.same(a.getpeername(), { ...addr(b), family: 'IPv4' }, 'getpeername: the peer');
+  t.equal(a.send('ping'), 4);
+  await expectReady({ readable: [b] });
+  const got = b.recvfrom(100);
+  t.same(got && [got[0].toString(), got[1].port], ['ping', a.getsockname().port], 'from a, to its peer');
+  // c's datagram to a is sent before its marker to d: once the marker is at d, the kernel has dealt with it.
+  c.sendto('other', addr(a));
+  c.sendto('marker', addr(d));
+  await expectReady({ readable: [d] });
+  b.sendto('pong', addr(a));
+  await expectReady({ readable: [a] });
+  t.equal(a.recv(100)?.toString(), 'pong', "the peer's datagram");
+  t.equal(a.recv(100), null, "c's, which came first, was dropped");
+  t.equal(a.stats.received, 1);
+  t.equal(a.sendto('to the peer', addr(b)), 11, 'sendto the peer itself is a send');
+});
+
+for (const [model, wait] of [
+  ['select', async (_t: Cleanup, s: DatagramSocket) => {
+    const [r, , x] = await select([s], [], [s]);
+    const [, w] = await select([], [s], [], 0);
+    return r.length === 1 && w.length === 1 && x.length === 1; // readable, writable and in the except set
+  }],
+  ['poll', async (t: Cleanup, s: DatagramSocket) => {
+    const p = pollT(t);
+    p.register(s, POLLIN);
+    return ((await pollFor(p, s.fileno(), POLLERR)) & POLLERR) !== 0;
+  }],
+  ['epoll', async (t: Cleanup, s: DatagramSocket) => {
+    const ep = epollT(t);
+    ep.register(s, EPOLLIN | EPOLLET);
+    return ((await pollFor(ep, s.fileno(), EPOLLERR)) & EPOLLERR) !== 0;
+  }],
+] as const) {
+  t.test(`connected to a closed port: the ICMP port unreachable is POLLERR (${model}), then ECONNREFUSED once`, async (t) => {
+    const a = await udpT(t);
+    a.connect({ address: '127.0.0.1', port: await closedUdpPort() });
+    t.equal(a.send('anyone?'), 7, 'sent: UDP does not know yet');
+    t.ok(await wait(t, a), `${model} reports the error`);
+    t.equal(a.events() & (POLLERR | POLLIN | POLLOUT), POLLERR | POLLOUT, 'POLLERR and POLLOUT, not POLLIN');
+    t.throws(() => a.recv(100), { code: 'ECONNREFUSED', syscall: 'recv' });
+    t.equal(a.events() & POLLERR, 0, 'thrown once, then cleared (SO_ERROR)');
+    t.equal(a.recv(100), null, 'and the next recv finds nothing');
+  });
+}
+
+t.test('connected to a closed port: the next send throws ECONNREFUSED once, and the send after it goes', async (t) => {
+  const a = await udpT(t);
+  a.connect({ address: '127.0.0.1', port: await closedUdpPort() });
+  a.send('1');
+  await expectReady({ readable: [a] });
+  t.throws(() => a.send('2'), { code: 'ECONNREFUSED', syscall: 'send' });
+  t.equal(a.stats.sent, 1, 'the failed send sent nothing');
+  t.equal(a.send('3'), 1);
+});
+
+t.test('bug: a pending error was thrown only after the queued datagrams; Linux reports sk_err first', async (t) => {
+  const a = await udpT(t);
+  const b = await udpT(t);
+  a.connect(addr(b));
+  b.sendto('queued', addr(a));
+  await expectReady({ readable: [a] });
+  b.close();
+  a.send('x');
+  await until(() => (a.events() & POLLERR) !== 0, 'the ICMP error');
+  t.throws(() => a.recv(100), { code: 'ECONNREFUSED' }, 'the error first');
+  t.equal(a.recv(100)?.toString(), 'queued', 'then the datagram, kept');
+});
+
+t.test('connect: coded errors for bad input and wrong states, before anything changes', async (t) => {
+  const a = await udpT(t);
+  const b = await udpT(t);
+  t.throws(() => a.send('x'), { code: 'EDESTADDRREQ', syscall: 'send' }, 'send before connect');
+  t.throws(() => a.getpeername(), { code: 'ENOTCONN' });
+  t.throws(() => a.connect(null as unknown as { address: string; port: number }), { code: 'ERR_INVALID_ARG_TYPE' });
+  t.throws(() => a.connect({ address: '127.0.0.1', port: 0 }), { code: 'ERR_OUT_OF_RANGE' });
+  t.throws(() => a.getpeername(), { code: 'ENOTCONN' }, 'still not connected');
+  a.connect(addr(b));
+  t.throws(() => a.connect(addr(a)), { code: 'EISCONN', syscall: 'connect' });
+  t.throws(() => a.sendto('x', addr(a)), { code: 'EISCONN', syscall: 'sendto' }, 'sendto another address');
+  t.throws(() => a.send(42 as unknown as string), { code: 'ERR_INVALID_ARG_TYPE' });
+  t.throws(() => a.recv(0), { code: 'ERR_OUT_OF_RANGE' });
+  t.equal(a.stats.sent, 0);
+  a.close();
+  for (const call of [() => a.send('x'), () => a.recv(1), () => a.getpeername(), () => a.connect(addr(b))]) {
+    t.throws(call, { code: 'EBADF' });
+  }
 });

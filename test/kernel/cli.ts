@@ -1,12 +1,12 @@
 /**
  * A longer run of the kernel differential test (run.ts), from the command line:
  *
- *   npm run test:kernel -- --seed N --n N [--seeds 1,2,3] [--kind tcp,pipe,udp,file] [--from I] [--shrink K]
+ *   npm run test:kernel -- --seed N --n N [--seeds 1,2,3] [--kind tcp,pipe,udp,udpc,file] [--from I] [--shrink K]
  *                          [--verbose] [--self] [--tolerate REGEX] [--ops 'a.send(1); b.close()']
  *
- * Runs N sequences of each kind of pair (`--kind`, default tcp,pipe,udp,file; `udpc`, connected UDP sockets,
- * only when asked: net-select has no connected datagram socket). Prints the summary and every kind of
- * disagreement, shrunk (at most K kinds); exits 1 if any.
+ * Runs N sequences of each kind of pair (`--kind`, default tcp,pipe,udp,udpc,file; `udpc` is two UDP sockets
+ * connected to each other). Prints the summary and every kind of disagreement, shrunk (at most K kinds);
+ * exits 1 if any.
  * `--from I --n 1 --verbose` reruns sequence #I of the seed alone and prints both worlds' answers.
  * `--ops 'a.send(1); b.close()'` runs that one sequence (on the first `--kind`) to its end and prints both
  * worlds' answers.

@@ -138,7 +138,7 @@ export class NodeWorld implements World {
 
   /**
    * A fresh pair of `kind` (the previous one is closed), registered everywhere, settled: the set-up step.
-   * `udpc` is made as `udp`: net-select's DatagramSocket has no connect() (docs/linux-departures.md).
+   * `udpc`'s sockets are connected to each other, and send with `send`.
    */
   async open(kind: Kind): Promise<Step> {
     this.end();
@@ -189,8 +189,15 @@ export class NodeWorld implements World {
         return { a: w, b: r };
       }
       case 'udp':
-      case 'udpc':
-        return { a: await bindDatagram({ host: '127.0.0.1' }), b: await bindDatagram({ host: '127.0.0.1' }) };
+      case 'udpc': {
+        const a = await bindDatagram({ host: '127.0.0.1' });
+        const b = await bindDatagram({ host: '127.0.0.1' });
+        if (kind === 'udpc') {
+          a.connect(b.getsockname());
+          b.connect(a.getsockname());
+        }
+        return { a, b };
+      }
       case 'file': {
         this.#file = path.join(os.tmpdir(), `net-select-kernel-${process.pid}.txt`);
         fs.writeFileSync(this.#file, '');
@@ -228,7 +235,7 @@ export class NodeWorld implements World {
         case 'send': {
           const data = CHUNK.subarray(0, op.n);
           if (s instanceof DatagramSocket) {
-            const n = s.sendto(data, (p.to as Record<Side, DatagramAddress>)[op.side]);
+            const n = p.kind === 'udpc' ? s.send(data) : s.sendto(data, (p.to as Record<Side, DatagramAddress>)[op.side]);
             if (n === null) return 'EAGAIN';
             p.flow[op.side].accepted++;
             return `sent:${n}`;
@@ -239,10 +246,10 @@ export class NodeWorld implements World {
         }
         case 'recv': {
           if (s instanceof DatagramSocket) {
-            const got = s.recvfrom(op.n);
+            const got = p.kind === 'udpc' ? s.recv(op.n) : (s.recvfrom(op.n)?.[0] ?? null);
             if (got === null) return 'EAGAIN';
             p.flow[peer(op.side)].received++;
-            return `recv:${got[0].length}`;
+            return `recv:${got.length}`;
           }
           const data = s.recv(op.n);
           if (data === null) return 'EAGAIN';

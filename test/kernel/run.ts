@@ -89,11 +89,8 @@ export interface Options {
  */
 export const EDGES_ONLY = /^([a-z]+ )?after [a-z]+(\(\d\))?: (et\.[a-z]+\.(self|peer)(, )?)+$/;
 
-/**
- * The kinds a run compares unless told otherwise: all but `udpc`, whose ICMP errors net-select cannot see
- * (it has no connected datagram socket; docs/linux-departures.md and its todo test in kernel-diff.test.ts).
- */
-export const DEFAULT_KINDS: readonly Kind[] = ['tcp', 'pipe', 'udp', 'file'];
+/** The kinds a run compares unless told otherwise: all of them. */
+export const DEFAULT_KINDS: readonly Kind[] = ['tcp', 'pipe', 'udp', 'udpc', 'file'];
 
 const KIND_SALT: Record<Kind, number> = { tcp: 0, pipe: 0x70697065, udp: 0x75647020, udpc: 0x75647063, file: 0x66696c65 };
 
