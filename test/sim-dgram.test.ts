@@ -5,7 +5,7 @@
  * deterministic. Absence is shown by virtual time and the socket's own state, never by a wait.
  */
 import t from 'tap';
-import { POLLIN, POLLOUT, select, type DatagramSocket } from '../lib/index.js';
+import { POLLERR, POLLIN, POLLOUT, select, type DatagramSocket } from '../lib/index.js';
 import { SimNetwork, datagramPair, type Faults } from '../lib/testing/index.js';
 
 /** Every datagram queued on `s` now, as strings. */
@@ -204,4 +204,85 @@ t.test('sim: a small send buffer makes sendto would-block (null) until the bandw
   t.equal(cli.events() & POLLOUT, 0, '100 bytes at 1000 B/s take 100 ms');
   await sim.runFor(1);
   t.ok(cli.events() & POLLOUT, 'writable once it has left');
+});
+
+t.test('sim: a connected socket sending to a port nobody is bound to gets ECONNREFUSED, one round trip later', async (t) => {
+  const { sim, cli } = await udpPair(t, { latencyMs: 5 });
+  cli.connect({ address: 'server', port: 10 });
+  t.same(cli.getpeername(), { address: 'server', port: 10, family: 'sim' });
+  const start = sim.now();
+  t.equal(cli.send('anyone?'), 7);
+  const [r, , x] = await select([cli], [], [cli]);
+  t.equal(sim.now() - start, 10, 'there and back: two latencies of virtual time');
+  t.same([r.length, x.length], [1, 1], 'readable and in the except set');
+  t.equal(cli.events() & (POLLERR | POLLIN | POLLOUT), POLLERR | POLLOUT);
+  t.match(sim.trace.join('\n'), /server>client:\d+ icmp port unreachable/);
+  t.throws(() => cli.recv(100), { code: 'ECONNREFUSED', syscall: 'recv' });
+  t.equal(cli.events() & POLLERR, 0, 'once, then cleared');
+  t.equal(cli.recv(100), null);
+});
+
+t.test('sim: the refusal is the same in every run of a seed, and an unconnected socket hears none', async (t) => {
+  const run = async (seed: number): Promise<string[]> => {
+    const { sim, cli } = await udpPair(t, { latencyMs: [1, 20] }, seed);
+    const other = await sim.host('client').bindDatagram();
+    t.teardown(() => other.close());
+    cli.connect({ address: 'server', port: 10 });
+    cli.send('1');
+    other.sendto('2', { address: 'server', port: 10 });
+    await select([cli], [], []);
+    await sim.runFor(100); // long past the other's refusal, had there been one
+    t.equal(other.events() & POLLERR, 0, 'the unconnected socket: lost silently');
+    return [...sim.trace, String(sim.now())];
+  };
+  t.same(await run(3), await run(3), 'the same seed, the same trace and times');
+});
+
+t.test('sim: a connected socket takes datagrams only from its peer; the others are lost on arrival', async (t) => {
+  const { sim, srv, cli, to } = await udpPair(t, {});
+  const other = await sim.host('other').bindDatagram({ port: 9 });
+  t.teardown(() => other.close());
+  cli.connect(to);
+  other.sendto('stranger', cli.getsockname());
+  srv.sendto('server', cli.getsockname());
+  await sim.runFor(10);
+  t.same(drain(cli), ['server']);
+  t.match(sim.trace.join('\n'), /other:9>client:\d+ udp 8 \(lost: connected elsewhere\)/);
+  t.equal(cli.send('reply'), 5);
+  await select([srv], [], []);
+  t.same(drain(srv), ['reply'], 'send goes to the peer');
+});
+
+t.test('sim: a refusal that meets a partition on its way back is lost', async (t) => {
+  const { sim, cli } = await udpPair(t, { latencyMs: 5 });
+  cli.connect({ address: 'server', port: 10 });
+  cli.send('x');
+  await sim.runFor(6); // arrived, refused; the ICMP is on its way back
+  sim.partition('server', 'client');
+  await sim.runFor(20);
+  t.equal(cli.events() & POLLERR, 0);
+  t.match(sim.trace.join('\n'), /icmp port unreachable \(lost: partition\)/);
+});
+
+t.test('datagramPair: a connected end is refused (ECONNREFUSED) once its peer is closed, or at another address', async (t) => {
+  const [a, b] = datagramPair();
+  t.teardown(() => a.close());
+  a.connect(b.getsockname());
+  t.equal(a.send('hi'), 2);
+  await select([b], [], []);
+  t.same(drain(b), ['hi']);
+  b.close();
+  a.send('gone?');
+  await select([a], [], []);
+  t.throws(() => a.recv(10), { code: 'ECONNREFUSED' });
+  t.equal(a.recv(10), null, 'thrown once');
+  const [c, d] = datagramPair();
+  t.teardown(() => (c.close(), d.close()));
+  c.connect({ address: 'memory', port: 3 });
+  d.sendto('dropped', c.getsockname());
+  c.send('nowhere');
+  await select([c], [], []);
+  t.throws(() => c.send('x'), { code: 'ECONNREFUSED' }, 'nobody at port 3');
+  t.equal(c.recv(10), null, "d's datagram was dropped: c is connected elsewhere");
+  t.equal(c.stats.received, 0);
 });
