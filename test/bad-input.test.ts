@@ -202,6 +202,8 @@ const udp = await bindDatagram();
 const closedUdp = await bindDatagram();
 closedUdp.close();
 const udpAddress = { address: '127.0.0.1', port: udp.getsockname().port };
+const connectedUdp = await bindDatagram();
+connectedUdp.connect(udpAddress);
 const udpSim = new testing.SimNetwork({ seed: 1, trace: false });
 const simUdp = await udpSim.host('server').bindDatagram({ port: 53 });
 // Pipes to two `cat` processes: a read end, a write end, one end closed, and one stream never adopted.
@@ -230,7 +232,7 @@ const simListener = await simHost.listen({ port: 7000 });
 const fakeTap = { teardown: () => undefined, passing: () => true, comment: () => undefined };
 t.teardown(() => {
   simListener.close();
-  for (const x of [sel, poll, ep, ...selectors, udp, simUdp, readEnd, writeEnd, fileR, fileW]) x.close();
+  for (const x of [sel, poll, ep, ...selectors, udp, simUdp, connectedUdp, readEnd, writeEnd, fileR, fileW]) x.close();
   rmSync(FILE, { force: true });
   for (const c of cats) c.kill();
   netServer.close();
@@ -248,7 +250,14 @@ function world(): string {
     pollers: [poll, closedPoll, ep, closedEp].map((p) => [p.size, p.closed, p.cost.calls]),
     epollFds: [ep.fileno(), closedEp.fileno()],
     keys: [...selectors, ...closedSelectors].map((s) => [...s.getMap().values()].map((k) => [k.fd, k.events, k.data])),
-    udp: [udp, closedUdp, simUdp].map((u) => [u.fileno(), u.events(), { ...u.stats }, u.sndbuf, u.rcvbuf]),
+    udp: [udp, closedUdp, simUdp, connectedUdp].map((u) => [u.fileno(), u.events(), { ...u.stats }, u.sndbuf, u.rcvbuf]),
+    peers: [udp, connectedUdp].map((u) => {
+      try {
+        return u.getpeername();
+      } catch (err) {
+        return (err as { code?: unknown }).code;
+      }
+    }),
     simHost: udpSim.host('server').openFdCount,
     streams: [readEnd, writeEnd, closedStream].map((f) => [f.fileno(), f.events(), f.sendQueueSize]),
     files: [fileR, fileW, closedFile].map((f) => [f.fileno(), f.events()]),
@@ -421,6 +430,29 @@ const ROWS: Row[] = [
   },
   { fn: 'DatagramSocket#sendto', cases: one('65508 bytes: more than one datagram carries', 'EMSGSIZE'), call: () => udp.sendto(Buffer.alloc(65508), udpAddress) },
   { fn: 'DatagramSocket#sendto', cases: one('closed socket', 'EBADF'), call: () => closedUdp.sendto('x', udpAddress) },
+  {
+    fn: 'DatagramSocket#sendto',
+    cases: one('connected: another address than the peer', 'EISCONN'),
+    call: () => connectedUdp.sendto('x', { address: '127.0.0.2', port: udpAddress.port }),
+  },
+  { fn: 'DatagramSocket#recv', cases: COUNT, call: (v) => udp.recv(v as number) },
+  { fn: 'DatagramSocket#recv', cases: one('closed socket', 'EBADF'), call: () => closedUdp.recv(1) },
+  { fn: 'DatagramSocket#send', cases: DATA, call: (v) => connectedUdp.send(v as string) },
+  { fn: 'DatagramSocket#send', cases: one('not connected', 'EDESTADDRREQ'), call: () => udp.send('x') },
+  { fn: 'DatagramSocket#send', cases: one('65508 bytes: more than one datagram carries', 'EMSGSIZE'), call: () => connectedUdp.send(Buffer.alloc(65508)) },
+  { fn: 'DatagramSocket#send', cases: one('closed socket', 'EBADF'), call: () => closedUdp.send('x') },
+  {
+    fn: 'DatagramSocket#connect',
+    cases: [
+      ...each(TYPE, 'x', null, undefined, 1, {}, { address: 1, port: 5 }, { address: '127.0.0.1', port: '5' }),
+      ...each(RANGE, ...[0, 65536, NaN, -1, 2 ** 32 + 1].map((port) => ({ address: '127.0.0.1', port }))),
+    ],
+    call: (v) => udp.connect(v as never),
+  },
+  { fn: 'DatagramSocket#connect', cases: one('already connected', 'EISCONN'), call: () => connectedUdp.connect(udpAddress) },
+  { fn: 'DatagramSocket#connect', cases: one('closed socket', 'EBADF'), call: () => closedUdp.connect(udpAddress) },
+  { fn: 'DatagramSocket#getpeername', cases: one('not connected', 'ENOTCONN'), call: () => udp.getpeername() },
+  { fn: 'DatagramSocket#getpeername', cases: one('closed socket', 'EBADF'), call: () => closedUdp.getpeername() },
   {
     fn: 'new DatagramSocket',
     cases: each(TYPE, 'x', null, {}, netServer),
