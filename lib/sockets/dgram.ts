@@ -238,7 +238,7 @@ export class DatagramSocket extends Pollable {
    * udp.connect({ address: '127.0.0.1', port: 5005 })
    * udp.send('ping')
    * const [r] = await select([udp], [], [])
-   * try { console.log(udp.recv(2048)) } catch (err) { console.log(err.code) } // ECONNREFUSED: nobody at 5005
+   * try { console.log(udp.recv(2048)) } catch (err) { console.log((err as SocketError).code) } // ECONNREFUSED: nobody at 5005
    */
   connect(address: DatagramAddress): void {
     const port = checkAddress(address).port;
