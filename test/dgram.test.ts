@@ -339,3 +339,12 @@ t.test('connect: coded errors for bad input and wrong states, before anything ch
     t.throws(call, { code: 'EBADF' });
   }
 });
+
+t.test('a connect that Node fails (an IPv6 peer for a udp4 socket) is a pending error; the send queued behind it fails with it', async (t) => {
+  const a = await udpT(t);
+  a.connect({ address: '::1', port: 9 });
+  t.equal(a.send('x'), 1, 'queued while Node connects');
+  await expectReady({ readable: [a] });
+  t.throws(() => a.recv(10), { code: 'EINVAL' });
+  t.equal(a.stats.sent, 1);
+});

@@ -21,6 +21,7 @@ export class NodeDatagramTransport implements DatagramTransport {
   /** Sends made while Node connects (a lookup first, even of an IP address): sent once connected. */
   #waiting: [Buffer, Done][] | null = null;
   #connected = false;
+  #sink: DatagramSink | undefined;
 
   /** An unbound `type` socket: {@link NodeDatagramTransport.listen} binds it. */
   constructor(type: 'udp4' | 'udp6') {
@@ -41,6 +42,7 @@ export class NodeDatagramTransport implements DatagramTransport {
   }
 
   bind(sink: DatagramSink): void {
+    this.#sink = sink;
     this.#sock.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) => {
       sink.message(msg, { address: rinfo.address, port: rinfo.port, family: rinfo.family });
     });
@@ -57,18 +59,17 @@ export class NodeDatagramTransport implements DatagramTransport {
     const sock = this.#sock;
     const waiting: [Buffer, Done][] = [];
     this.#waiting = waiting;
-    // A failed connect (a lookup error) is reported to the sink by the 'error' listener of bind(); the sends
-    // that waited for it fail with it.
-    const failed = (err: Error): void => {
+    // Node calls back with the error of a connect that failed (a lookup error, ...), not with 'error'; and
+    // never once the socket is closed.
+    sock.connect(port, address, (err?: Error) => {
       this.#waiting = null;
-      for (const [, done] of waiting) done(err);
-    };
-    sock.once('error', failed);
-    sock.connect(port, address, () => {
-      sock.off('error', failed);
-      this.#waiting = null;
+      if (err) {
+        this.#sink?.error(err);
+        for (const [, done] of waiting) done(err);
+        return;
+      }
       this.#connected = true;
-      for (const [data, done] of waiting) sock.send(data, (err) => done(err ?? null));
+      for (const [data, done] of waiting) sock.send(data, (e) => done(e ?? null));
     });
   }
 
