@@ -28,7 +28,7 @@ export type ConnectOptions = (
 const DEFAULT_BUFSIZE = 256 * 1024;
 
 /**
- * @internal The buffer sizes of `opts`, checked, with the defaults for those not given.
+ * The buffer sizes of `opts`, checked, with the defaults for those not given.
  * @throws {RangeError} `ERR_OUT_OF_RANGE` for a size that is not an integer >= 1.
  */
 export function checkBufferOptions(opts: Record<string, unknown>): { sndbuf: number; rcvbuf: number } {

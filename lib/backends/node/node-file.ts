@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { SocketError, fromNodeError } from '../../core/errors.js';
 
-/** @internal A regular file's kernel descriptor, read and written through `fs` at once. */
+/** A regular file's kernel descriptor, read and written through `fs` at once. */
 export interface NodeFile {
   /** read(2) of up to `n` bytes at the file position: the bytes, empty at the end of the file. */
   read(n: number): Uint8Array;
@@ -60,7 +60,7 @@ function fileOver(fd: number, owned: boolean): NodeFile {
 }
 
 /**
- * @internal Opens the regular file at `path` with `flags` (as `fs.open` spells them), without blocking on a
+ * Opens the regular file at `path` with `flags` (as `fs.open` spells them), without blocking on a
  * FIFO.
  * @throws {SocketError} from open(2) (`ENOENT`, `EACCES`, ...); `EPERM` for a path that is not a regular file.
  */
@@ -79,7 +79,7 @@ export function openRegularFile(path: string, flags: (typeof FLAGS)[number]): No
   return fileOver(fd, true);
 }
 
-/** @internal This process's descriptor 0, 1 or 2 as a regular file, or `null` when it is not one. */
+/** This process's descriptor 0, 1 or 2 as a regular file, or `null` when it is not one. */
 export function stdioFile(fd: 0 | 1 | 2): NodeFile | null {
   return isRegular(fd) ? fileOver(fd, false) : null;
 }
