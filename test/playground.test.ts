@@ -49,7 +49,10 @@ interface Preset {
   settings: { clients: { count: number; size: number; messages: number; protocol: string }; faults: Record<string, unknown>; seed: number; maxCalls: number };
 }
 
-declare const document: { getElementById(id: string): { value: string } | null };
+declare const document: {
+  getElementById(id: string): { value: string } | null;
+  querySelectorAll(selector: string): Iterable<{ id: string }>;
+};
 declare const window: {
   netSelectPlayground: {
     run(o: object): Promise<RunResult>;
@@ -280,6 +283,17 @@ if (executable === null) {
       t.equal(json(b.trace), json(a.trace));
       const c = await runPreset('echo-select', { seed: 43 });
       t.not(json(c.trace), json(a.trace), 'fragments cut elsewhere: another run');
+    });
+
+    await t.test('bug: the reset probability field shared its id with the Reset button, so the form read the button and every run had no resets', async (t) => {
+      await page.evaluate(() => window.netSelectPlayground.load('echo-select'));
+      const field = page.getByLabel('reset probability');
+      await field.fill('0.05');
+      t.equal((await page.evaluate(() => window.netSelectPlayground.current())).settings.faults.reset, 0.05, 'the form reads the field');
+      await page.evaluate(() => window.netSelectPlayground.load('echo-select'));
+      t.equal(await field.inputValue(), '0', 'loading a preset writes the field');
+      const ids = await page.evaluate(() => [...document.querySelectorAll('[id]')].map((e) => e.id));
+      t.same(ids.filter((id, i) => ids.indexOf(id) !== i), [], 'no id is used twice on the page');
     });
 
     await t.test('a Share link reopens the same program and settings, runs nothing until Run, then gives the same trace', async (t) => {

@@ -110,7 +110,7 @@ function readSettings(): Settings {
       fragment: check('fragment'),
       latencyMs: [num('latency-min'), Math.max(num('latency-min'), num('latency-max'))],
       sndbuf: num('sndbuf'),
-      reset: num('reset'),
+      reset: num('reset-p'),
       partition: forMs > 0 ? { atMs: at, forMs } : null,
     },
     seed: num('seed'),
@@ -130,7 +130,7 @@ function writeSettings(s: Settings): void {
   put('latency-min', lat[0] as number);
   put('latency-max', lat[1] as number);
   put('sndbuf', f.sndbuf ?? 0);
-  put('reset', f.reset ?? 0);
+  put('reset-p', f.reset ?? 0);
   put('partition-at', f.partition?.atMs ?? 0);
   put('partition-for', f.partition?.forMs ?? 0);
   put('seed', s.seed);
