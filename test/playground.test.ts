@@ -285,6 +285,17 @@ if (executable === null) {
       t.not(json(c.trace), json(a.trace), 'fragments cut elsewhere: another run');
     });
 
+    await t.test('index.html#preset=ID opens that preset (as the tutorial links them), not run', async (t) => {
+      for (const id of ['framed', 'echo-epoll-et']) {
+        const other = await open(`${url}#preset=${id}`);
+        t.teardown(() => other.close());
+        const opened = await other.evaluate(() => window.netSelectPlayground.current());
+        t.equal(opened.preset, id, `#preset=${id} selects it`);
+        t.equal(opened.code, preset(id).code, 'and puts its program in the editor');
+        t.equal(await other.evaluate(() => window.netSelectPlayground.state().runs), 0, 'nothing ran');
+      }
+    });
+
     await t.test('bug: the reset probability field shared its id with the Reset button, so the form read the button and every run had no resets', async (t) => {
       await page.evaluate(() => window.netSelectPlayground.load('echo-select'));
       const field = page.getByLabel('reset probability');
