@@ -296,6 +296,18 @@ if (executable === null) {
       }
     });
 
+    await t.test('bug: a damaged Share link or an unknown #preset= said "Ready" and loaded the default program silently; the status says why', async (t) => {
+      for (const [hash, said] of [
+        ['#s=not-a-link', /^The shared link is damaged: the default program is loaded instead$/],
+        ['#preset=no-such-preset', /^No preset "no-such-preset": the default program is loaded instead$/],
+      ] as const) {
+        const other = await open(`${url}${hash}`);
+        t.teardown(() => other.close());
+        t.match(await other.textContent('#status'), said, hash);
+        t.equal((await other.evaluate(() => window.netSelectPlayground.current())).preset, preset('echo-select').id, 'the default preset is open');
+      }
+    });
+
     await t.test('bug: the reset probability field shared its id with the Reset button, so the form read the button and every run had no resets', async (t) => {
       await page.evaluate(() => window.netSelectPlayground.load('echo-select'));
       const field = page.getByLabel('reset probability');
