@@ -52,6 +52,10 @@ for (const r of results) {
 }
 console.log(
   `\nsummary: ${stats.clients} clients served, ${stats.bytesEchoed} bytes echoed in ${stats.selectCalls} select() calls ` +
-    `(${stats.partialSends} partial sends, ${stats.timeouts} timeouts): ${ok ? 'every byte matches' : 'MISMATCH'}`,
+    `(${count(stats.partialSends, 'partial send')}, ${count(stats.timeouts, 'timeout')}): ${ok ? 'every byte matches' : 'MISMATCH'}`,
 );
 process.exitCode = ok ? 0 : 1;
+
+function count(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}

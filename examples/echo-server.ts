@@ -1,5 +1,6 @@
 /**
- * The seed's select() echo server, ported to net-select line by line, with the caps a server needs.
+ * The seed's select() echo server, rewritten for net-select with its bugs fixed and the caps a server needs
+ * (the line-by-line port, bugs and all, is exercise 5's start file and docs/from-python.md's).
  *
  * Teaches: the select loop — one listening socket and many clients in `inList`, a message queue per client,
  * a client in `outList` only while it has something queued (a socket is nearly always writable, so leaving

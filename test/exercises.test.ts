@@ -29,6 +29,7 @@ t.test('npm run exercise -- N grades the start file: one line per check, exit 1 
   t.match(child.out(), /^exercise 3: .*03-epollet\/start\.ts\)$/m);
   t.match(child.out(), /^ {2}NOT OK {2}the echo comes back whole/m);
   t.match(child.out(), /^failed: 1 of 2 checks do not hold$/m);
+  t.match(child.out(), /^fix examples\/exercises\/03-epollet\/start\.ts and run this again; the answer: npm run exercise -- 3 --answer$/m, 'says what to do next');
   const bad = runTs(t, 'examples/exercises/run.ts', ['99']);
   t.equal(await bad.exited, 2, 'no such exercise: exit 2');
   t.match(bad.err(), /^usage: npm run exercise -- N \[--answer\]/);

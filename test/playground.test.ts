@@ -49,7 +49,10 @@ interface Preset {
   settings: { clients: { count: number; size: number; messages: number; protocol: string }; faults: Record<string, unknown>; seed: number; maxCalls: number };
 }
 
-declare const document: { getElementById(id: string): { value: string } | null };
+declare const document: {
+  getElementById(id: string): { value: string } | null;
+  querySelectorAll(selector: string): Iterable<{ id: string }>;
+};
 declare const window: {
   netSelectPlayground: {
     run(o: object): Promise<RunResult>;
@@ -280,6 +283,40 @@ if (executable === null) {
       t.equal(json(b.trace), json(a.trace));
       const c = await runPreset('echo-select', { seed: 43 });
       t.not(json(c.trace), json(a.trace), 'fragments cut elsewhere: another run');
+    });
+
+    await t.test('index.html#preset=ID opens that preset (as the tutorial links them), not run', async (t) => {
+      for (const id of ['framed', 'echo-epoll-et']) {
+        const other = await open(`${url}#preset=${id}`);
+        t.teardown(() => other.close());
+        const opened = await other.evaluate(() => window.netSelectPlayground.current());
+        t.equal(opened.preset, id, `#preset=${id} selects it`);
+        t.equal(opened.code, preset(id).code, 'and puts its program in the editor');
+        t.equal(await other.evaluate(() => window.netSelectPlayground.state().runs), 0, 'nothing ran');
+      }
+    });
+
+    await t.test('bug: a damaged Share link or an unknown #preset= said "Ready" and loaded the default program silently; the status says why', async (t) => {
+      for (const [hash, said] of [
+        ['#s=not-a-link', /^The shared link is damaged: the default program is loaded instead$/],
+        ['#preset=no-such-preset', /^No preset "no-such-preset": the default program is loaded instead$/],
+      ] as const) {
+        const other = await open(`${url}${hash}`);
+        t.teardown(() => other.close());
+        t.match(await other.textContent('#status'), said, hash);
+        t.equal((await other.evaluate(() => window.netSelectPlayground.current())).preset, preset('echo-select').id, 'the default preset is open');
+      }
+    });
+
+    await t.test('bug: the reset probability field shared its id with the Reset button, so the form read the button and every run had no resets', async (t) => {
+      await page.evaluate(() => window.netSelectPlayground.load('echo-select'));
+      const field = page.getByLabel('reset probability');
+      await field.fill('0.05');
+      t.equal((await page.evaluate(() => window.netSelectPlayground.current())).settings.faults.reset, 0.05, 'the form reads the field');
+      await page.evaluate(() => window.netSelectPlayground.load('echo-select'));
+      t.equal(await field.inputValue(), '0', 'loading a preset writes the field');
+      const ids = await page.evaluate(() => [...document.querySelectorAll('[id]')].map((e) => e.id));
+      t.same(ids.filter((id, i) => ids.indexOf(id) !== i), [], 'no id is used twice on the page');
     });
 
     await t.test('a Share link reopens the same program and settings, runs nothing until Run, then gives the same trace', async (t) => {

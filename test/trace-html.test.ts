@@ -152,3 +152,17 @@ t.test('bug: three connections that reused descriptor 5 were drawn as one row; e
   t.same(tl.calls.map((c) => [...c.asked.keys()].join(' ')), ['fd 3', 'fd 3 fd 5', 'fd 3', 'fd 3 fd 5 (2)', 'fd 3', 'fd 3 fd 5 (3)']);
   t.equal(tl.io.length, 6, 'accept and recv are drawn; a close only ends a row');
 });
+
+t.test('bug: a trace with no select, poll or epoll call drew its page with NaN coordinates; every one is a number', async (t) => {
+  const numbers = (page: string): string[] => [...page.matchAll(/ (?:x|y|x1|x2|y1|y2|width|height|cx|cy)="([^"]*)"/g)].map((m) => m[1] as string);
+  for (const [what, records] of [
+    ['nothing traced', [proc(1, 0)]],
+    ['recv and send alone', [proc(1, 0), io(1, 'recv', 4, 5, 2), io(1, 'send', 4, 5, 3)]],
+  ] as const) {
+    const page = renderTimeline(records, 'x');
+    const coords = numbers(page);
+    t.ok(coords.length > 0, `${what}: the page draws something`);
+    t.same(coords.filter((v) => !Number.isFinite(Number(v))), [], `${what}: every coordinate is a finite number`);
+    t.notMatch(page, /NaN/, what);
+  }
+});

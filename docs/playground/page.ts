@@ -110,7 +110,7 @@ function readSettings(): Settings {
       fragment: check('fragment'),
       latencyMs: [num('latency-min'), Math.max(num('latency-min'), num('latency-max'))],
       sndbuf: num('sndbuf'),
-      reset: num('reset'),
+      reset: num('reset-p'),
       partition: forMs > 0 ? { atMs: at, forMs } : null,
     },
     seed: num('seed'),
@@ -130,7 +130,7 @@ function writeSettings(s: Settings): void {
   put('latency-min', lat[0] as number);
   put('latency-max', lat[1] as number);
   put('sndbuf', f.sndbuf ?? 0);
-  put('reset', f.reset ?? 0);
+  put('reset-p', f.reset ?? 0);
   put('partition-at', f.partition?.atMs ?? 0);
   put('partition-for', f.partition?.forMs ?? 0);
   put('seed', s.seed);
@@ -613,6 +613,7 @@ const hook = {
 // ----- Opening: a Share link restores its program and settings, and runs nothing ---------------------------
 async function open(): Promise<void> {
   const m = /^#s=(.+)$/.exec(location.hash);
+  let damaged = false;
   if (m) {
     try {
       const s = await unpack(m[1] as string);
@@ -622,13 +623,17 @@ async function open(): Promise<void> {
       setStatus('Opened from a shared link: nothing has run. Read the program, then press Run.');
       return;
     } catch {
-      setStatus('The shared link is damaged: the default program is loaded instead', 'error');
+      damaged = true;
     }
   }
   // #preset=ID (the tutorial's links): that preset, not run either.
-  const id = /^#preset=([\w-]+)$/.exec(location.hash)?.[1];
-  loadPreset(PRESETS.find((p) => p.id === id) ?? (PRESETS[0] as Preset));
-  setStatus('Ready: press Run, or Step for one call at a time');
+  const id = /^#preset=(.*)$/.exec(location.hash)?.[1];
+  const preset = PRESETS.find((p) => p.id === id);
+  loadPreset(preset ?? (PRESETS[0] as Preset));
+  if (damaged) setStatus('The shared link is damaged: the default program is loaded instead', 'error');
+  else if (id !== undefined && preset === undefined) {
+    setStatus(`No preset ${JSON.stringify(id)}: the default program is loaded instead`, 'error');
+  } else setStatus('Ready: press Run, or Step for one call at a time');
 }
 spare = loadWorker();
 void open().then(() => {

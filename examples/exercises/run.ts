@@ -45,5 +45,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   for (const f of findings) console.log(`  ${f.ok ? 'ok     ' : 'NOT OK '} ${f.line}`);
   const failed = findings.filter((f) => !f.ok).length;
   console.log(failed === 0 ? 'passed: every check holds' : `failed: ${failed} of ${findings.length} checks do not hold`);
+  if (failed > 0 && which === 'start') {
+    console.log(`fix examples/exercises/${dir}/start.ts and run this again; the answer: npm run exercise -- ${n} --answer`);
+  }
   process.exitCode = failed === 0 ? 0 : 1;
 }

@@ -24,9 +24,10 @@ import { renderTimeline } from './timeline-html.js';
 
 const USAGE = `usage: net-select trace [--html out.html] [--jsonl trace.jsonl] -- <command> [args...]
 
-Runs <command> with every net-select select/poll/epoll answer traced, then:
+Runs <command> with every net-select select/poll/epoll answer traced (and each accept, recv, send,
+close and epoll_ctl), then:
   --html FILE   writes the timeline as one self-contained HTML page
-  --jsonl FILE  keeps the raw trace, one JSON line per answer
+  --jsonl FILE  keeps the raw trace, one JSON line per record (the process, then each call)
   (neither)     prints strace-like lines on stderr as the command runs`;
 
 /** What `trace` was asked to do. */

@@ -38,7 +38,9 @@ export interface Across {
  */
 export function timeAcross(tl: Timeline): Across {
   const times = [...new Set(tl.calls.flatMap((c) => [c.start, c.end]))].sort((a, b) => a - b);
-  if (times.length < 2) times.push((times[0] ?? 0) + 1);
+  // No call at all (a trace of recv/send alone, or of nothing): a 1 ms axis from 0, not an empty one.
+  if (times.length === 0) times.push(0);
+  if (times.length < 2) times.push((times[0] as number) + 1);
   const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
   const median = [...gaps].sort((a, b) => a - b)[gaps.length >> 1] as number;
   const tau = Math.min(5, Math.max(0.05, median));

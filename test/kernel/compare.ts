@@ -1,6 +1,6 @@
 /**
  * Compares Linux's answer with net-select's, step by step. Every difference is a failure except those that
- * follow from a departure docs/contract.md documents ("Departures, on purpose"); each exemption below
+ * follow from a departure docs/contract.md documents ("Departures from Linux, on purpose"); each exemption below
  * names the sentence it rests on, and is as narrow as the departure.
  */
 import { ET_NAMES, SIDES, peer, showBits, type EtName, type Kind, type Obs, type Op, type Outcome, type Side } from './model.js';
