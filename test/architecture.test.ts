@@ -46,23 +46,18 @@ function plant(dir: string, file: string, line: string): void {
   writeFileSync(path, `${line}\n${readFileSync(path, 'utf8')}`);
 }
 
-t.test('a node: import planted in a core file fails the layer rules and the browser bundle', async (t) => {
+// One copy of the tree holds every planted fault, so that dependency-cruiser and the bundle run once for all.
+t.test('planted faults fail: a node: import in a core file (layer rules and browser bundle), a core file importing a model, a type-only import cycle', async (t) => {
   const dir = copyTree(t);
   plant(dir, 'lib/core/errors.ts', "import { hostname } from 'node:os';\nexport const planted = hostname();");
-  const r = await run(depcruise, ['lib', '--config', '.dependency-cruiser.cjs'], dir);
-  t.not(r.code, 0, 'dependency-cruiser fails');
-  t.match(r.out, /node-builtin-outside-node-backend: lib\/core\/errors\.ts → (node:)?os/);
-  const { problems } = (await bundleForBrowser({ absWorkingDir: dir })) as { problems: string[] };
-  t.match(problems.join('\n'), /lib\/core\/errors\.ts: Could not resolve "node:os"/, 'the browser bundle fails');
-});
-
-t.test('a core file importing a model fails; so does a type-only import cycle', async (t) => {
-  const dir = copyTree(t);
   plant(dir, 'lib/core/host.ts', "import type { Poll } from '../models/poll.js';\nexport type Planted = Poll;");
   plant(dir, 'lib/core/flags.ts', "import type { FileLike } from './fd-table.js';\nexport type PlantedToo = FileLike;");
   plant(dir, 'lib/core/fd-table.ts', "import type { PollEvent } from './flags.js';\nexport type PlantedBack = PollEvent;");
   const r = await run(depcruise, ['lib', '--config', '.dependency-cruiser.cjs'], dir);
   t.not(r.code, 0, 'dependency-cruiser fails');
-  t.match(r.out, /core-is-the-bottom-layer: lib\/core\/host\.ts → lib\/models\/poll\.ts/);
-  t.match(r.out, /no-circular: lib\/core\/(flags|fd-table)\.ts →/);
+  t.match(r.out, /node-builtin-outside-node-backend: lib\/core\/errors\.ts → (node:)?os/, 'the node: import');
+  t.match(r.out, /core-is-the-bottom-layer: lib\/core\/host\.ts → lib\/models\/poll\.ts/, 'the model import');
+  t.match(r.out, /no-circular: lib\/core\/(flags|fd-table)\.ts →/, 'the type-only cycle');
+  const { problems } = (await bundleForBrowser({ absWorkingDir: dir })) as { problems: string[] };
+  t.match(problems.join('\n'), /lib\/core\/errors\.ts: Could not resolve "node:os"/, 'the browser bundle fails');
 });
