@@ -46,3 +46,8 @@ t.test('the three-host example: a partition holds app1 a virtual minute, app2 is
   t.match(out, /after the repair app1 gets: ping-1;ping-2;/);
   if (process.env.NET_SELECT_SEED === undefined) t.equal(outs[1], out, 'the same seed, the same run');
 });
+
+t.test('the README stays a front page: at most 15 KB, the rest in the guides it links', async (t) => {
+  const bytes = readFileSync(join(ROOT, 'README.md')).length;
+  t.ok(bytes <= 15_000, `README.md is ${bytes} bytes`);
+});
