@@ -19,6 +19,7 @@ import {
   SelectSelector,
   openFdCount,
   openFile,
+  printTrace,
   select,
 } from '../lib/index.js';
 import { epollT, pollT } from './fixtures/models.js';
@@ -94,4 +95,14 @@ t.test('openFile refuses a FIFO with EPERM without blocking on it (a pipe is ado
   const before = openFdCount();
   t.throws(() => openFile(name, 'r'), { code: 'EPERM', syscall: 'open' });
   t.equal(openFdCount(), before, 'no descriptor taken');
+});
+
+t.test('bug: closing a regular file was not traced, as closing every other kind of descriptor is', async (t) => {
+  const lines: string[] = [];
+  const stop = printTrace((line) => lines.push(line));
+  t.teardown(stop);
+  const file = openFile(tmpFile(t, 'x'), 'r');
+  const fd = file.fileno();
+  file.close();
+  t.match(lines.join('\n'), new RegExp(String.raw`close\(${fd}\) = 0`));
 });

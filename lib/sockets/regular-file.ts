@@ -9,6 +9,7 @@ import { POLLIN, POLLNVAL, POLLOUT } from '../core/flags.js';
 import { Pollable } from '../core/pollable.js';
 import { openRegularFile, type NodeFile } from '../backends/node/index.js';
 import { checkInt } from '../core/validate.js';
+import { publishClose } from '../trace/trace.js';
 
 /** @internal Open for reading. */
 export const FILE_READ = 1;
@@ -130,6 +131,7 @@ export class RegularFile extends Pollable {
     if (fd < 0) return;
     this.#fd = -1;
     this.#file.close();
+    publishClose(fd);
     this._host.fds.free(fd);
     this.#onClose?.(fd);
     this._closed();
