@@ -10,11 +10,15 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import { POLLIN, POLLOUT, Poll, SELECT_CHANNEL, type Listener, type Socket } from '../../lib/index.js';
 import { SimNetwork, type Faults } from '../../lib/testing/index.js';
 
-/** Answers of select() so far: the free `select()` and every `Selector`'s (the client side uses poll). */
+/**
+ * Answers of select() so far: the free `select()` and every `Selector`'s (the client side uses poll). Counted
+ * only while a stage is on (see {@link onStage}): a program that imports the kit is not traced otherwise.
+ */
 let selects = 0;
-diagnosticsChannel.subscribe(SELECT_CHANNEL, () => {
+let stages = 0;
+const countSelect = (): void => {
   selects++;
-});
+};
 
 /** What a learner's file exports: a server loop on `listener` that returns once `signal` aborts. */
 export type Serve = (listener: Listener, signal: AbortSignal) => Promise<void>;
@@ -48,6 +52,15 @@ export interface Stage {
  * signal aborts) and waits — in virtual time — for its loop to end.
  */
 export async function onStage<T>(serve: Serve, faults: Faults, scenario: (stage: Stage) => Promise<T>): Promise<T> {
+  if (stages++ === 0) diagnosticsChannel.subscribe(SELECT_CHANNEL, countSelect);
+  try {
+    return await staged(serve, faults, scenario);
+  } finally {
+    if (--stages === 0) diagnosticsChannel.unsubscribe(SELECT_CHANNEL, countSelect);
+  }
+}
+
+async function staged<T>(serve: Serve, faults: Faults, scenario: (stage: Stage) => Promise<T>): Promise<T> {
   const sim = new SimNetwork({ seed: 1, faults });
   const listener = await sim.host('server').listen({ port: PORT, backlog: 8 });
   const stop = new AbortController();

@@ -9,14 +9,18 @@
  * `npm run test:all`. Directories named fixtures, kernel and node_modules hold no test files.
  *
  * The processes share the files as they go (`runShare`): each takes the next file nobody has taken once its
- * last one has ended. Which process runs a file varies from run to run; each file runs once, alone in its
+ * last one has ended, the longest first (by the durations the last run measured: `claimOrder`). Which process runs a file varies from run to run; each file runs once, alone in its
  * process at that time.
  */
+import diagnosticsChannel from 'node:diagnostics_channel';
 import { once } from 'node:events';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { IO_CHANNEL, POLL_CHANNEL, SELECT_CHANNEL } from '../../lib/index.js';
 
+/** The trace channels: no test file may leave a subscriber on them for the next. */
+const CHANNELS = [SELECT_CHANNEL, POLL_CHANNEL, IO_CHANNEL];
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SKIPPED_DIRS = new Set(['fixtures', 'kernel', 'node_modules']);
 
@@ -69,6 +73,54 @@ function cost(file: string): number {
   return statSync(full).size * (spawns ? 10 : 1);
 }
 
+/** Where each shared file's last measured duration is kept (ms), one small file per test file. */
+const DURATIONS = path.join(ROOT, 'node_modules/.cache/net-select/durations');
+
+function durationPath(file: string): string {
+  return path.join(DURATIONS, file.replaceAll('/', '+'));
+}
+
+/** The durations measured by earlier runs, by file (none on a fresh clone). */
+function measuredDurations(): Map<string, number> {
+  const out = new Map<string, number>();
+  let names: string[];
+  try {
+    names = readdirSync(DURATIONS);
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    const ms = Number(readFileSync(path.join(DURATIONS, name), 'utf8'));
+    if (Number.isFinite(ms) && ms >= 0) out.set(name.replaceAll('+', '/'), ms);
+  }
+  return out;
+}
+
+/** Keeps how long `file` took, for the next run's order (written whole, then renamed: a reader never sees half). */
+function recordDuration(file: string, ms: number): void {
+  mkdirSync(DURATIONS, { recursive: true });
+  const tmp = `${durationPath(file)}.${process.pid}`;
+  writeFileSync(tmp, String(Math.round(ms)));
+  renameSync(tmp, durationPath(file));
+}
+
+/**
+ * The order the processes claim files in: the longest first, so that no long file starts last and leaves the
+ * other processes idle at the end (longest-processing-time scheduling). A file's length is what it took in
+ * the last run that ran it; a file never measured (a new one, or every file on a fresh clone) gets its
+ * `cost` guess, scaled to milliseconds by the files that were measured.
+ */
+export function claimOrder(files: readonly string[], measured: ReadonlyMap<string, number>): string[] {
+  const guesses = files.map((f) => ({ f, c: cost(f) }));
+  const ratios = guesses.filter(({ f }) => measured.has(f)).map(({ f, c }) => (measured.get(f) as number) / c);
+  ratios.sort((a, b) => a - b);
+  const scale = ratios.length > 0 ? (ratios[Math.floor(ratios.length / 2)] as number) : 1;
+  return guesses
+    .map(({ f, c }) => ({ f, ms: measured.get(f) ?? c * scale }))
+    .sort((a, b) => b.ms - a.ms || (a.f < b.f ? -1 : 1))
+    .map(({ f }) => f);
+}
+
 /**
  * Where the processes of one tap run claim files: a directory named after the run, that is after their
  * parent, tap's runner (its process id and its start time, so that a process id used again is another run),
@@ -96,14 +148,13 @@ function claimDir(): string {
 
 /**
  * Runs shared test files in this process until none is left: it claims the next file no other process of
- * the run has claimed (the costliest first, by `cost`), runs it, and claims another once its tests have
+ * the run has claimed (the longest first: `claimOrder`), runs it, and claims another once its tests have
  * ended, so that the processes stay busy till the end whatever each file costs.
  */
 export async function runShare(): Promise<void> {
   const dir = claimDir();
-  const files = sharedFiles().map((f) => ({ f, c: cost(f) })).sort((a, b) => b.c - a.c || (a.f < b.f ? -1 : 1));
   await runFiles(
-    files.map(({ f }) => f),
+    claimOrder(sharedFiles(), measuredDurations()),
     (f) => {
       try {
         mkdirSync(path.join(dir, f.replaceAll('/', '+')));
@@ -113,6 +164,7 @@ export async function runShare(): Promise<void> {
         throw err;
       }
     },
+    recordDuration,
   );
 }
 
@@ -122,7 +174,11 @@ export async function runShare(): Promise<void> {
  * file's own top-level `t.teardown` is registered only once every file has run, and the root test then
  * ended: tap ends a root test with a teardown as soon as it is idle, which it is between two files.
  */
-export async function runFiles(files: readonly string[], take: (file: string) => boolean = () => true): Promise<void> {
+export async function runFiles(
+  files: readonly string[],
+  take: (file: string) => boolean = () => true,
+  took?: (file: string, ms: number) => void,
+): Promise<void> {
   const t = (await import('tap')).default;
   const timeout = Number(process.env['TAP_TIMEOUT'] ?? 0);
   const teardown = t.teardown;
@@ -134,8 +190,14 @@ export async function runFiles(files: readonly string[], take: (file: string) =>
       t.comment(f);
       // tap's time limit is per test file: each file here gets it whole (TAP_TIMEOUT, seconds; 0 for none).
       if (timeout > 0) t.setTimeout(timeout * 1000);
+      const start = performance.now();
       await import(pathToFileURL(path.join(ROOT, f)).href);
       while (!t.idle) await once(t, 'idle');
+      took?.(f, performance.now() - start);
+      // A file shares its process with others: a trace subscriber it leaves on would trace theirs.
+      for (const name of CHANNELS) {
+        if (diagnosticsChannel.hasSubscribers(name)) t.fail(`${f} left a subscriber on ${name}`);
+      }
     }
   } finally {
     t.teardown = teardown;
