@@ -66,10 +66,10 @@ export function sharedFiles(): string[] {
   return testFiles().filter((f) => !alone.has(f) && !excluded.some((r) => r.test(f)));
 }
 
-/** A guess at a file's cost: its size, ten times over for a file that starts child processes. */
+/** A guess at a file's cost: its size, ten times over for a file that starts child processes or a browser. */
 function cost(file: string): number {
   const full = path.join(ROOT, file);
-  const spawns = /\b(runTs|spawn|spawnSync|execFile|startLoadServer|nodeArgs)\(/.test(readFileSync(full, 'utf8'));
+  const spawns = /\b(runTs|spawn|spawnSync|execFile|startLoadServer|nodeArgs|chromium\.launch)\(/.test(readFileSync(full, 'utf8'));
   return statSync(full).size * (spawns ? 10 : 1);
 }
 
