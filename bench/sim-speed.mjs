@@ -74,11 +74,120 @@ async function clients(socks, perConn) {
   for (const s of socks) s.close();
 }
 
+/**
+ * The floor: the least any simulated network can do for the same echo while keeping the event loop's order
+ * (the program's continuations and end-of-job sends run between two of its rounds, as between two turns). An
+ * in-process handover and nothing else — no sockets, no select() — with the sim's shape: rounds run from
+ * immediates, ROUNDS_PER_TURN per turn; a send is flushed at the end of the job (a tick) and delivered in the
+ * next round as a copy; each side waits for one batched ready list per round. A sim / loopback ratio cannot
+ * pass floor / loopback: the gap between the two is what the sockets and select() cost.
+ */
+const ROUNDS_PER_TURN = 8; // lib/backends/sim/sim-clock.ts
+class FloorNet {
+  due = []; // deliveries for the next round
+  checks = []; // answers, after the round's deliveries
+  awake = false;
+  round = () => {
+    const q = this.due;
+    this.due = [];
+    for (const fn of q) fn();
+    const c = this.checks;
+    this.checks = [];
+    for (const fn of c) fn();
+  };
+  extra = () => {
+    if (this.due.length > 0 || this.checks.length > 0) this.round();
+  };
+  turn = () => {
+    if (this.due.length === 0 && this.checks.length === 0) {
+      this.awake = false;
+      return;
+    }
+    setImmediate(this.turn);
+    for (let i = 1; i < ROUNDS_PER_TURN; i++) setImmediate(this.extra);
+    this.round();
+  };
+  at(fn, queue = this.due) {
+    queue.push(fn);
+    if (!this.awake) {
+      this.awake = true;
+      setImmediate(this.turn);
+    }
+  }
+}
+/** One side's ends: a ready list handed over once per round, to a loop waiting for it. */
+class FloorSide {
+  ready = [];
+  waiter = null;
+  constructor(net) {
+    this.net = net;
+  }
+  wait() {
+    return new Promise((resolve) => (this.waiter = resolve));
+  }
+  arrive(end, data) {
+    end.inbox = data;
+    if (this.ready.push(end) === 1) this.net.at(() => this.answer(), this.net.checks);
+  }
+  answer() {
+    const w = this.waiter;
+    if (w === null) return this.net.at(() => this.answer(), this.net.checks);
+    this.waiter = null;
+    const r = this.ready;
+    this.ready = [];
+    w(r);
+  }
+}
+function floorSend(net, side, peer, data) {
+  const copy = Buffer.from(data);
+  process.nextTick(() => net.at(() => side.arrive(peer, copy)));
+}
+async function floorRun(CONNS, perConn) {
+  const net = new FloorNet();
+  const server = new FloorSide(net);
+  const client = new FloorSide(net);
+  const ends = Array.from({ length: CONNS }, () => {
+    const c = { inbox: null, left: perConn, peer: null };
+    const s = { inbox: null, peer: c };
+    c.peer = s;
+    return c;
+  });
+  const serve = async (total) => {
+    for (let echoed = 0; echoed < total; ) {
+      for (const s of await server.wait()) {
+        const d = s.inbox;
+        s.inbox = null;
+        floorSend(net, client, s.peer, d);
+        echoed += d.length / MSG.length;
+      }
+    }
+  };
+  const drive = async () => {
+    for (const c of ends) floorSend(net, server, c.peer, MSG);
+    for (let open = CONNS; open > 0; ) {
+      for (const c of await client.wait()) {
+        c.inbox = null;
+        if (--c.left === 0) open--;
+        else floorSend(net, server, c.peer, MSG);
+      }
+    }
+  };
+  await Promise.all([serve(perConn * CONNS), drive()]);
+}
+
 async function run(kind, CONNS) {
   const perConn = Math.ceil(MESSAGES / CONNS);
   let listener;
   let socks;
   let sim;
+  if (kind === 'floor') {
+    const start = process.hrtime.bigint();
+    const cpu0 = process.cpuUsage();
+    await floorRun(CONNS, perConn);
+    const secs = Number(process.hrtime.bigint() - start) / 1e9;
+    const cpu = process.cpuUsage(cpu0);
+    return { rate: (perConn * CONNS) / secs, cpuRate: (perConn * CONNS) / ((cpu.user + cpu.system) / 1e6) };
+  }
   if (kind === 'loopback') {
     listener = await listen({ host: '127.0.0.1', port: 0, backlog: CONNS });
     const { port } = listener.getsockname();
@@ -101,16 +210,19 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n) => Math.round(n).toLocaleString('en').padStart(9);
 const ratio = (x) => `${x.toFixed(1).padStart(6)}x`;
 console.log(`echo, 64 B messages, one in flight per connection, ${MESSAGES} messages per run, median of ${REPS}:`);
-console.log('conns   loopback msg/s  sim msg/s  ratio  | loopback msg/cpu-s  sim msg/cpu-s  ratio   (target >= 10x)');
+console.log('conns   loopback msg/s  sim msg/s  ratio   floor ratio | loopback msg/cpu-s  sim msg/cpu-s  ratio   floor ratio  (target: sim >= 10x)');
 for (const conns of values.conns.split(',').map(Number)) {
-  const results = { loopback: [], sim: [] };
+  const results = { loopback: [], sim: [], floor: [] };
   for (let r = 0; r < REPS; r++) {
-    for (const kind of ['loopback', 'sim']) results[kind].push(await run(kind, conns));
+    for (const kind of ['loopback', 'sim', 'floor']) results[kind].push(await run(kind, conns));
   }
-  const lo = median(results.loopback.map((r) => r.rate));
-  const si = median(results.sim.map((r) => r.rate));
+  const rate = (kind) => median(results[kind].map((r) => r.rate));
   // Per CPU second of this process (user + system): what the same work costs, whatever else shares the machine.
-  const loCpu = median(results.loopback.map((r) => r.cpuRate));
-  const siCpu = median(results.sim.map((r) => r.cpuRate));
-  console.log(`${String(conns).padStart(5)}   ${fmt(lo)}     ${fmt(si)}  ${ratio(si / lo)} |     ${fmt(loCpu)}      ${fmt(siCpu)} ${ratio(siCpu / loCpu)}`);
+  const cpuRate = (kind) => median(results[kind].map((r) => r.cpuRate));
+  const [lo, si, fl] = ['loopback', 'sim', 'floor'].map(rate);
+  const [loCpu, siCpu, flCpu] = ['loopback', 'sim', 'floor'].map(cpuRate);
+  console.log(
+    `${String(conns).padStart(5)}   ${fmt(lo)}     ${fmt(si)}  ${ratio(si / lo)}     ${ratio(fl / lo)} |` +
+      `     ${fmt(loCpu)}      ${fmt(siCpu)} ${ratio(siCpu / loCpu)}     ${ratio(flCpu / loCpu)}`,
+  );
 }

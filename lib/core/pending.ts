@@ -168,6 +168,11 @@ export class Pending<R> implements CheckPhaseRunner {
     if (host !== this.#host && this.#bound) throw mixedHosts(this.#host, host, syscall);
   }
 
+  /** Whether a delivery is scheduled (in the host's check-phase run). */
+  get scheduled(): boolean {
+    return this.#scheduled;
+  }
+
   /** Calls waiting. */
   get size(): number {
     return this.#waiters.length;

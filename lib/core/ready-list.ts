@@ -89,6 +89,17 @@ export class ReadyList<T> {
     return reg;
   }
 
+  /**
+   * Watches again a registration of this list that was removed, with `mask`: as {@link add}, without making a
+   * new one (the free select() registers the same files call after call). O(1).
+   */
+  readd(reg: Registration<T>, mask: number): void {
+    reg.mask = mask;
+    reg.disarmed = false;
+    reg.file._watch(reg);
+    this._offer(reg);
+  }
+
   /** Changes the interest (re-arming a one-shot registration) and re-checks it at once. O(1). */
   modify(reg: Registration<T>, mask: number): void {
     reg.mask = mask;

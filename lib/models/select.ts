@@ -63,7 +63,7 @@ export function select<R extends Selectable, W extends Selectable = R, X extends
     // It waits: select(2) copies the sets in, so a list changed meanwhile changes nothing.
     copyLists(call);
     // The cost counts our own work, not the wait (bug 13).
-    return new SelectCall(call, now() - start, start).wait() as Promise<[R[], W[], X[]]>;
+    return SelectCall.take(call.host).wait(call, now() - start, start) as Promise<[R[], W[], X[]]>;
   } catch (err) {
     return Promise.reject(err as Error);
   }
@@ -160,30 +160,47 @@ function copyLists(call: Call): void {
   else call.files = [0, 1, 2].map((k) => files[lists.indexOf(lists[k] as readonly Selectable[])] as readonly Pollable[]);
 }
 
+/** Calls a host keeps for its next select()s, each ready to wait again (see {@link SelectCall.take}). */
+const spares = new WeakMap<Host, SelectCall[]>();
+/** The most a host keeps: as many select()s as a program has waiting at once, usually one or two. */
+const MAX_SPARES = 16;
+
 /**
  * A select() that waits, through the machinery every model shares: the files of its lists registered in a
  * ready list of its own (a wake about bits no set asks for is dropped there, as for every model), and the
  * call waiting in a `Pending` (its timeout, abort signal and check-phase delivery). It is answered in the
  * check phase of a turn where something it asks for is ready, from the state then, or at its timeout.
+ *
+ * Once a call has left, with no delivery scheduled, its object waits for the host's next select(): a select
+ * loop makes one per call, and its ready list and waiting queue are made again for nothing otherwise.
  */
 class SelectCall implements ReadyListOwner<null>, PendingOwner<ReadyLists> {
-  readonly #call: Call;
-  readonly #setupMs: number;
-  readonly #start: number;
+  #call!: Call;
+  #setupMs = 0;
+  #start = 0;
+  readonly #host: Host;
   readonly #pending = new Pending<ReadyLists>(this);
   readonly #list = new ReadyList<null>(this, 0);
+  /** The registrations of the last call, kept for the next: the first `#watched` are watched now. */
   readonly #regs: Registration<null>[] = [];
+  #watched = 0;
 
-  constructor(call: Call, setupMs: number, start: number) {
-    this.#call = call;
-    this.#setupMs = setupMs;
-    this.#start = start;
-    this.#pending.useHost(call.host, 'select');
+  private constructor(host: Host) {
+    this.#host = host;
+    this.#pending.useHost(host, 'select');
+  }
+
+  /** A call of `host`'s that waits for nothing: one it kept, or a new one. */
+  static take(host: Host): SelectCall {
+    return spares.get(host)?.pop() ?? new SelectCall(host);
   }
 
   /** Waits: a poll (timeout 0) is answered in this turn's check phase, ready or not; a wait watches its files. */
-  wait(): Promise<ReadyLists> {
-    const { ms, signal } = this.#call;
+  wait(call: Call, setupMs: number, start: number): Promise<ReadyLists> {
+    this.#call = call;
+    this.#setupMs = setupMs;
+    this.#start = start;
+    const { ms, signal } = call;
     const promise = this.#pending.wait({ ms, syscall: 'select', signal });
     // A file ready now is queued at once: looked at again in this turn's check phase, where the call keeps
     // waiting if what was ready is gone by then (read by the program meanwhile): select(2) never returns 0 early.
@@ -227,8 +244,14 @@ class SelectCall implements ReadyListOwner<null>, PendingOwner<ReadyLists> {
   /** The call has left (answered, timed out, aborted or failed): its files stop waking it. */
   left(): void {
     const regs = this.#regs;
-    for (let i = 0; i < regs.length; i++) this.#list.remove(regs[i] as Registration<null>);
-    regs.length = 0;
+    for (let i = 0; i < this.#watched; i++) this.#list.remove(regs[i] as Registration<null>);
+    this.#watched = 0;
+    this.#call = undefined as unknown as Call; // hold no socket past the call
+    // A delivery still scheduled would run for the next call: that object is not kept.
+    if (this.#pending.scheduled) return;
+    let kept = spares.get(this.#host);
+    if (kept === undefined) spares.set(this.#host, (kept = []));
+    if (kept.length < MAX_SPARES) kept.push(this);
   }
 
   /** The three lists as the state is now; `EBADF` if a file was closed meanwhile. */
@@ -237,19 +260,30 @@ class SelectCall implements ReadyListOwner<null>, PendingOwner<ReadyLists> {
     return answer(lists, files, nfds, now() - this.#setupMs, this.#start, ms);
   }
 
-  /** Registers each item of each list once, with the bits of the sets it is passed for. */
+  /**
+   * Registers each item of each list once, with the bits of the sets it is passed for. A select loop passes
+   * the same files call after call: the registration of the same file at the same place is used again.
+   */
   #watch(): void {
     const files = this.#call.files;
+    const regs = this.#regs;
+    const list = this.#list;
+    let j = 0;
     for (let k = 0; k < 3; k++) {
       const sets = setsOf(files, k);
       if (sets === 0) continue;
       const mask = bitsOf(sets);
       const fl = files[k] as readonly Pollable[];
-      for (let i = 0; i < fl.length; i++) {
+      for (let i = 0; i < fl.length; i++, j++) {
         const f = fl[i] as Pollable;
-        this.#regs.push(this.#list.add(f, f.fileno(), mask, null));
+        const fd = f.fileno();
+        const old = regs[j];
+        if (old !== undefined && old.file === f && old.fd === fd) list.readd(old, mask);
+        else regs[j] = list.add(f, fd, mask, null);
+        this.#watched = j + 1; // (as it goes: a throw from a file's watch leaves the others to remove)
       }
     }
+    if (regs.length > j) regs.length = j; // hold no file the program did not pass this time
   }
 }
 
