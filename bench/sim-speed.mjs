@@ -78,11 +78,11 @@ async function clients(socks, perConn) {
  * The floor: the least any simulated network can do for the same echo while keeping the event loop's order
  * (the program's continuations and end-of-job sends run between two of its rounds, as between two turns). An
  * in-process handover and nothing else — no sockets, no select() — with the sim's shape: rounds run from
- * immediates, ROUNDS_PER_TURN per turn; a send is flushed at the end of the job (a tick) and delivered in the
+ * immediates, ROUNDS_PER_TURN per turn (the most the sim runs); a send is flushed at the end of the job (a tick) and delivered in the
  * next round as a copy; each side waits for one batched ready list per round. A sim / loopback ratio cannot
  * pass floor / loopback: the gap between the two is what the sockets and select() cost.
  */
-const ROUNDS_PER_TURN = 8; // lib/backends/sim/sim-clock.ts
+const ROUNDS_PER_TURN = 64; // MAX_ROUNDS_PER_TURN in lib/backends/sim/sim-clock.ts
 class FloorNet {
   due = []; // deliveries for the next round
   checks = []; // answers, after the round's deliveries

@@ -88,6 +88,58 @@ t.test('several rounds share one turn of the event loop, each after the continua
   t.ok(turns < 64 / 2, `64 rounds in ${turns} turns of the event loop`);
 });
 
+/** Runs a chain of `rounds` rounds on `clock` (each round's continuation makes the next); resolves after the last. */
+function chain(clock: SimClock, rounds: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let n = 0;
+    const step = (): void => {
+      if (++n === rounds) return resolve();
+      void Promise.resolve().then(() => clock.setImmediate(step));
+    };
+    clock.setImmediate(step);
+  });
+}
+
+t.test('a busy network runs more rounds per turn (up to 64); one that jumps the clock goes back to 8', async (t) => {
+  const clock = new SimClock();
+  await new Promise<void>((r) => clock.setImmediate(r)); // the platform's probe is done by now
+  const real = globalThis.setImmediate;
+  let immediates = 0;
+  globalThis.setImmediate = ((fn: () => void) => (immediates++, real(fn))) as typeof setImmediate;
+  t.teardown(() => void (globalThis.setImmediate = real));
+  let turns = 0;
+  let counting = true;
+  const count = (): void => {
+    turns++;
+    if (counting) real(count);
+  };
+  real(count);
+  await chain(clock, 1024);
+  counting = false;
+  // At 8 rounds a turn, 1024 rounds take 128 turns; doubling up to 64, about 20.
+  t.ok(turns <= 1024 / 32, `1024 busy rounds in ${turns} turns of the event loop`);
+  // Now timers only, each at a later time: every turn's first round jumps the clock, its further rounds idle.
+  let fired = 0;
+  await new Promise<void>((resolve) => {
+    const next = (): void => {
+      if (++fired === 100) return resolve();
+      clock.setTimeout(next, 10);
+    };
+    clock.setTimeout(next, 10);
+  });
+  immediates = 0;
+  fired = 0;
+  await new Promise<void>((resolve) => {
+    const next = (): void => {
+      if (++fired === 100) return resolve();
+      clock.setTimeout(next, 10);
+    };
+    clock.setTimeout(next, 10);
+  });
+  // Each timer costs a turn of quiet rounds and a jump: with 8 rounds a turn, some 8-11 immediates; at 64, 64+.
+  t.ok(immediates / 100 < 16, `${immediates / 100} immediates per timer once the network is idle`);
+});
+
 t.test('the generator: the same seed, the same numbers; pieces cover the length, down to 1 byte', async (t) => {
   const a = new Rng(42);
   const b = new Rng(42);

@@ -11,7 +11,7 @@
  * Nothing runs while no event is queued: an idle network holds no timer and no immediate.
  *
  * A turn of Node's event loop costs more than most rounds (a poll of the OS for I/O): so each turn's check
- * phase runs up to {@link ROUNDS_PER_TURN} rounds, one immediate each. Node drains the program's ticks and
+ * phase runs several rounds (8 to 64, as busy as the network is), one immediate each. Node drains the program's ticks and
  * promise continuations between two immediates, as it does between two turns, so a round sees the same program
  * state either way and a run is the same, event for event. Only the first round of a turn may count as quiet
  * or jump the clock: a program waiting for a real `setImmediate` of its own still gets its turn first. (A
@@ -38,9 +38,12 @@ const QUIET_ROUNDS = 2;
 
 /**
  * Rounds one turn of the event loop may run: the first, then as many more as have events due now. The ones
- * with nothing to do cost an empty immediate each.
+ * with nothing to do cost an empty immediate each, so the count follows the work: it doubles after a turn
+ * whose rounds all had work (a busy network: fewer turns, each a poll of the OS), and halves after one where
+ * fewer than a quarter had (a network that mostly jumps the clock), between these bounds.
  */
-const ROUNDS_PER_TURN = 8;
+const MIN_ROUNDS_PER_TURN = 8;
+const MAX_ROUNDS_PER_TURN = 64;
 
 /** @internal A virtual clock that jumps ahead whenever nothing else is runnable. */
 export class SimClock implements Clock {
@@ -55,10 +58,15 @@ export class SimClock implements Clock {
   #awake = false;
   /** Events run so far (a measure of the work the simulation did). */
   steps = 0;
+  #perTurn = MIN_ROUNDS_PER_TURN; // rounds queued for the current turn
+  #busyExtras = 0; // of its further rounds, those that had work
   readonly #round = (): void => this.#run();
   readonly #extra = (): void => {
     // A further round of this turn: only when something is due now (never a quiet round, never a jump).
-    if (this.#due.length > 0 || this.#immediates.length > 0) this.#fireRound();
+    if (this.#due.length > 0 || this.#immediates.length > 0) {
+      this.#busyExtras++;
+      this.#fireRound();
+    }
   };
 
   /** The virtual time in milliseconds. */
@@ -113,7 +121,12 @@ export class SimClock implements Clock {
   /** Queues the next turn's rounds: its first, and the further ones, each after the program has run. */
   #nextTurn(): void {
     platform.immediate(this.#round);
-    if (drainsBetweenImmediates()) for (let i = 1; i < ROUNDS_PER_TURN; i++) platform.immediate(this.#extra);
+    if (!drainsBetweenImmediates()) return;
+    const extras = this.#perTurn - 1;
+    if (this.#busyExtras === extras) this.#perTurn = Math.min(MAX_ROUNDS_PER_TURN, this.#perTurn * 2);
+    else if (this.#busyExtras * 4 < extras) this.#perTurn = Math.max(MIN_ROUNDS_PER_TURN, this.#perTurn / 2);
+    this.#busyExtras = 0;
+    for (let i = 1; i < this.#perTurn; i++) platform.immediate(this.#extra);
   }
 
   /** Events queued and not cancelled. O(n). */
