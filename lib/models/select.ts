@@ -57,7 +57,7 @@ export function select<R extends Selectable, W extends Selectable = R, X extends
   try {
     const call = prepare(rlist, wlist, xlist, timeoutMs, options);
     // Answered at once when it may be; a signal aborted already is the waiting path's to refuse.
-    if ((call.ms === 0 || anyReady(call.files)) && call.signal?.aborted !== true && call.host.turn.mayAnswerNow()) {
+    if ((call.ms === 0 || call.ready) && call.signal?.aborted !== true && call.host.turn.mayAnswerNow()) {
       return Promise.resolve(answer(call.lists, call.files, call.nfds, start, start, call.ms) as [R[], W[], X[]]);
     }
     // It waits: select(2) copies the sets in, so a list changed meanwhile changes nothing.
@@ -87,6 +87,8 @@ interface Call {
   ms: number;
   signal: AbortSignal | undefined;
   host: Host;
+  /** Whether an item was ready for a set it is passed for, at the call. */
+  ready: boolean;
 }
 
 /** Checks every argument, in the order select(2) and CPython do; throws before anything changes. */
@@ -103,10 +105,12 @@ function prepare(
   let numbers: number[] | undefined; // [k, i, fd] of each item that is not a socket, looked up once all are checked
   let host: Host | undefined; // the first socket's: every other must be of the same host
   let other: Host | undefined; // a socket of another host, refused once the types and the timeout are checked
+  let ready = false; // (looked at on the way: one pass over the lists fewer for a call that waits)
   for (let k = 0; k < 3; k++) {
     const list = lists[k];
     if (!Array.isArray(list)) throw invalidArgType(NAMES[k] as string, 'an array', list);
     if (repeats(lists, k)) continue; // checked already
+    const mask = bitsOf(setsOf(lists as (readonly Pollable[])[], k));
     for (let i = 0; i < list.length; i++) {
       const item: unknown = list[i];
       if (item instanceof Pollable) {
@@ -116,6 +120,7 @@ function prepare(
         else if (item._host !== host) other ??= item._host;
         if (fd >= 0 && fd < FD_SETSIZE) {
           if (fd >= nfds) nfds = fd + 1;
+          if (!ready && (item.events() & mask) !== 0) ready = true;
           continue;
         }
         if (fd === -1) {
@@ -144,8 +149,9 @@ function prepare(
     }
     for (let k = 1; k < 3; k++) copies[k] ??= copies[lists.indexOf(lists[k] as readonly Selectable[])] as unknown[];
     files = copies as Pollable[][];
+    ready = anyReady(files); // the files behind the numbers too
   }
-  return { lists, files, nfds, ms, signal, host };
+  return { lists, files, nfds, ms, signal, host, ready };
 }
 
 /** Gives a waiting call lists of its own (one copy of a list passed for two sets, as `select(r, w, r)`). */
