@@ -37,11 +37,21 @@ async function netSelect(args: string[]): Promise<{ code: unknown; out: string; 
   return { code, out, err };
 }
 
+const demoDir = mkdtempSync(join(tmpdir(), 'net-select-timeline-'));
+t.teardown(() => rmSync(demoDir, { recursive: true, force: true }));
+let demo: Promise<{ run: Awaited<ReturnType<typeof netSelect>>; html: string; dir: string }> | undefined;
+/**
+ * `net-select trace --html` of the demo, run once for the tests that read it (the page in a browser, the
+ * counts the command line and the page say): the same run checked for each, not the demo run again.
+ */
+function tracedDemo(): NonNullable<typeof demo> {
+  const html = join(demoDir, 'demo.html');
+  demo ??= netSelect(['trace', '--html', html, '--', process.execPath, ...nodeArgs('examples/demo.ts')]).then((run) => ({ run, html, dir: demoDir }));
+  return demo;
+}
+
 t.test('the timeline of the demo opens in a browser: a row per descriptor, a mark per call, details on hover', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'net-select-timeline-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const html = join(dir, 'demo.html');
-  const run = await netSelect(['trace', '--html', html, '--', process.execPath, ...nodeArgs('examples/demo.ts')]);
+  const { run, html, dir } = await tracedDemo();
   t.equal(run.code, 0, `the demo and the tracer succeed (stderr: ${run.err})`);
   // The demo prints its own calls (through printTrace): the page must have exactly those.
   const printed = run.out.split('\n').filter((l) => l.startsWith('select('));
@@ -145,10 +155,7 @@ t.test('bug: `net-select trace --help` said "unknown argument: --help" and exite
 });
 
 t.test('bug: the command line said "34 calls traced" where the page said 13 calls and 21 accept/recv/send calls', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'net-select-count-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const html = join(dir, 'count.html');
-  const run = await netSelect(['trace', '--html', html, '--', process.execPath, '--import', 'tsx', 'examples/demo.ts']);
+  const { run, html } = await tracedDemo();
   t.equal(run.code, 0, run.err);
   const said = /net-select trace: (\d+) select\/poll\/epoll answers and (\d+) accept\/recv\/send calls traced/.exec(run.err);
   t.ok(said, `the tracer counts answers and I/O calls apart: ${run.err}`);
