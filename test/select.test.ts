@@ -308,11 +308,16 @@ t.test('a loop around select on an always-writable socket still lets Node read: 
   setTimeout(() => (timerRan = true), 0);
   b.client.send('news');
   let sawNews = false;
+  let answers = 0;
+  let writable = 0;
   for (let i = 0; i < 200 && !(sawNews && timerRan); i++) {
     const [r, w] = await select([b.server], [a.client], [], null);
-    t.same(w, [a.client], 'the writable socket is in every answer');
+    answers++;
+    if (w.length === 1 && w[0] === a.client) writable++;
     if (r.length > 0) sawNews = b.server.recv(10)?.toString() === 'news';
   }
+  // (one assertion for the loop, however many turns the news took: the test's count does not vary)
+  t.equal(writable, answers, `the writable socket is in every answer (${answers} answers)`);
   t.ok(sawNews, 'data that arrived meanwhile was read by Node and reported');
   t.ok(timerRan, 'a timer got its turn too');
 });
