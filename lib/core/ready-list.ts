@@ -81,23 +81,26 @@ export class ReadyList<T> {
     return this.#size;
   }
 
-  /** Watches `file` and queues it at once if it is already ready, as `epoll_ctl(ADD)` does. O(1). */
-  add(file: Pollable, fd: number, mask: number, data: T): Registration<T> {
+  /**
+   * Watches `file` and queues it at once if it is already ready, as `epoll_ctl(ADD)` does. O(1). `offer` false:
+   * the caller has just seen that the file asks for nothing of `mask`, and it is not looked at again.
+   */
+  add(file: Pollable, fd: number, mask: number, data: T, offer = true): Registration<T> {
     const reg = new Registration(this, file, fd, mask, data);
     file._watch(reg);
-    this._offer(reg);
+    if (offer) this._offer(reg);
     return reg;
   }
 
   /**
-   * Watches again a registration of this list that was removed, with `mask`: as {@link add}, without making a
-   * new one (the free select() registers the same files call after call). O(1).
+   * Watches again a registration of this list that was removed, with `mask`: as {@link add} (`offer` too),
+   * without making a new one (the free select() registers the same files call after call). O(1).
    */
-  readd(reg: Registration<T>, mask: number): void {
+  readd(reg: Registration<T>, mask: number, offer = true): void {
     reg.mask = mask;
     reg.disarmed = false;
     reg.file._watch(reg);
-    this._offer(reg);
+    if (offer) this._offer(reg);
   }
 
   /** Changes the interest (re-arming a one-shot registration) and re-checks it at once. O(1). */

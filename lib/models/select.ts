@@ -210,7 +210,8 @@ class SelectCall implements ReadyListOwner<null>, PendingOwner<ReadyLists> {
     const promise = this.#pending.wait({ ms, syscall: 'select', signal });
     // A file ready now is queued at once: looked at again in this turn's check phase, where the call keeps
     // waiting if what was ready is gone by then (read by the program meanwhile): select(2) never returns 0 early.
-    if (ms !== 0 && this.#pending.size > 0) this.#watch();
+    // A call over files none of which was ready at the call (the common case) does not look at them again.
+    if (ms !== 0 && this.#pending.size > 0) this.#watch(call.ready);
     return promise;
   }
 
@@ -269,8 +270,9 @@ class SelectCall implements ReadyListOwner<null>, PendingOwner<ReadyLists> {
   /**
    * Registers each item of each list once, with the bits of the sets it is passed for. A select loop passes
    * the same files call after call: the registration of the same file at the same place is used again.
+   * `offer` false: no file was ready at the call, just now: none is queued, and none is looked at again.
    */
-  #watch(): void {
+  #watch(offer: boolean): void {
     const files = this.#call.files;
     const regs = this.#regs;
     const list = this.#list;
@@ -284,8 +286,8 @@ class SelectCall implements ReadyListOwner<null>, PendingOwner<ReadyLists> {
         const f = fl[i] as Pollable;
         const fd = f.fileno();
         const old = regs[j];
-        if (old !== undefined && old.file === f && old.fd === fd) list.readd(old, mask);
-        else regs[j] = list.add(f, fd, mask, null);
+        if (old !== undefined && old.file === f && old.fd === fd) list.readd(old, mask, offer);
+        else regs[j] = list.add(f, fd, mask, null, offer);
         this.#watched = j + 1; // (as it goes: a throw from a file's watch leaves the others to remove)
       }
     }
