@@ -1,0 +1,251 @@
+/**
+ * The free select() keeps the object of a call that ended for its host's next call (its waiting queue, its
+ * ready list and its registrations): random programs try to make one call's state reach the next. fast-check
+ * generates programs over socket pairs on two hosts of a simulated network (virtual time, seeded): calls
+ * started over random lists (duplicates, other orders, one array passed for two sets), with timeout 0, a
+ * short one or none, some aborted later; and between them sends, recvs, shutdowns, closes, resets, pairs
+ * opened again on the numbers closed ones freed, and virtual time passing. Calls are never awaited by the
+ * program: several wait at once, on both hosts.
+ *
+ * Each answer is checked against an oracle as soon as it arrives, before the program does anything else:
+ * - each list is exactly the items of the call's own list that are ready for that set now (`events()` and
+ *   SELECT_READ / SELECT_WRITE / SELECT_EXCEPT), in input order;
+ * - three empty lists only from a call with a timeout, at its deadline in virtual time (timeout 0: at once);
+ *   no answer after the deadline;
+ * - `EBADF` only for a call with a closed socket in its lists; `AbortError` only for a call that was aborted.
+ * Whenever virtual time has passed, every call still waiting must be one with nothing ready, nothing closed,
+ * not aborted and not past its deadline: otherwise a wake was lost (a stale registration) or a timer or an
+ * abort listener went astray.
+ *
+ * The seed is printed; `NET_SELECT_SEED=N` replays a run, `NET_SELECT_RUNS=N` makes it longer.
+ */
+import t from 'tap';
+import fc from 'fast-check';
+import { SELECT_EXCEPT, SELECT_READ, SELECT_WRITE } from '../lib/core/flags.js';
+import { select, type Socket } from '../lib/index.js';
+import { SimNetwork } from '../lib/testing/index.js';
+
+const seed = Number(process.env.NET_SELECT_SEED ?? Math.floor(Math.random() * 2 ** 31));
+/** Programs per run: kept small for `npm test`; NET_SELECT_RUNS=N for a longer hunt. */
+const RUNS = Number(process.env.NET_SELECT_RUNS ?? 60);
+t.comment(`property seed ${seed} (NET_SELECT_SEED=${seed} replays it)`);
+
+const HOSTS = ['h0', 'h1'] as const;
+const PAIRS = 2; // per host: four sockets each
+const SOCKS = PAIRS * 2;
+const MASKS = [SELECT_READ, SELECT_WRITE, SELECT_EXCEPT] as const;
+
+type Alias = 'none' | 'w=r' | 'x=r' | 'x=w';
+type Op =
+  | { k: 'select'; host: number; lists: [number[], number[], number[]]; alias: Alias; timeout: number | null }
+  | { k: 'send'; host: number; sock: number; n: number }
+  | { k: 'recv'; host: number; sock: number; n: number }
+  | { k: 'shutdown'; host: number; sock: number; how: number }
+  | { k: 'close'; host: number; sock: number }
+  | { k: 'reset'; host: number; sock: number }
+  | { k: 'reopen'; host: number; pair: number }
+  | { k: 'abort'; back: number }
+  | { k: 'run'; ms: number };
+
+const host = fc.integer({ min: 0, max: HOSTS.length - 1 });
+const sock = fc.integer({ min: 0, max: SOCKS - 1 });
+const list = fc.array(sock, { maxLength: 4 });
+const op: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      k: fc.constant('select' as const),
+      host,
+      lists: fc.tuple(list, list, list),
+      alias: fc.constantFrom<Alias>('none', 'none', 'none', 'w=r', 'x=r', 'x=w'),
+      timeout: fc.oneof(fc.constant(null), fc.constant(0), fc.integer({ min: 1, max: 30 })),
+    }),
+  },
+  { weight: 4, arbitrary: fc.record({ k: fc.constant('send' as const), host, sock, n: fc.integer({ min: 1, max: 700 }) }) },
+  { weight: 3, arbitrary: fc.record({ k: fc.constant('recv' as const), host, sock, n: fc.integer({ min: 1, max: 700 }) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('shutdown' as const), host, sock, how: fc.integer({ min: 0, max: 2 }) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('close' as const), host, sock }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('reset' as const), host, sock }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('reopen' as const), host, pair: fc.integer({ min: 0, max: PAIRS - 1 }) }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('abort' as const), back: fc.integer({ min: 0, max: 4 }) }) },
+  { weight: 4, arbitrary: fc.record({ k: fc.constant('run' as const), ms: fc.constantFrom(0, 1, 3, 10, 40) }) },
+);
+
+/** One select() of the program and what became of it. */
+interface Call {
+  id: number;
+  lists: Socket[][];
+  timeout: number | null;
+  start: number;
+  ac: AbortController;
+  aborted: boolean;
+  settled: boolean;
+  promise: Promise<void>;
+}
+
+/** Lets the answers already given run their checks before the program goes on (a few microtask hops). */
+async function hops(): Promise<void> {
+  for (let i = 0; i < 4; i++) await null;
+}
+
+const ready = (s: Socket, mask: number): boolean => s.fileno() !== -1 && (s.events() & mask) !== 0;
+
+async function runProgram(ops: Op[], simSeed: number, latencyMs: number): Promise<void> {
+  // Whole milliseconds of latency: virtual time stays integral (see the bug test about fractional deadlines).
+  const sim = new SimNetwork({ seed: simSeed, faults: { latencyMs, fragment: true } });
+  const opts = { sndbuf: 512, rcvbuf: 512 };
+  const socks: Socket[][] = [];
+  for (let h = 0; h < HOSTS.length; h++) {
+    socks.push([]);
+    for (let p = 0; p < PAIRS; p++) socks[h]?.push(...(await sim.socketpair({ host: HOSTS[h], ...opts })));
+  }
+  const all: Socket[] = socks.flat();
+  const calls: Call[] = [];
+  const failures: string[] = [];
+  const fail = (c: Call | undefined, msg: string): void => {
+    failures.push(`${c ? `call #${c.id} (${c.lists.map((l) => `[${l.map((s) => all.indexOf(s)).join(',')}]`).join(' ')} timeout ${c.timeout} at t=${c.start})` : ''} t=${sim.now()}: ${msg}`);
+  };
+
+  const start = (o: Extract<Op, { k: 'select' }>): void => {
+    const mine = socks[o.host] as Socket[];
+    const r = o.lists[0].map((i) => mine[i] as Socket);
+    let w = o.lists[1].map((i) => mine[i] as Socket);
+    let x = o.lists[2].map((i) => mine[i] as Socket);
+    if (o.alias === 'w=r') w = r;
+    if (o.alias === 'x=r') x = r;
+    if (o.alias === 'x=w') x = w;
+    const lists = [r.slice(), w.slice(), x.slice()]; // what the call was given (it copies them too)
+    // Three empty lists name no host: such a call waits on the process's real clock, not the network's.
+    if (lists.every((l) => l.length === 0) && o.timeout !== null) return;
+    const ac = new AbortController();
+    const call: Call = { id: calls.length, lists, timeout: o.timeout, start: sim.now(), ac, aborted: false, settled: false, promise: Promise.resolve() };
+    const closedAtCall = lists.some((l) => l.some((s) => s.fileno() === -1));
+    const empty = r.length + w.length + x.length === 0;
+    call.promise = select(r, w, x, o.timeout, { signal: ac.signal }).then(
+      (got) => {
+        call.settled = true;
+        const now = sim.now();
+        if (closedAtCall) fail(call, 'answered although a socket in its lists was closed at the call');
+        if (call.aborted) fail(call, 'answered after its abort');
+        for (let k = 0; k < 3; k++) {
+          const want = (lists[k] as Socket[]).filter((s) => ready(s, MASKS[k] as number));
+          const have = got[k] as Socket[];
+          if (have.length !== want.length || have.some((s, i) => s !== want[i])) {
+            fail(call, `set ${k}: answered [${have.map((s) => all.indexOf(s)).join(',')}], ready now [${want.map((s) => all.indexOf(s)).join(',')}]`);
+          }
+        }
+        const none = got.every((l) => l.length === 0);
+        if (o.timeout === null && none) fail(call, 'three empty lists from a call without a timeout');
+        if (o.timeout !== null) {
+          const deadline = call.start + o.timeout;
+          if (now > deadline) fail(call, `answered at ${now}, after its deadline ${deadline}`);
+          if (none && now !== deadline) fail(call, `three empty lists at ${now}, before its deadline ${deadline}`);
+        }
+      },
+      (err: unknown) => {
+        call.settled = true;
+        const e = err as { code?: string; name?: string };
+        if (e.code === 'EBADF') {
+          if (!lists.some((l) => l.some((s) => s.fileno() === -1))) fail(call, 'EBADF with every socket of its lists open');
+        } else if (e.name === 'AbortError') {
+          if (!call.aborted) fail(call, 'AbortError without an abort');
+        } else if (e.code === 'ERR_INVALID_ARG_VALUE') {
+          if (!(empty && o.timeout === null)) fail(call, `ERR_INVALID_ARG_VALUE: ${String(err)}`);
+        } else fail(call, `failed with ${String(err)}`);
+      },
+    );
+    calls.push(call);
+  };
+
+  /** Every call still waiting must have a reason to wait. */
+  const checkWaiting = (): void => {
+    const now = sim.now();
+    for (const c of calls) {
+      if (c.settled) continue;
+      if (c.aborted) fail(c, 'still waiting after its abort');
+      if (c.lists.some((l) => l.some((s) => s.fileno() === -1))) fail(c, 'still waiting with a closed socket in its lists');
+      else if (c.lists.some((l, k) => l.some((s) => ready(s, MASKS[k] as number)))) fail(c, 'still waiting with a socket ready for its set (a lost wake)');
+      if (c.timeout !== null && now > c.start + c.timeout) fail(c, `still waiting past its deadline ${c.start + c.timeout}`);
+    }
+  };
+
+  const quiet = (f: () => unknown): void => {
+    try {
+      f();
+    } catch {
+      // the program's own calls may fail (EPIPE, EAGAIN, ECONNRESET, EBADF): that is not what is tested here
+    }
+  };
+
+  for (const o of ops) {
+    const s = o.k === 'select' || o.k === 'reopen' || o.k === 'abort' || o.k === 'run' ? undefined : (socks[o.host]?.[o.sock] as Socket);
+    switch (o.k) {
+      case 'select':
+        start(o);
+        break;
+      case 'send':
+        quiet(() => s?.send(Buffer.alloc(o.n, 0x61)));
+        break;
+      case 'recv':
+        quiet(() => s?.recv(o.n));
+        break;
+      case 'shutdown':
+        quiet(() => s?.shutdown(o.how));
+        break;
+      case 'close':
+        s?.close();
+        break;
+      case 'reset':
+        quiet(() => s?.reset());
+        break;
+      case 'reopen': {
+        const mine = socks[o.host] as Socket[];
+        const a = mine[o.pair * 2] as Socket;
+        const b = mine[o.pair * 2 + 1] as Socket;
+        if (a.fileno() !== -1 || b.fileno() !== -1) break; // only a pair closed on both ends: its numbers are reused
+        const pair = await sim.socketpair({ host: HOSTS[o.host], ...opts });
+        mine[o.pair * 2] = pair[0];
+        mine[o.pair * 2 + 1] = pair[1];
+        all.push(...pair);
+        break;
+      }
+      case 'abort': {
+        const c = calls[calls.length - 1 - o.back];
+        if (c === undefined || c.aborted) break;
+        c.aborted = !c.settled; // one that has been answered already is not concerned
+        c.ac.abort();
+        break;
+      }
+      case 'run':
+        await sim.runFor(o.ms);
+        await hops();
+        checkWaiting();
+        break;
+    }
+    await hops();
+    if (failures.length > 0) break;
+  }
+  // The end: a while for everything to arrive, then every call must have a reason to still wait.
+  if (failures.length === 0) {
+    await sim.runFor(100);
+    await hops();
+    checkWaiting();
+  }
+  for (const c of calls) {
+    if (!c.settled) {
+      c.aborted = true;
+      c.ac.abort();
+    }
+  }
+  await Promise.all(calls.map((c) => c.promise));
+  for (const s of all) s.close();
+  if (failures.length > 0) throw new Error(`sim seed ${simSeed}:\n${failures.join('\n')}`);
+}
+
+t.test('random programs of select() calls over a simulated network: every answer is the readiness of its own lists, at the right virtual time, and no call waits without a reason', async (t) => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 30 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.constantFrom(0, 1, 2), runProgram),
+    { seed, numRuns: RUNS },
+  );
+  t.pass(`${RUNS} random programs of up to 30 steps, seed ${seed}`);
+});
