@@ -324,3 +324,17 @@ t.test('random programs of select() calls over a simulated network: every answer
   t.comment(JSON.stringify(seen));
   for (const [kind, n] of Object.entries(seen)) t.ok(n > 0, `calls that ${kind}: ${n}`);
 });
+
+t.test('bug: on a simulated network whose virtual time has a fraction, a timeout fires a millisecond late (a float sum rounded up)', async (t) => {
+  // A latency of 0.7 ms: the pair connects at 1.4 ms, and every deadline after it has a fraction.
+  const sim = new SimNetwork({ seed: 1, faults: { latencyMs: 0.7 } });
+  const [a, b] = await sim.socketpair();
+  t.teardown(() => [a, b].forEach((s) => s.close()));
+  t.not(sim.now() % 1, 0, 'the virtual time has a fraction');
+  for (const ms of [1, 2, 3, 5, 7, 10]) {
+    const start = sim.now();
+    t.same(await select([a], [], [], ms), [[], [], []], `select(${ms})`);
+    // Virtual time is kept to the microsecond: the answer comes at the deadline, give or take float noise.
+    t.ok(Math.abs(sim.now() - (start + ms)) < 1e-6, `select(${ms}) from ${start}: answered at ${sim.now()}, deadline ${start + ms}`);
+  }
+});
