@@ -29,7 +29,7 @@ import { SELECT_CHANNEL, type SelectTrace } from '../lib/trace/trace.js';
 
 const seed = Number(process.env.NET_SELECT_SEED ?? Math.floor(Math.random() * 2 ** 31));
 /** Programs per run: kept small for `npm test`; NET_SELECT_RUNS=N for a longer hunt. */
-const RUNS = Number(process.env.NET_SELECT_RUNS ?? 60);
+const RUNS = Number(process.env.NET_SELECT_RUNS ?? 200);
 t.comment(`property seed ${seed} (NET_SELECT_SEED=${seed} replays it)`);
 
 const STEPS = 40;
@@ -41,7 +41,7 @@ const MASKS = [SELECT_READ, SELECT_WRITE, SELECT_EXCEPT] as const;
 type Alias = 'none' | 'w=r' | 'x=r' | 'x=w';
 type Lists = [number[], number[], number[]];
 type Op =
-  | { k: 'select'; host: number; lists: Lists; alias: Alias; timeout: number | null; withClosed: boolean; usual: number | null }
+  | { k: 'select'; host: number; lists: Lists; alias: Alias; timeout: number | null; withClosed: boolean; numbers: boolean; usual: number | null }
   | { k: 'send'; host: number; sock: number; n: number }
   | { k: 'recv'; host: number; sock: number; n: number }
   | { k: 'shutdown'; host: number; sock: number; how: number }
@@ -69,6 +69,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       timeout: fc.oneof(fc.constant(null), fc.constant(0), fc.integer({ min: 1, max: 30 })),
       // Mostly the open sockets of the lists only: a closed one fails the call at once, and tests little more.
       withClosed: fc.integer({ min: 0, max: 7 }).map((n) => n === 0),
+      numbers: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
     }),
   },
   { weight: 4, arbitrary: fc.record({ k: fc.constant('send' as const), host, sock, n: fc.integer({ min: 1, max: 700 }) }) },
@@ -81,7 +82,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ k: fc.constant('run' as const), ms: fc.constantFrom(0, 1, 3, 10, 40) }) },
 );
 
-const sel = (host: number, r: number[], w: number[], x: number[], timeout: number | null = null, alias: Alias = 'none'): Op => ({ k: 'select', host, lists: [r, w, x], alias, timeout, withClosed: false, usual: null });
+const sel = (host: number, r: number[], w: number[], x: number[], timeout: number | null = null, alias: Alias = 'none'): Op => ({ k: 'select', host, lists: [r, w, x], alias, timeout, withClosed: false, numbers: false, usual: null });
 /** A program: its usual lists, and its steps. */
 const program = fc.tuple(fc.array(fc.tuple(list, wlist, list), { minLength: 1, maxLength: 3 }), fc.array(op, { minLength: 10, maxLength: STEPS }));
 /**
@@ -96,13 +97,15 @@ const EXAMPLES: [[Lists[], Op[]], number, number][] = [
 interface Call {
   id: number;
   lists: Socket[][];
+  /** What it passed: each socket, or its descriptor number. */
+  items: Item[][];
   timeout: number | null;
   start: number;
   ac: AbortController;
   aborted: boolean;
   settled: boolean;
   /** The readiness of its lists at each answer published that may be its own (two calls may ask alike). */
-  expected: { at: number; lists: Socket[][] }[];
+  expected: { at: number; lists: Item[][] }[];
   promise: Promise<void>;
 }
 
@@ -115,7 +118,8 @@ async function hops(): Promise<void> {
 const seen = { answered: 0, timedOut: 0, polled: 0, ebadf: 0, aborted: 0, waitedAtCheck: 0, reopened: 0 };
 
 const sameNumbers = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((n, i) => n === b[i]);
-const sameItems = (a: readonly Socket[], b: readonly Socket[]): boolean => a.length === b.length && a.every((s, i) => s === b[i]);
+type Item = Socket | number;
+const sameItems = (a: readonly Item[], b: readonly Item[]): boolean => a.length === b.length && a.every((s, i) => s === b[i]);
 
 /** Where the answers published on select's trace channel go: the program running now. */
 let onAnswer: (msg: SelectTrace) => void = () => {};
@@ -157,7 +161,8 @@ async function runProgram([usual, ops]: [Lists[], Op[]], simSeed: number, latenc
     for (const c of calls) {
       if (c.settled || c.timeout !== msg.timeoutMs) continue;
       if (!c.lists.every((l, k) => sameNumbers(l.map((s) => s.fileno()), asked[k] as number[]))) continue;
-      c.expected.push({ at: sim.now(), lists: c.lists.map((l, k) => l.filter((s) => ready(s, MASKS[k] as number))) });
+      const now = c.items.map((l, k) => l.filter((_, i) => ready(c.lists[k]?.[i] as Socket, MASKS[k] as number)));
+      c.expected.push({ at: sim.now(), lists: now });
     }
   };
 
@@ -171,20 +176,27 @@ async function runProgram([usual, ops]: [Lists[], Op[]], simSeed: number, latenc
     if (o.alias === 'w=r') w = r;
     if (o.alias === 'x=r') x = r;
     if (o.alias === 'x=w') x = w;
-    const lists = [r.slice(), w.slice(), x.slice()]; // what the call was given (it copies them too)
+    const lists = [r.slice(), w.slice(), x.slice()]; // the sockets of what the call was given (it copies them too)
     // Three empty lists name no host: such a call waits on the process's real clock, not the network's.
     if (lists.every((l) => l.length === 0) && o.timeout !== null) return;
+    // Some calls pass descriptor numbers for open sockets, all but one socket (which names the host).
+    const first = lists.flat()[0];
+    const asItems = (l: Socket[]): Item[] => l.map((s) => (o.numbers && s !== first && s.fileno() !== -1 ? s.fileno() : s));
+    const pr = asItems(r);
+    const pw = w === r ? pr : asItems(w);
+    const px = x === r ? pr : x === w ? pw : asItems(x);
+    const items = [pr.slice(), pw.slice(), px.slice()];
     const ac = new AbortController();
-    const call: Call = { id: calls.length, lists, timeout: o.timeout, start: sim.now(), ac, aborted: false, settled: false, expected: [], promise: Promise.resolve() };
+    const call: Call = { id: calls.length, lists, items, timeout: o.timeout, start: sim.now(), ac, aborted: false, settled: false, expected: [], promise: Promise.resolve() };
     calls.push(call); // before the call: it may be answered at once
     const closedAtCall = lists.some((l) => l.some((s) => s.fileno() === -1));
     const empty = r.length + w.length + x.length === 0;
-    call.promise = select(r, w, x, o.timeout, { signal: ac.signal }).then(
+    call.promise = select(pr, pw, px, o.timeout, { signal: ac.signal }).then(
       (got) => {
         call.settled = true;
         if (closedAtCall) fail(call, 'answered although a socket in its lists was closed at the call');
         if (call.aborted) fail(call, 'answered after its abort');
-        const show = (l: Socket[]): string => `[${l.map((s) => all.indexOf(s)).join(',')}]`;
+        const show = (l: Item[]): string => `[${l.map((s) => (typeof s === 'number' ? `fd ${s}` : all.indexOf(s))).join(',')}]`;
         const none = got.every((l) => l.length === 0);
         if (o.timeout === 0) seen.polled++;
         else if (none) seen.timedOut++;
@@ -193,7 +205,7 @@ async function runProgram([usual, ops]: [Lists[], Op[]], simSeed: number, latenc
         // holding what was ready then, at a time its timeout allows.
         const problems = (e: Call['expected'][number]): string[] => {
           const out: string[] = [];
-          if (!e.lists.every((l, k) => sameItems(l, got[k] as Socket[]))) out.push(`answered ${got.map(show).join(' ')}, ready then ${e.lists.map(show).join(' ')}`);
+          if (!e.lists.every((l, k) => sameItems(l, got[k] as Item[]))) out.push(`answered ${got.map(show).join(' ')}, ready then ${e.lists.map(show).join(' ')}`);
           if (o.timeout === null && none) out.push('three empty lists from a call without a timeout');
           if (o.timeout !== null) {
             const deadline = call.start + o.timeout;
