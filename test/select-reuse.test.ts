@@ -4,8 +4,8 @@
  * (so that it registers its files), ends it one way or another, and checks the next calls' answers.
  */
 import t from 'tap';
-import { SocketError, select, selectCost } from '../lib/index.js';
-import { socketpair } from '../lib/testing/index.js';
+import { POLLOUT, SocketError, select, selectCost, type Socket } from '../lib/index.js';
+import { SimNetwork, socketpair } from '../lib/testing/index.js';
 
 t.test('a call over other files, or the same files in other sets, answers from its own lists only', async (t) => {
   const [a, a2] = socketpair();
@@ -96,4 +96,37 @@ t.test('a call closed while waiting (its file closed) fails, and the next call o
   const next = select([b], [], [], 1000);
   b2.send('x');
   t.same(await next, [[b], [], []]);
+});
+
+t.test('a socket opened on the number of a closed one, passed at the same place: the new socket is watched, not the old', async (t) => {
+  // On a simulated network: whether the call was woken, or answered at its timeout, shows in virtual time.
+  const sim = new SimNetwork({ seed: 1 });
+  const host = sim.host('h');
+  const l = await host.listen({ port: 1 });
+  t.teardown(() => l.close());
+  // A pair made without select(): one would take the host's kept call and replace its registrations.
+  const pair = async (): Promise<[Socket, Socket]> => {
+    const c = host.connect({ host: 'h', port: 1 });
+    while (l.pending === 0) await sim.runFor(1);
+    const s = l.accept() as Socket;
+    while ((c.events() & POLLOUT) === 0) await sim.runFor(1);
+    return [c, s];
+  };
+  let [a, a2] = await pair();
+  const fd = a.fileno();
+  const first = select([a], [], []);
+  a2.send('x');
+  t.same(await first, [[a], [], []]);
+  a.close();
+  a2.close();
+  [a, a2] = await pair();
+  t.teardown(() => [a, a2].forEach((s) => s.close()));
+  t.equal(a.fileno(), fd, 'the new socket has the old number');
+  const start = sim.now();
+  const next = select([a], [], [], 1000);
+  await sim.runFor(1);
+  a2.send('y');
+  t.same(await next, [[a], [], []]);
+  t.ok(sim.now() - start < 1000, `woken by the new socket's data, not answered at the timeout (after ${sim.now() - start} virtual ms)`);
+  t.equal(a.recv(10)?.toString(), 'y');
 });
