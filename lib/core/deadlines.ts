@@ -17,6 +17,13 @@ export interface Deadline {
   expire(): void;
 }
 
+/**
+ * How far past a time a deadline may sit and still be due at it: a deadline is a float sum (a simulated clock's
+ * 16.124 plus 1 is 17.124000000000002), and without it a timeout due at the clock's time could fire a millisecond
+ * late. Far below the simulated clock's resolution (a microsecond) and any real timer's.
+ */
+const SLACK_MS = 1e-6;
+
 /** The largest delay a Node timer can take; a longer timeout simply waits, with no timer. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -32,7 +39,7 @@ export class Deadlines {
     this.#timer = undefined;
     this.#at = Infinity;
     const t = this.#clock.now();
-    const due = this.#calls.filter((call) => call.deadline <= t);
+    const due = this.#calls.filter((call) => call.deadline <= t + SLACK_MS);
     for (const call of due) this.#remove(call);
     for (const call of due) if (call.deadlineSlot === -1) call.expire(); // not added again by an earlier one
     let next = Infinity;
@@ -81,7 +88,7 @@ export class Deadlines {
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#at = deadline;
     // A timer fires no earlier than asked, in whole milliseconds: round up, as a timeout does.
-    this.#timer = this.#clock.setTimeout(this.#fire, Math.max(1, Math.ceil(deadline - this.#clock.now())));
+    this.#timer = this.#clock.setTimeout(this.#fire, Math.max(1, Math.ceil(deadline - this.#clock.now() - SLACK_MS)));
   }
 }
 
