@@ -253,7 +253,8 @@ class SelectCall implements ReadyListOwner<null>, PendingOwner<ReadyLists> {
     const regs = this.#regs;
     for (let i = 0; i < this.#watched; i++) this.#list.remove(regs[i] as Registration<null>);
     this.#watched = 0;
-    this.#call = undefined as unknown as Call; // hold no socket past the call
+    // Drop the call's lists; the registrations keep only the files this call watched, for the next call.
+    this.#call = undefined as unknown as Call;
     // A delivery still scheduled would run for the next call: that object is not kept.
     if (this.#pending.scheduled) return;
     let kept = spares.get(this.#host);

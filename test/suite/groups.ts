@@ -9,8 +9,8 @@
  * `npm run test:all`. Directories named fixtures, kernel and node_modules hold no test files.
  *
  * The processes share the files as they go (`runShare`): each takes the next file nobody has taken once its
- * last one has ended, the longest first (by the durations the last run measured: `claimOrder`). Which process runs a file varies from run to run; each file runs once, alone in its
- * process at that time.
+ * last one has ended, the longest first (by the durations the last run measured: `claimOrder`). Which process
+ * runs a file varies from run to run; each file runs once, alone in its process at that time.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { once } from 'node:events';
@@ -76,8 +76,17 @@ function cost(file: string): number {
 /** Where each shared file's last measured duration is kept (ms), one small file per test file. */
 const DURATIONS = path.join(ROOT, 'node_modules/.cache/net-select/durations');
 
+/** A test file's path as one file name, for its claim and its duration (and back, with `fileOfKey`). */
+function fileKey(file: string): string {
+  return file.replaceAll('/', '+');
+}
+
+function fileOfKey(key: string): string {
+  return key.replaceAll('+', '/');
+}
+
 function durationPath(file: string): string {
-  return path.join(DURATIONS, file.replaceAll('/', '+'));
+  return path.join(DURATIONS, fileKey(file));
 }
 
 /** The durations measured by earlier runs, by file (none on a fresh clone). */
@@ -91,7 +100,7 @@ function measuredDurations(): Map<string, number> {
   }
   for (const name of names) {
     const ms = Number(readFileSync(path.join(DURATIONS, name), 'utf8'));
-    if (Number.isFinite(ms) && ms >= 0) out.set(name.replaceAll('+', '/'), ms);
+    if (Number.isFinite(ms) && ms >= 0) out.set(fileOfKey(name), ms);
   }
   return out;
 }
@@ -157,7 +166,7 @@ export async function runShare(): Promise<void> {
     claimOrder(sharedFiles(), measuredDurations()),
     (f) => {
       try {
-        mkdirSync(path.join(dir, f.replaceAll('/', '+')));
+        mkdirSync(path.join(dir, fileKey(f)));
         return true;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false; // another process runs it
